@@ -5,4 +5,6 @@ module.exports = {
   testMatch: ["**/*.test.ts"],
   transform: { "^.+\\.tsx?$": ["ts-jest", { isolatedModules: true }] },
   testTimeout: 60000,
+  // Tests run against sources, not builds.
+  moduleNameMapper: { "^greenai-common$": "<rootDir>/common/src" },
 };

@@ -1,0 +1,4 @@
+/** greenai-common: payload schemas and browser-safe math shared by kernel and extension. */
+export * from "./payloads";
+export * from "./stats";
+export * from "./tpe-decision";
