@@ -1,0 +1,64 @@
+/** Small formatting helpers shared by the figure builders; pure. */
+import type { Layout, PlotTheme } from "./types";
+
+const ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;" };
+
+/**
+ * Plotly reads `<b>`, `<a href>` and friends in text; payload strings are escaped so that
+ * they always show as typed and never become markup or links.
+ */
+export function plotlyText(s: unknown): string {
+  return String(s ?? "").replace(/[&<>]/g, (c) => ESCAPES[c]);
+}
+
+/** A number with `digits` significant digits, integers as they are; "–" for null/NaN. */
+export function fmt(x: number | null | undefined, digits = 3): string {
+  if (x === null || x === undefined || Number.isNaN(x)) return "–";
+  if (!Number.isFinite(x)) return x > 0 ? "∞" : "−∞";
+  if (Number.isInteger(x)) return String(x);
+  return Number(x.toPrecision(digits)).toString();
+}
+
+/** A fraction as a percentage with one decimal: 0.6321 → "63.2%". */
+export function pct(x: number | null | undefined): string {
+  if (x === null || x === undefined || !Number.isFinite(x)) return "–";
+  return `${(100 * x).toFixed(1)}%`;
+}
+
+/** Dollars per hour: 1.234 → "$1.23/h". */
+export function dollarsPerHour(x: number): string {
+  return `$${x.toFixed(x < 10 ? 3 : 2)}/h`;
+}
+
+/** A pool as "2× c5.xlarge + 1× g4dn.xlarge" (types with count 0 left out). */
+export function poolLabel(pool: readonly number[], types: readonly string[]): string {
+  const parts = pool.map((n, i) => (n > 0 ? `${n}× ${types[i] ?? `type${i}`}` : "")).filter(Boolean);
+  return parts.length ? parts.join(" + ") : "(empty pool)";
+}
+
+/** Layout keys that follow the theme; merged into every figure's layout. */
+export function themeLayout(theme: PlotTheme): Layout {
+  return {
+    paper_bgcolor: theme.background,
+    plot_bgcolor: theme.background,
+    font: { color: theme.foreground, family: theme.fontFamily, size: 12 },
+    colorway: theme.dark ? DARK_COLORWAY : LIGHT_COLORWAY,
+    hoverlabel: { font: { family: theme.fontFamily } },
+  };
+}
+
+/** Axis keys that follow the theme. */
+export function themeAxis(theme: PlotTheme): Layout {
+  return { gridcolor: theme.grid, zerolinecolor: theme.grid, linecolor: theme.grid, automargin: true };
+}
+
+/** Colour-blind-safe palettes (Okabe–Ito order), brighter on dark backgrounds. */
+const LIGHT_COLORWAY = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"];
+const DARK_COLORWAY = ["#56B4E9", "#E69F00", "#009E73", "#CC79A7", "#F0E442", "#0072B2", "#D55E00", "#FFFFFF"];
+
+/** Named colours for roles in the figures, per theme. */
+export function roleColors(theme: PlotTheme) {
+  return theme.dark
+    ? { kept: "#56B4E9", stopped: "rgba(200, 200, 200, 0.35)", stopMark: "#E69F00", best: "#F0E442", bad: "#FF6B6B", target: "#E69F00", front: "#009E73", faint: "rgba(200, 200, 200, 0.25)" }
+    : { kept: "#0072B2", stopped: "rgba(90, 90, 90, 0.35)", stopMark: "#D55E00", best: "#E69F00", bad: "#C0392B", target: "#D55E00", front: "#009E73", faint: "rgba(120, 120, 120, 0.25)" };
+}

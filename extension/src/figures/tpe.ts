@@ -1,0 +1,253 @@
+/**
+ * TPE figure: cumulative energy (x) against loss (y) per trial. Stopped trials end where
+ * the decision stopped them, kept trials run to the end and are highlighted. The decision is
+ * recomputed with the shared `tpeDecision`, so the slider and the kernel agree exactly.
+ */
+import { tpeDecision, type TpeDecision, type TpePayload, type TpeTrial } from "greenai-common";
+import { fmt, pct, plotlyText, roleColors, themeAxis, themeLayout } from "./format";
+import type { Figure, PlotTheme, Trace } from "./types";
+
+/** What the user chose: decision point and number kept. */
+export interface TpeView {
+  /** Epoch T after which trials are ranked, 1..total_epochs. */
+  budgetEpoch: number;
+  /** Trials kept, 1..number of trials. */
+  keep: number;
+  /** Log-scaled loss axis. */
+  logY?: boolean;
+}
+
+/** The figure plus the decision it shows. */
+export interface TpeFigure extends Figure {
+  decision: TpeDecision;
+  view: TpeView;
+}
+
+/** The view the payload was computed with (its own decision). */
+export function tpeInitialView(p: TpePayload): TpeView {
+  return clampTpeView(p, { budgetEpoch: p.decision?.budget_epoch ?? Math.ceil(p.total_epochs / 4), keep: p.decision?.keep ?? 1 });
+}
+
+/** Keeps a view inside what the payload allows (T in 1..total, keep in 1..trials). */
+export function clampTpeView(p: TpePayload, v: TpeView): TpeView {
+  const total = Math.max(1, Math.floor(p.total_epochs) || 1);
+  const n = Math.max(1, p.trials.length);
+  const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, Math.round(Number.isFinite(x) ? x : lo)));
+  return { ...v, budgetEpoch: clamp(v.budgetEpoch, 1, total), keep: clamp(v.keep, 1, n) };
+}
+
+/** The decision for a view: `tpeDecision` at fraction T / total_epochs. */
+export function tpeDecisionFor(p: TpePayload, v: TpeView): TpeDecision {
+  const c = clampTpeView(p, v);
+  return tpeDecision(p.trials, p.total_epochs, c.budgetEpoch / p.total_epochs, c.keep);
+}
+
+const isNum = (x: unknown): x is number => typeof x === "number" && Number.isFinite(x);
+
+/** The loss drawn for a trial: validation loss where any was measured, else training loss. */
+export function lossSeries(t: TpeTrial): { values: (number | null)[]; which: "val" | "train" } {
+  if (t.val_loss?.some(isNum)) return { values: t.val_loss, which: "val" };
+  return { values: t.train_loss ?? [], which: "train" };
+}
+
+/** Cumulative energy after each epoch 1..n: E_t = Σ_{s ≤ t} epoch_energy[s − 1]. */
+export function cumulativeEnergy(t: TpeTrial, n: number): number[] {
+  const out = new Array<number>(n);
+  let e = 0;
+  for (let i = 0; i < n; i++) {
+    const x = t.epoch_energy[i];
+    e += isNum(x) ? x : 0;
+    out[i] = e;
+  }
+  return out;
+}
+
+interface Polyline {
+  x: (number | null)[];
+  y: (number | null)[];
+  text: (string | null)[];
+}
+
+function appendCurve(into: Polyline, t: TpeTrial, epochs: number, unit: string): { x: number; y: number; epoch: number } | null {
+  const { values } = lossSeries(t);
+  const n = Math.min(epochs, t.epochs_run, t.epoch_energy.length);
+  const xs = cumulativeEnergy(t, n);
+  let last: { x: number; y: number; epoch: number } | null = null;
+  const id = plotlyText(t.id);
+  for (let i = 0; i < n; i++) {
+    const y = values[i];
+    if (isNum(y)) {
+      into.x.push(xs[i]);
+      into.y.push(y);
+      into.text.push(`${id} · epoch ${i + 1}<br>loss ${fmt(y, 4)} · ${fmt(xs[i], 4)} ${unit}`);
+      last = { x: xs[i], y, epoch: i + 1 };
+    } else {
+      into.x.push(null);
+      into.y.push(null);
+      into.text.push(null);
+    }
+  }
+  into.x.push(null); // gap between trials in one trace
+  into.y.push(null);
+  into.text.push(null);
+  return last;
+}
+
+function paramsText(t: TpeTrial): string {
+  if (!t.params) return "";
+  const entries = Object.entries(t.params).slice(0, 8);
+  return entries.map(([k, v]) => `<br>${plotlyText(k)} = ${plotlyText(v)}`).join("");
+}
+
+/** Builds the TPE figure for a view. Empty payloads give an empty plot with a note. */
+export function tpeFigure(p: TpePayload, view: TpeView, theme: PlotTheme): TpeFigure {
+  const v = clampTpeView(p, view);
+  const colors = roleColors(theme);
+  const unit = plotlyText(p.energy?.unit ?? "");
+  const decision: TpeDecision = p.trials.length > 0 ? tpeDecisionFor(p, v) : p.decision;
+  const kept = new Set(decision?.kept ?? []);
+  const stoppedLine: Polyline = { x: [], y: [], text: [] };
+  const keptLine: Polyline = { x: [], y: [], text: [] };
+  const stopMarks: Polyline = { x: [], y: [], text: [] };
+  const endMarks: Polyline = { x: [], y: [], text: [] };
+  let anyVal = false;
+  let chosenEnd: { x: number; y: number; text: string } | null = null;
+  let bestEnd: { x: number; y: number; text: string } | null = null;
+
+  for (const t of p.trials) {
+    if (lossSeries(t).which === "val") anyVal = true;
+    const id = plotlyText(t.id);
+    if (kept.has(t.id)) {
+      const end = appendCurve(keptLine, t, Infinity, unit);
+      if (end) {
+        const text = `${id} kept · ran ${end.epoch} epochs${t.diverged ? " (diverged)" : ""}<br>final loss ${fmt(t.final_loss, 4)} · ${fmt(end.x, 4)} ${unit}${paramsText(t)}`;
+        endMarks.x.push(end.x);
+        endMarks.y.push(end.y);
+        endMarks.text.push(text);
+        if (t.id === decision.chosen_id) chosenEnd = { ...end, text };
+      }
+    } else {
+      const end = appendCurve(stoppedLine, t, v.budgetEpoch, unit);
+      if (end) {
+        const why = t.failed ? "failed" : t.diverged && t.epochs_run <= v.budgetEpoch ? "diverged" : "stopped";
+        stopMarks.x.push(end.x);
+        stopMarks.y.push(end.y);
+        stopMarks.text.push(`${id} ${why} after epoch ${end.epoch}<br>loss ${fmt(end.y, 4)} · ${fmt(end.x, 4)} ${unit}${paramsText(t)}`);
+      }
+    }
+    if (t.id === decision?.true_best_id && !kept.has(t.id)) {
+      // Where the true best would have ended had it not been stopped.
+      const n = Math.min(t.epochs_run, t.epoch_energy.length);
+      const e = cumulativeEnergy(t, n);
+      if (n > 0 && isNum(t.final_loss)) bestEnd = { x: e[n - 1], y: t.final_loss, text: `${id}: true best, stopped at epoch ${Math.min(v.budgetEpoch, t.epochs_run)}<br>final loss ${fmt(t.final_loss, 4)} had it run on` };
+    }
+  }
+
+  const data: Trace[] = [
+    {
+      type: "scatter",
+      mode: "lines",
+      name: `stopped (${decision?.stopped.length ?? 0})`,
+      x: stoppedLine.x,
+      y: stoppedLine.y,
+      text: stoppedLine.text,
+      hoverinfo: "text",
+      line: { color: colors.stopped, width: 1 },
+      connectgaps: false,
+      meta: { role: "stopped" },
+    },
+    {
+      type: "scatter",
+      mode: "markers",
+      name: "stop point",
+      x: stopMarks.x,
+      y: stopMarks.y,
+      text: stopMarks.text,
+      hoverinfo: "text",
+      marker: { symbol: "x-thin-open", size: 7, color: colors.stopMark, line: { width: 1.5, color: colors.stopMark } },
+      meta: { role: "stop-point" },
+    },
+    {
+      type: "scatter",
+      mode: "lines",
+      name: `kept (${decision?.kept.length ?? 0})`,
+      x: keptLine.x,
+      y: keptLine.y,
+      text: keptLine.text,
+      hoverinfo: "text",
+      line: { color: colors.kept, width: 2.5 },
+      connectgaps: false,
+      meta: { role: "kept" },
+    },
+    {
+      type: "scatter",
+      mode: "markers",
+      name: "kept: final",
+      x: endMarks.x,
+      y: endMarks.y,
+      text: endMarks.text,
+      hoverinfo: "text",
+      marker: { symbol: "circle", size: 7, color: colors.kept },
+      showlegend: false,
+      meta: { role: "kept-end" },
+    },
+  ];
+  if (chosenEnd) {
+    data.push({
+      type: "scatter",
+      mode: "markers",
+      name: "chosen",
+      x: [chosenEnd.x],
+      y: [chosenEnd.y],
+      text: [chosenEnd.text],
+      hoverinfo: "text",
+      marker: { symbol: "star", size: 16, color: colors.best, line: { width: 1, color: theme.foreground } },
+      meta: { role: "chosen" },
+    });
+  }
+  if (bestEnd) {
+    data.push({
+      type: "scatter",
+      mode: "markers",
+      name: "true best (stopped)",
+      x: [bestEnd.x],
+      y: [bestEnd.y],
+      text: [bestEnd.text],
+      hoverinfo: "text",
+      marker: { symbol: "star-open", size: 16, color: colors.bad, line: { width: 2, color: colors.bad } },
+      meta: { role: "true-best" },
+    });
+  }
+
+  const unitLabel = `cumulative energy (${unit}${p.energy && !p.energy.measured ? ", estimated" : ""})`;
+  return {
+    data,
+    layout: {
+      ...themeLayout(theme),
+      title: { text: `${plotlyText(p.title)}<br><sub>${plotlyText(tpeSummary(p, decision))}</sub>`, x: 0.01, xanchor: "left" },
+      xaxis: { ...themeAxis(theme), title: { text: unitLabel }, rangemode: "tozero" },
+      yaxis: { ...themeAxis(theme), title: { text: anyVal ? "validation loss" : "training loss" }, type: v.logY ? "log" : "linear" },
+      hovermode: "closest",
+      legend: { orientation: "h", y: -0.2 },
+      margin: { t: 70, r: 20, b: 40, l: 60 },
+      height: 440,
+      uirevision: "tpe",
+      annotations: p.trials.length === 0 ? [{ text: "no trials in this payload", showarrow: false, xref: "paper", yref: "paper", x: 0.5, y: 0.5 }] : [],
+    },
+    decision,
+    view: v,
+  };
+}
+
+/** One line that says what the decision did: T, k, energy saved, correlations, outcome. */
+export function tpeSummary(p: TpePayload, d: TpeDecision | undefined): string {
+  if (!d) return "no decision";
+  const parts = [
+    `decision after epoch ${d.budget_epoch}/${p.total_epochs}`,
+    `keep ${d.kept.length} of ${p.trials.length} by ${p.score}`,
+    `energy saved ${pct(d.energy_saved_fraction)} (${fmt(d.energy_all - d.energy_used, 4)} of ${fmt(d.energy_all, 4)} ${p.energy?.unit ?? ""})`,
+    `Spearman ${fmt(d.spearman)} · Kendall ${fmt(d.kendall)}`,
+    d.true_best_id === null ? "no run finished" : d.best_survived ? "best survived" : `best stopped, regret ${fmt(d.regret, 3)}`,
+  ];
+  return parts.join(" · ");
+}
