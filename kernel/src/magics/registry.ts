@@ -1,10 +1,11 @@
 /** The one registry of magics: the kernel and the CLI both build it here. */
-import { echoMagic, lsmagicMagic } from "./builtin";
+import { echoMagic, lsmagicMagic, sleepMagic } from "./builtin";
 import { MagicRegistry } from "./dispatch";
 
 export function createRegistry(): MagicRegistry {
   const registry = new MagicRegistry();
   registry.add(lsmagicMagic(registry));
   registry.add(echoMagic);
+  registry.add(sleepMagic);
   return registry;
 }
