@@ -26,6 +26,15 @@ type WriteStream = (name: "stdout" | "stderr", text: string) => void;
 type WriteDisplay = (data: object, update: boolean) => void;
 type WriteError = (error: CellError) => void;
 
+/** Where one request's outputs go (iopub messages with that request as parent). */
+export interface ExecuteWriters {
+  stream: WriteStream;
+  display: WriteDisplay;
+  error: WriteError;
+  /** execute_input, sent when the cell starts with its execution count. */
+  input: (count: number) => void;
+}
+
 const decoder = new TextDecoder();
 
 export class GreenaiHandler {
@@ -70,14 +79,15 @@ export class GreenaiHandler {
    * Runs requests one at a time, in arrival order. A failure with stop_on_error (the default)
    * aborts the requests already queued behind it, as IPython does; later ones run normally.
    */
-  handleExecute(req: ExecuteRequest, writeStream: WriteStream, writeDisplayData: WriteDisplay, writeError: WriteError): Promise<ExecuteReply> {
+  handleExecute(req: ExecuteRequest, out: ExecuteWriters): Promise<ExecuteReply> {
     const seq = ++this.arrived;
     const run = async (): Promise<ExecuteReply> => {
       if (seq <= this.abortUpTo) return { status: "aborted", execution_count: null };
-      process.stdout.write = this.toIopub("stdout", writeStream);
-      process.stderr.write = this.toIopub("stderr", writeStream);
-      this.setDisplayWriter(writeDisplayData);
+      process.stdout.write = this.toIopub("stdout", out.stream);
+      process.stderr.write = this.toIopub("stderr", out.stream);
+      this.setDisplayWriter(out.display);
       const count = ++this.execCount;
+      if (!req.silent) out.input(count);
       let ok: boolean;
       let error: CellError | undefined;
       try {
@@ -89,7 +99,7 @@ export class GreenaiHandler {
       }
       if (ok) return { status: "ok", execution_count: count, user_expressions: {}, payload: [] };
       const err = error ?? { ename: "Error", evalue: "execution failed", traceback: [] };
-      if (!req.silent) writeError(err);
+      if (!req.silent) out.error(err);
       if (req.stop_on_error !== false) this.abortUpTo = this.arrived;
       return { status: "error", execution_count: count, ...err };
     };

@@ -27,13 +27,12 @@ export class GreenaiServer extends ZmqServer {
 
   override async handleExecute(sock: any, msg: any): Promise<void> {
     const m = msg as Message;
-    const writeStream = (name: string, text: string) => this.send(this.iopub, m, "stream", { name, text });
-    const writeDisplay = (data: object, update: boolean) => this.send(this.iopub, m, update ? "update_display_data" : "display_data", data);
-    const writeError = (e: CellError) => this.send(this.iopub, m, "error", e);
-    if (!m.content.silent) {
-      this.send(this.iopub, m, "execute_input", { code: m.content.code, execution_count: null });
-    }
-    const reply = await this.greenai.handleExecute(m.content, writeStream, writeDisplay, writeError);
+    const reply = await this.greenai.handleExecute(m.content, {
+      stream: (name, text) => this.send(this.iopub, m, "stream", { name, text }),
+      display: (data, update) => this.send(this.iopub, m, update ? "update_display_data" : "display_data", data),
+      error: (e: CellError) => this.send(this.iopub, m, "error", e),
+      input: (count) => this.send(this.iopub, m, "execute_input", { code: m.content.code, execution_count: count }),
+    });
     this.send(sock, m, "execute_reply", reply);
   }
 }
