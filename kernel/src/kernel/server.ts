@@ -1,4 +1,8 @@
-/** tslab's ZmqServer with the two replies it gets wrong: comm_info and error outputs. */
+/**
+ * tslab's ZmqServer with what it gets wrong fixed: comm_info and error replies, and sends.
+ * zeromq.js 6 allows one send in flight per socket and rejects the next ("Socket is busy
+ * writing"); tslab does not await its sends, so under load messages (even `idle`) were lost.
+ */
 import { ZmqServer } from "tslab/dist/jupyter";
 import type { GreenaiHandler } from "./handler";
 import type { CellError } from "./errors";
@@ -12,6 +16,14 @@ interface Message {
 export class GreenaiServer extends ZmqServer {
   constructor(private readonly greenai: GreenaiHandler, configPath: string) {
     super(greenai as any, configPath);
+  }
+
+  override async init(): Promise<void> {
+    await super.init();
+    // Sockets' own `send` is read-only: replace the sockets with queuing proxies.
+    this.iopub = serializeSends(this.iopub);
+    this.shell = serializeSends(this.shell);
+    this.control = serializeSends(this.control);
   }
 
   private send(sock: unknown, parent: Message, msgType: string, content: unknown): void {
@@ -35,4 +47,21 @@ export class GreenaiServer extends ZmqServer {
     });
     this.send(sock, m, "execute_reply", reply);
   }
+}
+
+/** A proxy of the socket whose sends each start after the previous one finished. */
+export function serializeSends<S extends { send: (msg: any) => Promise<void> }>(sock: S): S {
+  let last: Promise<void> = Promise.resolve();
+  const send = (msg: any) => {
+    const next = last.then(() => sock.send(msg));
+    last = next.catch((e) => console.error("greenai kernel: a message could not be sent:", e));
+    return next;
+  };
+  return new Proxy(sock, {
+    get(target, prop) {
+      if (prop === "send") return send;
+      const v = Reflect.get(target, prop, target);
+      return typeof v === "function" ? v.bind(target) : v;
+    },
+  });
 }
