@@ -8,7 +8,7 @@ export * from "./errors";
 export * from "./display/bundle";
 export * from "./magics/options";
 export type { Magic, MagicCommand, MagicContext, MagicResult } from "./magics/types";
-export type { MagicListing } from "./magics/builtin";
+export type { MagicListing, TimeResult } from "./magics/builtin";
 export { MagicRegistry, dispatchMagic } from "./magics/dispatch";
 export { createRegistry } from "./magics/registry";
 export { display, setDisplaySink } from "./display/display";

@@ -99,6 +99,21 @@ suite(`kernel protocol${why ? ` [SKIPPED: ${why}]` : ""}`, () => {
     expect(bad.reply.ename).toBe("TSError");
   });
 
+  it("runs a TypeScript-bodied cell magic (%%time) and completes inside its body", async () => {
+    const r = await k.execute("%%time --as timing\nconst big = Array.from({ length: 1000 }, (_, i) => i);\nbig.length");
+    expect(r.reply.status).toBe("ok");
+    expect(streamText(r)).toBe("1000\n");
+    const shown = r.iopub.find((m) => m.msg_type === "display_data")!.content;
+    expect(shown.data["text/plain"]).toMatch(/^Wall time: \d+\.\d ms$/);
+    expect(streamText(await k.execute("typeof timing.wall_ms"))).toBe("number\n");
+    const bad = await k.execute("%%time\nlet q: string = 1");
+    expect(bad.reply.ename).toBe("TSError");
+    expect(bad.reply.evalue).toMatch(/^2:5 - /);
+    const code = "%%time\nconst zzlong = 1;\nzzl";
+    const { reply } = await k.request({ op: "complete", code, cursor_pos: code.length });
+    expect(reply.matches).toContain("zzlong");
+  });
+
   it("prints JSON with --json", async () => {
     const r = await k.execute("%echo a b --json");
     const disp = r.iopub.find((m) => m.msg_type === "display_data")!.content;

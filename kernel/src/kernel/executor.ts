@@ -15,6 +15,13 @@ import type { MagicContext } from "../magics/types";
 import { cellErrorFrom, ErrorCollector, type CellError } from "./errors";
 import { hasMagic, isMagicLine, lineAt, maskMagicLines, splitCell } from "./segments";
 
+/** A TypeScript body run by a cell magic failed; carries that cell's error. */
+class CellFailed extends Error {
+  constructor(readonly cellError: CellError | undefined) {
+    super(cellError ? `${cellError.ename}: ${cellError.evalue}` : "the cell failed");
+  }
+}
+
 /** Global slot through which a magic's value reaches the `let name = …` binding cell. */
 const SLOT = "__greenai_binding__";
 
@@ -90,7 +97,7 @@ export class MagicExecutor implements Executor {
       if (outcome.bindAs) return this.bind(outcome.bindAs, result.value, result.typeName);
       return true;
     } catch (e) {
-      this.lastError = cellErrorFrom(e);
+      this.lastError = e instanceof CellFailed && e.cellError ? e.cellError : cellErrorFrom(e);
       return false;
     } finally {
       this.currentAbort = undefined;
@@ -115,6 +122,9 @@ export class MagicExecutor implements Executor {
       signal,
       cwd: process.cwd(),
       body,
+      runTypeScript: async (code) => {
+        if (!(await this.runTs(code, 1))) throw new CellFailed(this.lastError);
+      },
     };
   }
 
@@ -137,13 +147,34 @@ export class MagicExecutor implements Executor {
 
   /** TypeScript inspection with magic lines blanked (offsets unchanged). */
   inspect(src: string, position: number) {
-    return this.base.inspect(maskMagicLines(src), position);
+    return this.base.inspect(this.maskForTypeScript(src), position);
   }
 
   complete(src: string, position: number): CompletionInfo {
     const line = lineAt(src, position);
-    if (isMagicLine(line.text)) return this.completeMagic(line.text, position - line.start, line.start);
-    return this.base.complete(maskMagicLines(src), position);
+    const cellMagicHeader = /^\s*%%/.test(line.text);
+    if (isMagicLine(line.text) && (cellMagicHeader || !this.typeScriptBody(src))) {
+      return this.completeMagic(line.text, position - line.start, line.start);
+    }
+    return this.base.complete(this.maskForTypeScript(src), position);
+  }
+
+  /** True if the cell is a `%%` magic whose body is TypeScript. */
+  private typeScriptBody(src: string): boolean {
+    const seg = splitCell(src)[0];
+    if (seg?.kind !== "cell") return false;
+    try {
+      return resolveCommand(this.registry, safeTokenize(seg.text)).command?.spec.bodyLanguage === "typescript";
+    } catch {
+      return false;
+    }
+  }
+
+  /** Blanks magic lines; for a TypeScript-bodied cell magic only its header line. */
+  private maskForTypeScript(src: string): string {
+    if (!this.typeScriptBody(src)) return maskMagicLines(src);
+    const nl = src.indexOf("\n", src.search(/%%/));
+    return nl < 0 ? " ".repeat(src.length) : src.slice(0, nl).replace(/[^\n]/g, " ") + src.slice(nl);
   }
 
   /** Help text when the cursor is on a magic line; undefined elsewhere. */

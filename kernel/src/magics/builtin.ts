@@ -90,3 +90,31 @@ export const sleepMagic: Magic = {
     },
   ],
 };
+
+export interface TimeResult {
+  wall_ms: number;
+}
+
+export const timeMagic: Magic = {
+  name: "time",
+  summary: "run the TypeScript cell body and report its wall time",
+  commands: [
+    {
+      spec: {
+        name: "time",
+        summary: "Run the TypeScript body of the cell (%%time on the first line) and print its wall time.",
+        flags: [],
+        body: "required",
+        bodyLanguage: "typescript",
+        examples: ["%%time\nconst xs = Array.from({ length: 1e6 }, (_, i) => i);\nxs.reduce((a, b) => a + b)"],
+      },
+      async run(_args, ctx) {
+        if (!ctx.runTypeScript) throw new UsageError("%%time runs TypeScript cells: use it in a notebook, not from the shell");
+        const t0 = process.hrtime.bigint();
+        await ctx.runTypeScript(ctx.body ?? "");
+        const wall_ms = Number(process.hrtime.bigint() - t0) / 1e6;
+        return { value: { wall_ms }, typeName: "TimeResult", text: `Wall time: ${wall_ms.toFixed(1)} ms` };
+      },
+    },
+  ],
+};

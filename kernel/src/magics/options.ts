@@ -43,6 +43,8 @@ export interface CommandSpec {
   positionals?: readonly PositionalSpec[];
   /** Whether the command reads the cell body (`%%name`). Default "none". */
   body?: "none" | "optional" | "required";
+  /** Language of the body: TypeScript bodies get TypeScript completion and can be run with ctx.runTypeScript. */
+  bodyLanguage?: "text" | "typescript";
   /** Longer help paragraphs and examples, shown by `%name?`. */
   description?: string;
   examples?: readonly string[];

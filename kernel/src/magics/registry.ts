@@ -1,5 +1,5 @@
 /** The one registry of magics: the kernel and the CLI both build it here. */
-import { echoMagic, lsmagicMagic, sleepMagic } from "./builtin";
+import { echoMagic, lsmagicMagic, sleepMagic, timeMagic } from "./builtin";
 import { MagicRegistry } from "./dispatch";
 
 export function createRegistry(): MagicRegistry {
@@ -7,5 +7,6 @@ export function createRegistry(): MagicRegistry {
   registry.add(lsmagicMagic(registry));
   registry.add(echoMagic);
   registry.add(sleepMagic);
+  registry.add(timeMagic);
   return registry;
 }
