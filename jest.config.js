@@ -8,7 +8,7 @@ const nodeProject = {
   roots: ["<rootDir>/test"],
   testMatch: ["**/*.test.ts"],
   testPathIgnorePatterns: ["/node_modules/", "<rootDir>/test/extension/", "<rootDir>/test/e2e/"],
-  transform: { "^.+\\.tsx?$": ["ts-jest", { isolatedModules: true }] },
+  transform: { "^.+\\.tsx?$": ["ts-jest", { tsconfig: { isolatedModules: true, esModuleInterop: true, resolveJsonModule: true, target: "ES2022", module: "commonjs" } }] },
   // Tests run against sources, not builds.
   moduleNameMapper: { "^greenai-common$": "<rootDir>/common/src" },
 };
@@ -56,4 +56,5 @@ const extensionProject = {
 module.exports = {
   projects: [nodeProject, extensionProject],
   testTimeout: 60000,
+  reporters: ["default", "<rootDir>/test/helpers/summary-reporter.js"],
 };

@@ -1,3 +1,5 @@
+/// <reference types="node" />
+// Kept in the .d.ts: notebooks get Node's types through the library even where tslab finds none.
 /**
  * greenai-kernel: the library behind the magics. Notebooks see it as `greenai`;
  * scripts import it from "greenai-kernel".
@@ -6,6 +8,7 @@ export * from "./errors";
 export * from "./display/bundle";
 export * from "./magics/options";
 export type { Magic, MagicCommand, MagicContext, MagicResult } from "./magics/types";
-export type { MagicListing } from "./magics/builtin";
+export type { MagicListing, TimeResult } from "./magics/builtin";
 export { MagicRegistry, dispatchMagic } from "./magics/dispatch";
 export { createRegistry } from "./magics/registry";
+export { display, setDisplaySink } from "./display/display";

@@ -1,4 +1,112 @@
-/** `greenai kernel --config-path FILE`: the tslab-based kernel with magics. */
-export async function kernelMain(_argv: string[]): Promise<number> {
-  throw new Error("greenai kernel: under construction");
+/**
+ * `greenai kernel --config-path FILE`: tslab's startKernel minus its delegation to other
+ * tslab copies, with magics, the greenai library in every notebook, and protocol fixes.
+ */
+import * as path from "path";
+import * as jupyter from "tslab/dist/jupyter";
+import { createConverter } from "tslab/dist/converter";
+import { createExecutor, type ConverterSet } from "tslab/dist/executor";
+import { setDisplaySink } from "../display/display";
+import type { MimeBundle } from "../display/bundle";
+import { UsageError } from "../errors";
+import { createRegistry } from "../magics/registry";
+import { parseArgs, type CommandSpec } from "../magics/options";
+import { ErrorCollector } from "./errors";
+import { MagicExecutor } from "./executor";
+import { GreenaiHandler } from "./handler";
+import { GreenaiServer } from "./server";
+import { tslabTypeScriptPath } from "./types";
+
+const KERNEL_SPEC: CommandSpec = {
+  name: "kernel",
+  summary: "Start the Jupyter kernel (Jupyter runs this from kernel.json).",
+  flags: [{ name: "config-path", type: "string", required: true, metavar: "FILE", help: "Jupyter connection file" }],
+};
+
+/** Absolute paths of the library that notebooks see as `greenai`. */
+export const LIB_JS = path.resolve(__dirname, "..", "index.js");
+export const LIB_TYPES = path.resolve(__dirname, "..", "index");
+
+class LazyConverters implements ConverterSet {
+  private _node?: ConverterSet["node"];
+  private _browser?: ConverterSet["browser"];
+  get node() {
+    return (this._node ??= createConverter({ isJS: false, isBrowser: false }));
+  }
+  get browser() {
+    return (this._browser ??= createConverter({ isJS: false, isBrowser: true }));
+  }
+  close() {
+    this._node?.close();
+    this._browser?.close();
+  }
+}
+
+/** Display through tslab's writer of the current execution: first show, then update in place. */
+function kernelDisplay(): (bundle: MimeBundle, displayId?: string) => void {
+  const shown = new Set<string>();
+  return (bundle, displayId) => {
+    const write = jupyter.lastWriteDisplayData;
+    if (!write) throw new Error("display: no cell is running");
+    const update = displayId !== undefined && shown.has(displayId);
+    if (displayId !== undefined) shown.add(displayId);
+    write({ data: bundle.data, metadata: bundle.metadata, transient: displayId ? { display_id: displayId } : {} } as any, update);
+  };
+}
+
+export interface KernelParts {
+  executor: MagicExecutor;
+  handler: GreenaiHandler;
+  /** Resolves once `greenai` is declared in the notebook; the first cell waits for it. */
+  ready: Promise<void>;
+}
+
+/**
+ * Builds executor and handler. The library declaration is compiled in the background so the
+ * kernel answers kernel_info at once; the handler's queue runs it before the first cell.
+ */
+export function createKernelParts(opts: { display?: (bundle: MimeBundle, displayId?: string) => void } = {}): KernelParts {
+  const convs = new LazyConverters();
+  const errors = new ErrorCollector();
+  const base = createExecutor(process.cwd(), convs, errors.console);
+  const display = opts.display ?? kernelDisplay();
+  setDisplaySink(display);
+  const registry = createRegistry();
+  const executor = new MagicExecutor(base, errors, registry, { display, libTypesPath: LIB_TYPES });
+  const pkg = require("../../package.json") as { version: string };
+  const tsVersion = (require(tslabTypeScriptPath()) as { version: string }).version;
+  const handler = new GreenaiHandler(executor, { version: pkg.version, tsVersion }, (w) => {
+    (jupyter as { lastWriteDisplayData: unknown }).lastWriteDisplayData = w;
+  });
+  const ready = (async () => {
+    await new Promise((r) => setImmediate(r));
+    // Declare first, then bind: the declare cell itself emits `exports.greenai = void 0`.
+    const ok = await base.execute(`declare const greenai: typeof import(${JSON.stringify(LIB_TYPES)});`);
+    base.locals.greenai = require(LIB_JS);
+    const err = errors.take();
+    if (!ok) console.error(`greenai: the library's types did not load (${err?.evalue}); \`greenai\` is untyped`);
+  })();
+  handler.waitFor(ready);
+  return { executor, handler, ready };
+}
+
+export async function kernelMain(argv: string[]): Promise<number> {
+  let configPath: string;
+  try {
+    configPath = parseArgs(argv, KERNEL_SPEC).flags["config-path"] as string;
+  } catch (e) {
+    if (e instanceof UsageError) {
+      console.error(`UsageError: ${e.message}`);
+      return 2;
+    }
+    throw e;
+  }
+  const { executor, handler } = createKernelParts();
+  const server = new GreenaiServer(handler, configPath);
+  process.on("SIGINT", () => executor.interrupt());
+  process.on("uncaughtException", (err) => console.error("UncaughtException:", err));
+  process.on("unhandledRejection", (reason) => console.error("UnhandledPromiseRejection:", reason));
+  await server.init();
+  // Keep running until the shutdown request closes the sockets.
+  return new Promise<number>(() => undefined);
 }

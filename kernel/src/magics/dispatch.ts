@@ -91,12 +91,12 @@ export type DispatchOutcome =
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
 /** Pulls --as, --json and --help out of the words, wherever they stand (before `--`). */
-function takeGlobalFlags(words: string[], spec: CommandSpec | undefined): { words: string[]; as?: string; json: boolean; help: boolean } {
+function takeGlobalFlags(words: string[], spec: CommandSpec | undefined, prefix: string): { words: string[]; as?: string; json: boolean; help: boolean } {
   const out: string[] = [];
   let as: string | undefined;
   let json = false;
   let help = false;
-  const usage = spec ? formatUsage(spec) : undefined;
+  const usage = spec ? formatUsage(spec, prefix) : undefined;
   for (let i = 0; i < words.length; i++) {
     const w = words[i];
     if (w === "--") {
@@ -133,7 +133,7 @@ export async function dispatchMagic(
     text = text.replace(/\?+$/, "").trim();
   }
   const { magic, command, rest } = resolveCommand(registry, tokenize(text), prefix);
-  const g = takeGlobalFlags(rest, command?.spec);
+  const g = takeGlobalFlags(rest, command?.spec, prefix);
   if (!command) {
     if (wantHelp || g.help) return { kind: "help", text: magicHelp(magic, prefix) };
     throw new UsageError(`${prefix}${magic.name} needs a command`, magicHelp(magic, prefix));
@@ -147,7 +147,7 @@ export async function dispatchMagic(
   if (ctx.body === undefined && body === "required") {
     throw new UsageError(`${prefix}${spec.name} is a cell magic: write %%${spec.name} on the first line and the body below it`, formatUsage(spec, prefix));
   }
-  const args = parseArgs(g.words, spec);
+  const args = parseArgs(g.words, spec, prefix);
   const result = await command.run(args, ctx);
   return { kind: "result", result, bindAs: g.as, json: g.json, spec };
 }

@@ -43,6 +43,8 @@ export interface CommandSpec {
   positionals?: readonly PositionalSpec[];
   /** Whether the command reads the cell body (`%%name`). Default "none". */
   body?: "none" | "optional" | "required";
+  /** Language of the body: TypeScript bodies get TypeScript completion and can be run with ctx.runTypeScript. */
+  bodyLanguage?: "text" | "typescript";
   /** Longer help paragraphs and examples, shown by `%name?`. */
   description?: string;
   examples?: readonly string[];
@@ -121,10 +123,10 @@ function describe(v: string): string {
   return JSON.stringify(shown);
 }
 
-function convert(flag: FlagSpec, raw: string, spec: CommandSpec): FlagValue {
+function convert(flag: FlagSpec, raw: string, spec: CommandSpec, prefix: string): FlagValue {
   const where = `--${flag.name}`;
   const fail = (what: string): never => {
-    throw new UsageError(`${where} expects ${what} but got ${describe(raw)}`, formatUsage(spec));
+    throw new UsageError(`${where} expects ${what} but got ${describe(raw)}`, formatUsage(spec, prefix));
   };
   const checkRange = (x: number): number => {
     if (flag.min !== undefined && x < flag.min) fail(`a value ≥ ${flag.min}`);
@@ -166,7 +168,7 @@ function convert(flag: FlagSpec, raw: string, spec: CommandSpec): FlagValue {
  * Parses words against a command spec. Accepts `--flag value`, `--flag=value`,
  * `--bool` / `--no-bool`, and `--` to end flags. Throws UsageError naming the flag.
  */
-export function parseArgs(argv: readonly string[], spec: CommandSpec): ParsedArgs {
+export function parseArgs(argv: readonly string[], spec: CommandSpec, prefix = "%"): ParsedArgs {
   const byName = new Map(spec.flags.map((f) => [f.name, f]));
   const flags: Record<string, FlagValue | undefined> = {};
   const positionals: string[] = [];
@@ -182,7 +184,7 @@ export function parseArgs(argv: readonly string[], spec: CommandSpec): ParsedArg
       continue;
     }
     if (!word.startsWith("--")) {
-      throw new UsageError(`unknown option ${describe(word)} for "${spec.name}"; options are written --name`, formatUsage(spec));
+      throw new UsageError(`unknown option ${describe(word)} for "${spec.name}"; options are written --name`, formatUsage(spec, prefix));
     }
     const eq = word.indexOf("=");
     let name = eq >= 0 ? word.slice(2, eq) : word.slice(2);
@@ -195,25 +197,25 @@ export function parseArgs(argv: readonly string[], spec: CommandSpec): ParsedArg
     }
     if (!flag) {
       const known = spec.flags.map((f) => `--${f.name}`).join(", ") || "none";
-      throw new UsageError(`unknown option ${describe(`--${name}`)} for "${spec.name}" (known: ${known})`, formatUsage(spec));
+      throw new UsageError(`unknown option ${describe(`--${name}`)} for "${spec.name}" (known: ${known})`, formatUsage(spec, prefix));
     }
     if (name in flags) {
-      throw new UsageError(`--${name} is given twice for "${spec.name}"; give it once`, formatUsage(spec));
+      throw new UsageError(`--${name} is given twice for "${spec.name}"; give it once`, formatUsage(spec, prefix));
     }
     let raw: string;
     if (inline !== undefined) raw = inline;
     else if (flag.type === "boolean") raw = "true";
     else {
       if (i + 1 >= argv.length) {
-        throw new UsageError(`--${name} needs a value (${flag.metavar ?? flag.type})`, formatUsage(spec));
+        throw new UsageError(`--${name} needs a value (${flag.metavar ?? flag.type})`, formatUsage(spec, prefix));
       }
       raw = argv[++i];
     }
-    flags[name] = convert(flag, raw, spec);
+    flags[name] = convert(flag, raw, spec, prefix);
   }
   for (const f of spec.flags) {
     if (flags[f.name] === undefined) {
-      if (f.required) throw new UsageError(`"${spec.name}" needs --${f.name} (${f.help})`, formatUsage(spec));
+      if (f.required) throw new UsageError(`"${spec.name}" needs --${f.name} (${f.help})`, formatUsage(spec, prefix));
       flags[f.name] = f.default;
     }
   }
@@ -222,13 +224,13 @@ export function parseArgs(argv: readonly string[], spec: CommandSpec): ParsedArg
   const required = pos.filter((p) => p.required).length;
   if (positionals.length < required) {
     const missing = pos.filter((p) => p.required)[positionals.length];
-    throw new UsageError(`"${spec.name}" needs ${missing.name.toUpperCase()} (${missing.help})`, formatUsage(spec));
+    throw new UsageError(`"${spec.name}" needs ${missing.name.toUpperCase()} (${missing.help})`, formatUsage(spec, prefix));
   }
   if (!variadic && positionals.length > pos.length) {
     throw new UsageError(
       `unexpected argument ${describe(positionals[pos.length])} for "${spec.name}"` +
         (pos.length ? ` (takes ${pos.map((p) => p.name.toUpperCase()).join(" ")})` : " (takes no arguments)"),
-      formatUsage(spec),
+      formatUsage(spec, prefix),
     );
   }
   return { flags, positionals };
@@ -248,7 +250,7 @@ export function formatUsage(spec: CommandSpec, prefix = "%"): string {
     const n = p.name.toUpperCase() + (p.variadic ? "..." : "");
     return p.required ? n : `[${n}]`;
   });
-  const lines = [`Usage: ${prefix}${spec.body && spec.body !== "none" ? "%" : ""}${spec.name}${pos.length ? " " + pos.join(" ") : ""} [options]`, "", spec.summary];
+  const lines = [`Usage: ${prefix}${prefix === "%" && spec.body && spec.body !== "none" ? "%" : ""}${spec.name}${pos.length ? " " + pos.join(" ") : ""} [options]`, "", spec.summary];
   if (spec.description) lines.push("", spec.description);
   const rows = [...spec.flags, ...GLOBAL_FLAGS].map(flagLine);
   if (spec.positionals?.length) {

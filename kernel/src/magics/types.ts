@@ -15,6 +15,11 @@ export interface MagicContext {
   cwd: string;
   /** Cell body for `%%name` cell magics; undefined for line magics. */
   body?: string;
+  /**
+   * Runs TypeScript in the notebook (kernel only; undefined in the CLI), e.g. the body of a
+   * cell magic whose spec has `bodyLanguage: "typescript"`. Rejects with the cell's error.
+   */
+  runTypeScript?: (code: string) => Promise<void>;
 }
 
 export interface MagicResult<T = unknown> {

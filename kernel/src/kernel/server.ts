@@ -1,0 +1,67 @@
+/**
+ * tslab's ZmqServer with what it gets wrong fixed: comm_info and error replies, and sends.
+ * zeromq.js 6 allows one send in flight per socket and rejects the next ("Socket is busy
+ * writing"); tslab does not await its sends, so under load messages (even `idle`) were lost.
+ */
+import { ZmqServer } from "tslab/dist/jupyter";
+import type { GreenaiHandler } from "./handler";
+import type { CellError } from "./errors";
+
+/** The parts of tslab's (unexported) ZmqMessage that we use. */
+interface Message {
+  content: any;
+  createReply(): { header: { msg_type: string }; content: unknown; signAndSend(key: string, sock: unknown): void };
+}
+
+export class GreenaiServer extends ZmqServer {
+  constructor(private readonly greenai: GreenaiHandler, configPath: string) {
+    super(greenai as any, configPath);
+  }
+
+  override async init(): Promise<void> {
+    await super.init();
+    // Sockets' own `send` is read-only: replace the sockets with queuing proxies.
+    this.iopub = serializeSends(this.iopub);
+    this.shell = serializeSends(this.shell);
+    this.control = serializeSends(this.control);
+  }
+
+  private send(sock: unknown, parent: Message, msgType: string, content: unknown): void {
+    const m = parent.createReply();
+    m.header.msg_type = msgType;
+    m.content = content;
+    m.signAndSend(this.connInfo.key, sock);
+  }
+
+  override handleCommInfoRequest(sock: any, msg: any): void {
+    this.send(sock, msg as Message, "comm_info_reply", { status: "ok", comms: {} });
+  }
+
+  override async handleExecute(sock: any, msg: any): Promise<void> {
+    const m = msg as Message;
+    const reply = await this.greenai.handleExecute(m.content, {
+      stream: (name, text) => this.send(this.iopub, m, "stream", { name, text }),
+      display: (data, update) => this.send(this.iopub, m, update ? "update_display_data" : "display_data", data),
+      error: (e: CellError) => this.send(this.iopub, m, "error", e),
+      input: (count) => this.send(this.iopub, m, "execute_input", { code: m.content.code, execution_count: count }),
+    });
+    this.send(sock, m, "execute_reply", reply);
+  }
+}
+
+/** A proxy of the socket whose sends each start after the previous one finished. */
+export function serializeSends<S extends { send: (msg: any) => Promise<void> }>(sock: S): S {
+  let last: Promise<void> = Promise.resolve();
+  const send = (msg: any) => {
+    const next = last.then(() => sock.send(msg));
+    last = next.catch((e) => console.error("greenai kernel: a message could not be sent:", e));
+    return next;
+  };
+  return new Proxy(sock, {
+    get(target, prop) {
+      if (prop === "send") return send;
+      const v = Reflect.get(target, prop, target);
+      return typeof v === "function" ? v.bind(target) : v;
+    },
+  });
+}

@@ -1,0 +1,59 @@
+/**
+ * Every notebook in notebooks/ runs top to bottom, headless, with the greenai kernel:
+ * no cell errors, no code cell without output, vendor payloads stored as JSON objects.
+ */
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { installKernelSpec, kernelTestsUnavailable, PYTHON } from "./helpers/kernel-session";
+import { REPO_ROOT } from "./helpers/shared-data";
+
+const NOTEBOOKS = path.join(REPO_ROOT, "notebooks");
+const notebooks = fs.existsSync(NOTEBOOKS) ? fs.readdirSync(NOTEBOOKS).filter((f) => f.endsWith(".ipynb")).sort() : [];
+
+function unavailable(): string | undefined {
+  const why = kernelTestsUnavailable();
+  if (why) return why;
+  return spawnSync(PYTHON, ["-c", "import nbclient, nbformat"]).status === 0 ? undefined : "nbclient is missing (apt-get install python3-nbclient)";
+}
+
+const why = unavailable();
+const suite = why ? describe.skip : describe;
+
+suite(`notebooks run headless${why ? ` [SKIPPED: ${why}]` : ""}`, () => {
+  let jupyterPath = "";
+  const outDir = fs.mkdtempSync(path.join(os.tmpdir(), "greenai-notebooks-"));
+  beforeAll(() => {
+    jupyterPath = installKernelSpec("greenai-nbtest").jupyterPath;
+  });
+
+  it("finds notebooks", () => expect(notebooks.length).toBeGreaterThan(0));
+
+  it.each(notebooks)("%s", (name) => {
+    const out = path.join(outDir, name);
+    const r = spawnSync(PYTHON, [path.join(__dirname, "helpers/run_notebook.py"), path.join(NOTEBOOKS, name), out, "greenai-nbtest", "900"], {
+      env: { ...process.env, JUPYTER_PATH: jupyterPath },
+      encoding: "utf8",
+      timeout: 1_200_000,
+    });
+    if (r.status !== 0) throw new Error(`${name} failed:\n${r.stderr.slice(-4000)}`);
+    const nb = JSON.parse(fs.readFileSync(out, "utf8"));
+    for (const [i, cell] of nb.cells.entries()) {
+      if (cell.cell_type !== "code" || cell.source.join?.("").trim() === "" || cell.source === "") continue;
+      const outputs = cell.outputs as any[];
+      expect(outputs.filter((o) => o.output_type === "error")).toEqual([]);
+      const src = Array.isArray(cell.source) ? cell.source.join("") : cell.source;
+      // Declarations may print nothing; a cell with a magic always shows its result.
+      if (/^\s*%/m.test(src) && outputs.length === 0) throw new Error(`${name}: cell ${i} has a magic but no output`);
+      for (const o of outputs) {
+        for (const [mime, value] of Object.entries(o.data ?? {})) {
+          if (mime.startsWith("application/vnd.greenai.")) {
+            expect(typeof value).toBe("object");
+            expect((value as any).schema_version).toEqual(expect.any(Number));
+          }
+        }
+      }
+    }
+  }, 1_200_000);
+});
