@@ -75,6 +75,7 @@ describe("TPE renderer", () => {
     expect(r.status.textContent).toContain("decision after epoch 1/4");
     expect(r.status.textContent).toContain("best stopped");
     expect(r.node.querySelector(".gtitle")?.textContent).toContain("small TPE");
+    expect(r.plotNode.style.height).toBe("440px"); // fixed, so responsive resizes never collapse it
 
     const slider = r.node.querySelector<HTMLInputElement>("input.greenai-tpe-epoch")!;
     expect([slider.min, slider.max, slider.value]).toEqual(["1", "4", "1"]);

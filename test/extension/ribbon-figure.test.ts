@@ -1,4 +1,4 @@
-import { cheapestFeasible, isFeasible, paretoFront, ribbonFigure, ribbonHasP99, ribbonInitialView } from "../../extension/src/figures/ribbon";
+import { cheapestFeasible, isFeasible, paretoFront, ribbonFigure, ribbonHasP99, ribbonInitialView, yRange } from "../../extension/src/figures/ribbon";
 import { LIGHT_THEME, type Trace } from "../../extension/src/figures/types";
 import { latencyBounds, rateBounds } from "../../extension/src/widgets/ribbon";
 import { smallRibbon } from "./fixtures";
@@ -68,6 +68,15 @@ describe("ribbon figure", () => {
     const q = { ...p, evaluations: p.evaluations.map((e) => ({ ...e, p99_ms: null })) };
     expect(ribbonHasP99(q)).toBe(false);
     expect(ribbonFigure(q, { metric: "p99", targetRate: 99, latencyMs: 100 }, LIGHT_THEME).view.metric).toBe("rate");
+  });
+
+  it("zooms the y axis on the target and the better pools, not on one very bad pool", () => {
+    // rates sorted: 80, 97, 99.2, 99.5, 99.9; lower quartile 97; padding max(0.5, 8 % of 2.9)
+    expect(yRange(p.evaluations, rate(99))).toEqual([96.5, 100.4]);
+    const r = yRange(p.evaluations, { metric: "p99", targetRate: 99, latencyMs: 100 })!;
+    expect(r[0]).toBeLessThan(70);
+    expect(r[1]).toBeGreaterThan(150); // upper quartile of p99 (150 ms) is inside
+    expect(yRange([], rate(99))).toBeUndefined();
   });
 
   it("slider bounds cover the target and the measured values", () => {

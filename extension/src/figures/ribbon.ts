@@ -90,6 +90,27 @@ function hover(e: RibbonEvaluation, p: RibbonPayload, feasible: boolean): string
   );
 }
 
+/**
+ * The y range that shows the decision: around the target and the better half of the pools, so
+ * one very bad pool (e.g. 5 % of queries in time) does not flatten the interesting band.
+ * Plotly's autoscale button still shows everything.
+ */
+export function yRange(evals: readonly RibbonEvaluation[], v: RibbonView): [number, number] | undefined {
+  const ys = evals.map((e) => yOf(e, v)).filter((y): y is number => typeof y === "number" && Number.isFinite(y)).sort((a, b) => a - b);
+  if (ys.length === 0) return undefined;
+  const q = (f: number) => ys[Math.min(ys.length - 1, Math.floor(f * (ys.length - 1)))];
+  if (v.metric === "rate") {
+    const lo = Math.min(v.targetRate, q(0.25));
+    const hi = Math.max(v.targetRate, ys[ys.length - 1]);
+    const pad = Math.max(0.5, (hi - lo) * 0.08);
+    return [Math.max(0, lo - pad), Math.min(100, hi) + pad];
+  }
+  const lo = Math.min(v.latencyMs, ys[0]);
+  const hi = Math.max(v.latencyMs, q(0.75));
+  const pad = Math.max(1, (hi - lo) * 0.08);
+  return [Math.max(0, lo - pad), hi + pad];
+}
+
 /** Builds the RIBBON figure for a view. */
 export function ribbonFigure(p: RibbonPayload, view: RibbonView, theme: PlotTheme): RibbonFigure {
   const v = view.metric === "p99" && !ribbonHasP99(p) ? { ...view, metric: "rate" as const } : view;
@@ -202,12 +223,12 @@ export function ribbonFigure(p: RibbonPayload, view: RibbonView, theme: PlotThem
     layout: {
       ...themeLayout(theme),
       title: {
-        text: `${plotlyText(p.title)}<br><sub>${plotlyText(`${p.model} · ${p.method} · ${evals.length} pools evaluated · ${targetText} · ${pickText}`)}</sub>`,
+        text: `${plotlyText(p.title)}<br><sub>${plotlyText(`${p.model} · ${p.method} search · ${evals.length} pools evaluated · ${pickText}`)}</sub>`,
         x: 0.01,
         xanchor: "left",
       },
       xaxis: { ...themeAxis(theme), title: { text: "pool cost ($/h)" } },
-      yaxis: { ...themeAxis(theme), title: { text: v.metric === "rate" ? `queries within ${fmt(p.qos_ms)} ms (%)` : "p99 latency (ms)" } },
+      yaxis: { ...themeAxis(theme), title: { text: v.metric === "rate" ? `queries within ${fmt(p.qos_ms)} ms (%)` : "p99 latency (ms)" }, range: yRange(evals, v) },
       coloraxis: {
         colorscale: "Viridis",
         cmin: 0,

@@ -224,7 +224,7 @@ export function tpeFigure(p: TpePayload, view: TpeView, theme: PlotTheme): TpeFi
     data,
     layout: {
       ...themeLayout(theme),
-      title: { text: `${plotlyText(p.title)}<br><sub>${plotlyText(tpeSummary(p, decision))}</sub>`, x: 0.01, xanchor: "left" },
+      title: { text: `${plotlyText(p.title)}<br><sub>${plotlyText(`${p.trials.length} trials × ${p.total_epochs} epochs · ranked by ${p.score} · energy ${p.energy?.measured ? "measured" : "estimated"}: ${p.energy?.source ?? "unknown"}`)}</sub>`, x: 0.01, xanchor: "left" },
       xaxis: { ...themeAxis(theme), title: { text: unitLabel }, rangemode: "tozero" },
       yaxis: { ...themeAxis(theme), title: { text: anyVal ? "validation loss" : "training loss" }, type: v.logY ? "log" : "linear" },
       hovermode: "closest",

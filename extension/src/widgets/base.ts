@@ -115,6 +115,10 @@ export abstract class PlotRenderer<K extends Kind> extends Widget implements IRe
     const fig = this.figure(this.payload, this.theme);
     const plotly = this.plotly ?? (this.plotly = await loadPlotly());
     if (this.isDisposed) return;
+    // A fixed height on the node: Plotly's responsive resize reads the node's height, which
+    // windowed notebooks can collapse while a cell is off-screen.
+    const h = fig.layout.height;
+    if (typeof h === "number") this.plotNode.style.height = `${h}px`;
     await plotly.react(this.plotNode, fig.data as never, fig.layout as never, PLOT_CONFIG as never);
     this.drawn = true;
     this.afterDraw(plotly);

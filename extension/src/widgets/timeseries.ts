@@ -39,6 +39,8 @@ export class TimeseriesRenderer extends PlotRenderer<"timeseries"> {
   protected figure(p: TimeseriesPayload, theme: PlotTheme): TimeseriesFigure {
     const fig = timeseriesFigure(p, this.view, theme);
     this.last = fig;
+    // The window on show, for tests and for anyone reading the DOM: "all" or "t0,t1" in ms.
+    this.node.dataset.window = this.view.range ? this.view.range.map((x) => Math.round(x)).join(",") : "all";
     this.status.textContent =
       `${p.series.length} series · ${fmt(fig.pointsTotal)} samples · ${fmt(fig.pointsDrawn)} points drawn` +
       (fig.pointsDrawn < fig.pointsTotal ? " (min–max decimated; zoom in for detail)" : "") +
