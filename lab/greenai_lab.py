@@ -17,7 +17,8 @@ from jupyterlab_server import LabServerApp
 from traitlets import Bool, Unicode, default
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-BUILD = os.path.join(HERE, "build")
+# The federated smoke test serves lab/build-federated instead (GREENAI_LAB_BUILD).
+BUILD = os.path.abspath(os.environ.get("GREENAI_LAB_BUILD") or os.path.join(HERE, "build"))
 
 # Configuration files on disk (~/.jupyter) must not change this app.
 os.environ.setdefault("JUPYTER_NO_CONFIG", "1")
@@ -70,7 +71,7 @@ class GreenaiLabApp(LabServerApp):
     def initialize_settings(self):
         super().initialize_settings()
         if not os.path.exists(os.path.join(BUILD, "bundle.js")):
-            self.log.error("lab/build/bundle.js is missing: run `npm run build:lab -w lab` (npm start does it)")
+            self.log.error(f"{BUILD}/bundle.js is missing: run `npm run build:lab` (npm start does it)")
         page = self.settings.setdefault("page_config_data", {})
         page["greenaiTesting"] = "true" if self.testing else "false"
 

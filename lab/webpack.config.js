@@ -1,25 +1,46 @@
 /**
- * webpack build of the self-hosted JupyterLab frontend into lab/build.
- * Build.ensureAssets (from @jupyterlab/builder) copies schemas and themes of every
- * extension listed in package.json "jupyterlab" and writes build/style.js.
+ * webpack builds of the self-hosted JupyterLab frontend:
+ *   default:            lab/build, the greenai extension bundled from source (npm start, e2e)
+ *   --env federated:    lab/build-federated, a module-federation host that loads prebuilt
+ *                       extensions from the server's labextensions path (federated smoke test)
+ * Build.ensureAssets (from @jupyterlab/builder) copies schemas and themes of every extension
+ * listed in package.json "jupyterlab" and writes style.js; it also returns one small webpack
+ * config per theme (extracted CSS under <build>/themes).
  */
+const fs = require('fs');
 const path = require('path');
 const webpack = require('webpack');
 const { Build } = require('@jupyterlab/builder');
 const pkg = require('./package.json');
 
-const buildDir = path.resolve(__dirname, 'build');
-// Also returns one small webpack config per theme (extracted CSS under build/themes).
-const themeConfigs = Build.ensureAssets({
-  packageNames: [...pkg.jupyterlab.extensions, ...pkg.jupyterlab.mimeExtensions],
-  output: buildDir
-});
+/** Shared modules for the federated host: core-meta's resolutions at their installed versions. */
+function sharedFromCoreMeta() {
+  const core = require('@jupyterlab/core-meta/core.package.json');
+  const singletons = new Set(core.jupyterlab.singletonPackages);
+  const shared = {};
+  for (const name of Object.keys(core.resolutions)) {
+    let version;
+    try {
+      version = JSON.parse(fs.readFileSync(require.resolve(`${name}/package.json`, { paths: [__dirname] }), 'utf8')).version;
+    } catch {
+      continue; // not installed here: not provided
+    }
+    shared[name] = { requiredVersion: `^${version}`, version, singleton: singletons.has(name) };
+  }
+  return shared;
+}
 
-module.exports = (env, argv) => {
+module.exports = (env = {}, argv = {}) => {
   const production = argv.mode === 'production';
+  const federated = Boolean(env.federated);
+  const buildDir = path.resolve(__dirname, federated ? 'build-federated' : 'build');
+  const themeConfigs = Build.ensureAssets({
+    packageNames: [...pkg.jupyterlab.extensions.filter(n => !federated || !n.startsWith('@greenai/')), ...pkg.jupyterlab.mimeExtensions],
+    output: buildDir
+  });
   const app = {
     mode: production ? 'production' : 'development',
-    entry: { bundle: ['whatwg-fetch', './src/index.js'] },
+    entry: { bundle: ['whatwg-fetch', federated ? './src/federated.js' : './src/index.js'] },
     output: {
       path: buildDir,
       filename: '[name].js',
@@ -30,6 +51,8 @@ module.exports = (env, argv) => {
     bail: true,
     devtool: production ? false : 'source-map',
     performance: { hints: false },
+    stats: 'errors-warnings',
+    infrastructureLogging: { level: 'error' },
     module: {
       rules: [
         // Extension-less ESM imports (e.g. @jupyter/web-components).
@@ -47,9 +70,20 @@ module.exports = (env, argv) => {
     resolve: {
       fallback: { url: false, buffer: false, crypto: false, path: require.resolve('path-browserify') }
     },
-    plugins: [new webpack.ProvidePlugin({ process: 'process/browser' })],
+    plugins: [
+      new webpack.ProvidePlugin({ process: 'process/browser' }),
+      ...(federated
+        ? [
+            new webpack.container.ModuleFederationPlugin({
+              library: { type: 'var', name: ['_JUPYTERLAB', 'CORE_LIBRARY_FEDERATION'] },
+              name: 'CORE_FEDERATION',
+              shared: sharedFromCoreMeta()
+            })
+          ]
+        : [])
+    ],
     // Rebuilds (npm start after a change) reuse the previous build's work.
-    cache: { type: 'filesystem', cacheDirectory: path.resolve(__dirname, '.cache', production ? 'prod' : 'dev') }
+    cache: { type: 'filesystem', cacheDirectory: path.resolve(__dirname, '.cache', `${federated ? 'fed-' : ''}${production ? 'prod' : 'dev'}`) }
   };
-  return [app, ...themeConfigs];
+  return [app, ...themeConfigs.map(c => ({ ...c, stats: 'errors-warnings' }))];
 };

@@ -3,6 +3,8 @@
  * The server the browser tests run against (Playwright's webServer): a throw-away root
  * folder with the sample data and a notebook with stored outputs, the greenai kernelspec in
  * a throw-away prefix, and the self-hosted JupyterLab on 127.0.0.1 with Galata's helpers.
+ * With --federated: the module-federation host (lab/build-federated) and the prebuilt
+ * extension installed by copy, as a user's own JupyterLab 4 would load it.
  * No token: loopback only, and only for the tests. Needs `npm run build:e2e` first.
  * The server log (kernel output included) is written to test-results/e2e-server.log.
  */
@@ -13,10 +15,14 @@ const os = require("os");
 const path = require("path");
 
 const ROOT = path.resolve(__dirname, "..", "..");
-const PORT = Number(process.env.GREENAI_E2E_PORT || 18899);
+const FEDERATED = process.argv.includes("--federated");
+const PORT = FEDERATED ? Number(process.env.GREENAI_E2E_FED_PORT || 18898) : Number(process.env.GREENAI_E2E_PORT || 18899);
+const BUILD = path.join(ROOT, "lab", FEDERATED ? "build-federated" : "build");
 const PYTHON = process.env.GREENAI_PYTHON || "/usr/bin/python3";
 
-for (const f of ["lab/build/bundle.js", "kernel/dist/cli.js", "data/samples/tpe.bundle.json"]) {
+const needed = ["kernel/dist/cli.js", "data/samples/tpe.bundle.json", path.relative(ROOT, path.join(BUILD, "bundle.js"))];
+if (FEDERATED) needed.push("extension/labextension/package.json");
+for (const f of needed) {
   if (!fs.existsSync(path.join(ROOT, f))) {
     console.error(`e2e: ${f} is missing: run npm run build:e2e first`);
     process.exit(1);
@@ -43,8 +49,12 @@ for (const cell of tour.cells) {
 }
 fs.writeFileSync(path.join(serverRoot, "notebooks", "stored-outputs.ipynb"), JSON.stringify(tour, null, 1));
 
-const install = require("child_process").spawnSync(process.execPath, [path.join(ROOT, "kernel/bin/greenai.js"), "install", "--prefix", prefix], { stdio: "inherit" });
-if (install.status !== 0) process.exit(1);
+const { spawnSync } = require("child_process");
+const installs = [[path.join(ROOT, "kernel/bin/greenai.js"), "install", "--prefix", prefix]];
+if (FEDERATED) installs.push([path.join(ROOT, "extension/scripts/install-labextension.js"), "--prefix", prefix]);
+for (const argv of installs) {
+  if (spawnSync(process.execPath, argv, { stdio: "inherit" }).status !== 0) process.exit(1);
+}
 
 const args = [
   path.join(ROOT, "lab", "greenai_lab.py"),
@@ -61,12 +71,13 @@ const args = [
 // The server's log goes to a file beside the other artifacts, not into the test report.
 const logDir = path.join(ROOT, "test-results");
 fs.mkdirSync(logDir, { recursive: true });
-const log = fs.openSync(path.join(logDir, "e2e-server.log"), "w");
+const log = fs.openSync(path.join(logDir, FEDERATED ? "e2e-server-federated.log" : "e2e-server.log"), "w");
 const child = spawn(PYTHON, args, {
   stdio: ["ignore", log, log],
   env: {
     ...process.env,
     GREENAI_LAB_TESTING: "1",
+    GREENAI_LAB_BUILD: BUILD,
     JUPYTER_PATH: path.join(prefix, "share", "jupyter"),
     JUPYTER_RUNTIME_DIR: path.join(tmp, "runtime"),
     GREENAI_LAB_STATE: path.join(tmp, "state"),
