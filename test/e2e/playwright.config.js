@@ -30,7 +30,7 @@ module.exports = {
   expect: { timeout: 30_000 },
   workers: 1,
   retries: 0,
-  reporter: [["list"], ["html", { open: "never", outputFolder: path.join(ROOT, "test-results", "e2e-report") }]],
+  reporter: [["list"], ["html", { open: "never", outputFolder: path.join(ROOT, "test-results", "e2e-report") }], [path.join(__dirname, "summary-reporter.js")]],
   use: {
     ...base.use,
     viewport: { width: 1400, height: 900 },
