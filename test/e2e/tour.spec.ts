@@ -43,6 +43,10 @@ test.describe("greenai extension in JupyterLab", () => {
     await page.notebook.activate("00-tour.ipynb");
     await expect(page.locator(".jp-NotebookPanel-toolbar .jp-KernelName")).toHaveText("TypeScript (greenai)", { timeout: 60_000 });
 
+    // The summary panel, opened before anything ran, fills in live as the cells run.
+    await page.locator(".jp-NotebookPanel-toolbar .greenai-summary-button").first().click();
+    await expect(page.locator("#greenai-summary-panel")).toContainText("No greenai results in this notebook yet");
+
     await page.notebook.run();
     for (const kind of KINDS) await expectPlot(page, kind, 3);
     await expect(page.locator(".jp-NotebookPanel .jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")).toHaveCount(0);
@@ -80,7 +84,7 @@ test.describe("greenai extension in JupyterLab", () => {
     expect(t1 - t0).toBeCloseTo(15 * 60_000, -3);
     await ts.screenshot({ path: path.join(SHOTS, "timeseries-15min.png") });
 
-    // Summary panel: toolbar button; it lists the notebook's results and links to them.
+    // Summary panel: it now lists the notebook's results and links to them.
     await page.locator(".jp-NotebookPanel-toolbar .greenai-summary-button").first().click();
     const panel = page.locator("#greenai-summary-panel");
     await expect(panel).toBeVisible();
