@@ -66,7 +66,12 @@ export async function startLab(extra = { plugins: [], mimeExtensions: [] }) {
   }
   const mime = await Promise.all([...coreMimeExtensions(), ...extra.mimeExtensions]);
   const lab = new JupyterLab({ mimeExtensions: mime.flatMap(m => (Array.isArray(m) ? m : pluginsOf(m))) });
-  lab.registerPlugins((await Promise.all(plugins)).flatMap(m => (Array.isArray(m) ? m : pluginsOf(m))));
+  lab.registerPlugins(
+    (await Promise.all(plugins))
+      .flatMap(m => (Array.isArray(m) ? m : pluginsOf(m)))
+      // No news from the internet (this Lab is often offline), and what the server disabled.
+      .filter(({ id }) => !id.endsWith(':announcements') && !PageConfig.Extension.isDisabled(id))
+  );
   // Galata (and anyone debugging) waits on window.jupyterapp.started.
   window.jupyterapp = lab;
   await lab.start();
