@@ -9,3 +9,5 @@ export type { Magic, MagicCommand, MagicContext, MagicResult } from "./magics/ty
 export type { MagicListing } from "./magics/builtin";
 export { MagicRegistry, dispatchMagic } from "./magics/dispatch";
 export { createRegistry } from "./magics/registry";
+export * from "./tpe";
+export type { TpeReplayResult, TpeScoreResult, TpeScoreRow, TpeScoreEnergy, TpeSweepResult, TpeRunProblem } from "./magics/tpe";
