@@ -92,7 +92,7 @@ function detectColumnsLoose(cells: string[], file: string, line: number): Column
     scale = 1e3;
   }
   if (power < 0 || time < 0) {
-    const what = power < 0 ? "a power column" : "a timestamp column";
+    const what = power < 0 ? "power column" : "timestamp column";
     throw new DataFormatError(
       `${file}:${line}: no ${what}; expected an nvidia-smi CSV (timestamp, index, power.draw [W]), a Supercloud GPU series ` +
         `(timestamp,gpu_index,…,power_draw_W,…) or timestamp,power[,gpu] (power in W), found ${found}`,
@@ -114,9 +114,9 @@ export class PowerLogBuilder {
 
   /** Feeds one line (1-based number); blank lines are ignored. */
   line(text: string, line: number): void {
-    this.lastLine = line;
     const raw = line === 1 ? text.replace(/^\uFEFF/, "") : text;
     if (raw.trim() === "") return;
+    this.lastLine = line;
     const cells = csvCellsFromLine(raw.replace(/\r$/, ""));
     if (!this.cols) {
       this.cols = detectColumns(cells, this.file, line);
