@@ -432,14 +432,20 @@ async function runReplay(args: ParsedArgs, ctx: MagicContext): Promise<MagicResu
   const f = args.flags;
   const policy = f.policy as "tpe" | "sh";
   const budget = f.budget as number;
-  if (!(budget > 0 && budget <= 1)) {
-    throw new UsageError(`--budget must be a fraction in (0, 1] of the epoch budget but got ${budget}`, formatUsage(spec));
-  }
-  let keep: KeepSpec;
-  try {
-    keep = parseKeep(f.keep as string);
-  } catch (e) {
-    throw new UsageError(`--keep: ${(e as Error).message}`, formatUsage(spec));
+  let keep: KeepSpec = { count: 1 };
+  const ignored: string[] = [];
+  if (policy === "tpe") {
+    if (!(budget > 0 && budget <= 1)) {
+      throw new UsageError(`--budget must be a fraction in (0, 1] of the epoch budget but got ${budget}`, formatUsage(spec));
+    }
+    try {
+      keep = parseKeep(f.keep as string);
+    } catch (e) {
+      throw new UsageError(`--keep: ${(e as Error).message}`, formatUsage(spec));
+    }
+  } else {
+    if (budget !== 0.2) ignored.push("--budget");
+    if (f.keep !== "1") ignored.push("--keep");
   }
   const score = f.score as ScoreName;
   const opts = scoreOptions(spec, f);
@@ -508,7 +514,7 @@ async function runReplay(args: ParsedArgs, ctx: MagicContext): Promise<MagicResu
     true_best_final_loss: finalOf(decision.true_best_id),
     problems,
     unscored_at_budget: unscored,
-    notes: set.notes,
+    notes: ignored.length ? [...set.notes, `${ignored.join(" and ")} ignored: --policy sh uses --min-epochs and --reduction-factor`] : set.notes,
   };
   if (rungs) {
     value.rungs = rungs;
