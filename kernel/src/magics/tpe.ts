@@ -460,7 +460,10 @@ async function runReplay(args: ParsedArgs, ctx: MagicContext): Promise<MagicResu
   const plan = await loadEnergy(spec, f, set, ctx);
   throwIfAborted(ctx.signal);
   ctx.progress(`scoring ${set.trials.length} trials by ${score}`);
-  const { trials, statuses } = trialsFromCurves(set, score, opts, plan);
+  const { trials, statuses } = trialsFromCurves(set, score, opts, plan, {
+    signal: ctx.signal,
+    onTrial: (i, n) => i % 20 === 0 && ctx.progress(`scoring ${n} trials by ${score}`, i / n),
+  });
   throwIfAborted(ctx.signal);
 
   let decision: TpeDecision;
@@ -587,7 +590,12 @@ async function runScore(args: ParsedArgs, ctx: MagicContext): Promise<MagicResul
     const log = await lightningLogFromFile(file, { trainColumn: f["train-col"] as string | undefined });
     notes.push(...log.notes);
     if (log.steps.length === 0) throw new DataFormatError(`${file}: no step-level training loss rows; litmatter mode needs train_loss_step (or --train-col)`);
-    const s = asUsage(spec, () => litmatterScores(log.steps, T, { E, gamma }));
+    let s;
+    try {
+      s = litmatterScores(log.steps, T, { E, gamma });
+    } catch (e) {
+      throw new UsageError(`--epoch ${T}: ${(e as Error).message} (${file})`, formatUsage(spec));
+    }
     if (power) {
       const e = energyByGpu(power.series);
       const kJ = e.joules / 1e3;
@@ -721,7 +729,7 @@ async function runSweep(args: ParsedArgs, ctx: MagicContext): Promise<MagicResul
   for (const [i, s] of scores.entries()) {
     throwIfAborted(ctx.signal);
     ctx.progress(`scoring by ${s}`, i / scores.length);
-    const built = trialsFromCurves(set, s as ScoreName, opts, plan);
+    const built = trialsFromCurves(set, s as ScoreName, opts, plan, { signal: ctx.signal });
     statuses = built.statuses;
     scored.push({ score: s, trials: built.trials });
   }

@@ -11,15 +11,6 @@ export interface PowerSeries {
   powerW: Float64Array;
 }
 
-/** An energy number with its provenance. */
-export interface EnergyEstimate {
-  joules: number;
-  /** True only when integrated from measured power samples. */
-  measured: boolean;
-  /** How it was obtained, e.g. "measured: nvidia-smi power log, 2 GPUs, trapezoidal rule". */
-  source: string;
-}
-
 export interface IntegrationOptions {
   /** Gaps between samples longer than this (seconds) count as missing, not integrated. Default ∞. */
   maxGapS?: number;

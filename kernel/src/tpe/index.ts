@@ -2,7 +2,6 @@
  * Training performance estimation (TPE): training-speed scores, energy accounting, the TPE
  * decision and its sweep, successive halving, and readers for recorded curves and power logs.
  */
-export * from "./csv";
 export * from "./curves";
 export * from "./scores";
 export * from "./lcfit";

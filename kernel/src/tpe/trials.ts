@@ -4,7 +4,7 @@
  * which are reported, never dropped. Pure.
  */
 import type { TpePayload, TpeTrial } from "greenai-common";
-import { DataFormatError } from "../errors";
+import { DataFormatError, throwIfAborted } from "../errors";
 import { runStatus, type CurveSet, type RunStatus, type TrialCurve } from "./curves";
 import { energyByGpu, epochEnergyFromPower, type DevicePowerModel, type IntegrationOptions, type PowerSeries } from "./energy";
 import { scoresByEpoch, type ScoreName, type ScoreOptions } from "./scores";
@@ -109,9 +109,17 @@ export interface TrialsBuild {
 }
 
 /** Builds TpeTrial records: score after every epoch, energy per epoch, final loss, diverged flag. */
-export function trialsFromCurves(set: CurveSet, score: ScoreName, scoreOpts: ScoreOptions, plan: EnergyPlan): TrialsBuild {
+export function trialsFromCurves(
+  set: CurveSet,
+  score: ScoreName,
+  scoreOpts: ScoreOptions,
+  plan: EnergyPlan,
+  opts: { signal?: AbortSignal; onTrial?: (done: number, total: number) => void } = {},
+): TrialsBuild {
   const statuses: RunStatus[] = [];
-  const trials = set.trials.map((c) => {
+  const trials = set.trials.map((c, i) => {
+    throwIfAborted(opts.signal);
+    opts.onTrial?.(i, set.trials.length);
     const st = runStatus(c, set.totalEpochs);
     statuses.push(st);
     const n = st.epochsRun;
