@@ -86,6 +86,21 @@ export interface TpePayload {
   decision: TpeDecision;
   /** Optional (f, k, score) sweep and its frontier. */
   sweep?: TpeSweepPoint[];
+  /**
+   * Optional: the policy that produced `decision` when it is not the plain TPE rule (absent = "tpe").
+   * For successive halving, `decision.budget_epoch` is the first rung and `decision.kept` the
+   * trials that finished; a renderer's budget slider still recomputes the plain TPE rule.
+   */
+  policy?: TpeHalvingPolicy;
+}
+
+/** Successive halving on the payload's score: rungs at min_epochs·η^i, the best ⌊n/η⌋ promoted. */
+export interface TpeHalvingPolicy {
+  kind: "sh";
+  min_epochs: number;
+  reduction_factor: number;
+  /** Each rung: its epoch, how many trials reached it, the ids promoted. */
+  rungs: { epoch: number; entered: number; promoted: string[] }[];
 }
 
 /** One evaluated pool of a RIBBON search, in evaluation order. */

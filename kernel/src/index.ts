@@ -12,3 +12,5 @@ export type { MagicListing, TimeResult } from "./magics/builtin";
 export { MagicRegistry, dispatchMagic } from "./magics/dispatch";
 export { createRegistry } from "./magics/registry";
 export { display, setDisplaySink } from "./display/display";
+export * from "./tpe";
+export type { TpeReplayResult, TpeScoreResult, TpeScoreRow, TpeScoreEnergy, TpeSweepResult, TpeRunProblem } from "./magics/tpe";
