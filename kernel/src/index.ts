@@ -9,3 +9,7 @@ export type { Magic, MagicCommand, MagicContext, MagicResult } from "./magics/ty
 export type { MagicListing } from "./magics/builtin";
 export { MagicRegistry, dispatchMagic } from "./magics/dispatch";
 export { createRegistry } from "./magics/registry";
+export * from "./energy";
+export * from "./trials";
+export type { EnergyMeasureResult, PowercapAdvice } from "./magics/energy";
+export type { TpeRunResult } from "./magics/tpe-run";

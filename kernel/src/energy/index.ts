@@ -7,3 +7,4 @@ export * from "./powercap";
 export * from "./rapl";
 export * from "./read-sweep";
 export * from "./series";
+export * from "./measure";

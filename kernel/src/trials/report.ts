@@ -159,13 +159,25 @@ export interface BuildReportInput {
   nowMs: number;
   /** First event time, for wall time. */
   startMs: number;
+  /** Devices that belong to one trial (e.g. a Slurm job's own GPUs): device → trial id. Others are shared. */
+  deviceOwner?: ReadonlyMap<string, string>;
 }
 
 /** Builds the report and the TpePayload of a run (complete or in progress). */
 export function buildRunReport(inp: BuildReportInput): { report: TpeRunReport; payload: TpePayload } {
   const { spec, state, nowMs } = inp;
   const intervals: ActiveInterval[] = [];
-  for (const t of state.trials.values()) for (const a of t.attempts) intervals.push(...attemptIntervals(t.id, a, nowMs));
+  const owner = inp.deviceOwner;
+  const shared = owner && owner.size ? inp.series.map((s) => s.device).filter((d) => !owner.has(d)) : null;
+  for (const t of state.trials.values()) {
+    const own = owner ? [...owner].filter(([, id]) => id === t.id).map(([d]) => d) : [];
+    for (const a of t.attempts) {
+      for (const iv of attemptIntervals(t.id, a, nowMs)) {
+        if (!shared) intervals.push(iv);
+        else for (const d of [...shared, ...own]) intervals.push({ ...iv, device: d });
+      }
+    }
+  }
   const attr = attributeEnergy(inp.series, intervals, { maxGapMs: inp.maxGapMs });
   const T = spec.rungs.length ? spec.rungs[0].epoch : null;
   const N = spec.total_epochs;

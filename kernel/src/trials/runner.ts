@@ -14,6 +14,7 @@ import type { DeviceSeries } from "../energy/series";
 import type { RunningTrial, TrialBackend, TrialExit, TrialFunction } from "./backend";
 import { FunctionBackend } from "./function-backend";
 import { LocalBackend } from "./local";
+import { jobPowerLogPath, jobPowerSeries } from "./slurm";
 import { decideRung, halvingRungs, tpeRungs, type Rung, type StopMethod } from "./policy";
 import { EpochTracker, parseTrialLine, type EpochResult } from "./records";
 import { buildRunReport, type RunSpecSummary, type TpeRunReport } from "./report";
@@ -329,8 +330,15 @@ class Runner {
   }
 
   private build(nowMs: number, final: boolean): RunOutcome {
-    const series = final ? this.folder.readSeries() : mergeSeries(this.priorSeries, this.meter?.series() ?? []);
+    let series = final ? this.folder.readSeries() : mergeSeries(this.priorSeries, this.meter?.series() ?? []);
+    const jobList: { trial: string; job: string; file: string }[] = [];
+    for (const t of this.state.trials.values()) {
+      for (const a of t.attempts) if (a.job) jobList.push({ trial: t.id, job: a.job, file: jobPowerLogPath(this.runDir, t.id, a.attempt) });
+    }
+    const jobs = jobList.length ? jobPowerSeries(jobList) : undefined;
+    if (jobs && jobs.series.length) series = [...series, ...jobs.series];
     return buildRunReport({
+      deviceOwner: jobs?.owner,
       spec: this.specSummary,
       state: this.state,
       series,
