@@ -131,7 +131,7 @@ export const tpeRunCommand: MagicCommand = {
       { name: "score", type: "string", default: "tse", choices: SCORE_NAMES, help: "ranking score (lower is better): tse = Σ epoch train losses up to T" },
       { name: "concurrency", type: "int", default: 1, min: 1, help: "trials running at once (held trials do not count)" },
       { name: "time-limit", type: "number", min: 0.1, metavar: "S", help: "per-trial running time limit in seconds; past it the trial fails" },
-      { name: "idle-timeout", type: "number", min: 0.1, metavar: "S", help: "a running trial silent for this many seconds is hung and fails" },
+      { name: "idle-timeout", type: "number", min: 0.1, metavar: "S", help: "a running trial silent for this many seconds after its first output line is hung and fails" },
       { name: "grace", type: "number", default: 5, min: 0, metavar: "S", help: "seconds between SIGTERM and SIGKILL when stopping a trial" },
       { name: "run-dir", type: "string", metavar: "DIR", help: "run folder (default runs/tpe-YYYYMMDD-HHMMSS)" },
       { name: "resume", type: "boolean", default: false, help: "continue the run in --run-dir (finished trials are not rerun)" },

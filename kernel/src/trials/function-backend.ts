@@ -4,6 +4,7 @@
  * Records are written to the stdout log as JSON lines, errors to the stderr log.
  */
 import * as fs from "fs";
+import { within } from "./proc";
 import type { RunningTrial, TrialBackend, TrialCallbacks, TrialExit, TrialLaunch } from "./backend";
 
 function jsonLine(rec: object): string {
@@ -78,7 +79,7 @@ export class FunctionBackend implements TrialBackend {
           release();
         }
         // a function cannot be killed: wait for it to notice, at most the grace period
-        await Promise.race([exited, new Promise((r) => setTimeout(r, graceMs))]);
+        await within(exited, graceMs);
       },
       exited,
       async livePids() {

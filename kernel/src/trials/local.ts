@@ -7,7 +7,7 @@
  */
 import { spawn } from "child_process";
 import * as fs from "fs";
-import { groupMembers, signalGroup, sleep } from "./proc";
+import { groupMembers, signalGroup, sleep, within } from "./proc";
 import type { RunningTrial, TrialBackend, TrialCallbacks, TrialExit, TrialLaunch } from "./backend";
 
 /** Splits a byte stream into lines, calling `onLine` per complete line; flush() emits the rest. */
@@ -67,7 +67,7 @@ export class LocalBackend implements TrialBackend {
           signalGroup(pid, "SIGKILL");
           await waitGroupGone(pid, 2000);
         }
-        await Promise.race([stdoutClosed, sleep(2000)]);
+        await within(stdoutClosed, 2000);
         splitter.flush();
         try {
           fs.closeSync(outFd);
@@ -103,7 +103,7 @@ export class LocalBackend implements TrialBackend {
             await waitGroupGone(pid, 5000);
           }
         }
-        await Promise.race([exited, sleep(5000)]);
+        await within(exited, 5000);
       },
       exited,
       async livePids() {

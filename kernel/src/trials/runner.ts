@@ -61,7 +61,7 @@ export interface RunTrialsOptions {
   concurrency?: number;
   /** A trial running longer than this (held time excluded) is stopped and failed, s. */
   timeLimitS?: number;
-  /** A running trial printing nothing for this long is hung: stopped and failed, s. */
+  /** A running trial silent this long after its first output line is hung: stopped and failed, s (start-up is covered by timeLimitS). */
   idleTimeoutS?: number;
   /** Seconds between SIGTERM and SIGKILL. Default 5. */
   graceS?: number;
@@ -103,6 +103,8 @@ interface Live {
   attempt: number;
   tracker: EpochTracker;
   lastOutputMs: number;
+  /** Whether any output line has arrived (the no-output limit starts then). */
+  spoke: boolean;
   stopRequest?: { status: EndStatus | null; reason: string };
   invalidLines: number;
   /** Lines that arrived before the start was recorded; replayed right after. */
@@ -391,7 +393,7 @@ class Runner {
       const active = a.segments.reduce((s, g) => s + ((g.end_ms ?? now) - g.start_ms), 0);
       if (this.o.timeLimitS !== undefined && active > this.o.timeLimitS * 1000) {
         this.requestStop(id, "failed", `time limit of ${this.o.timeLimitS} s exceeded`);
-      } else if (this.o.idleTimeoutS !== undefined && now - lv.lastOutputMs > this.o.idleTimeoutS * 1000) {
+      } else if (this.o.idleTimeoutS !== undefined && lv.spoke && now - lv.lastOutputMs > this.o.idleTimeoutS * 1000) {
         this.requestStop(id, "failed", `hung: no output for ${this.o.idleTimeoutS} s`);
       }
     }
@@ -479,7 +481,7 @@ class Runner {
     const attempt = (prev?.attempt ?? 0) + 1;
     this.starting.add(id);
     const logs = this.folder.logPaths(id, attempt);
-    const lv: Live = { attempt, tracker: new EpochTracker(), lastOutputMs: Date.now(), invalidLines: 0, early: [] };
+    const lv: Live = { attempt, tracker: new EpochTracker(), lastOutputMs: Date.now(), spoke: false, invalidLines: 0, early: [] };
     const backend = spec.fn ? this.functionBackend : this.backend;
     let proc: RunningTrial;
     let runningSeen = false;
@@ -541,6 +543,7 @@ class Runner {
       return;
     }
     lv.lastOutputMs = tMs;
+    lv.spoke = true;
     const p = parseTrialLine(line);
     if (p.kind === "invalid") {
       lv.invalidLines++;

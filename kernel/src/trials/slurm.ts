@@ -131,6 +131,13 @@ export class SlurmBackend implements TrialBackend {
     };
     this.jobs.set(id, job);
     this.ensurePolling();
+    // signals to one job go out one after another: a STOP still on its way must not land after a TERM
+    let chain: Promise<unknown> = Promise.resolve();
+    const serial = <T>(op: () => Promise<T>): Promise<T> => {
+      const next = chain.then(op, op);
+      chain = next.catch(() => undefined);
+      return next;
+    };
     const signal = (sig: string) => this.run("scancel", [`--signal=${sig}`, "--full", id]).catch(() => undefined);
     const gone = async (ms: number) => {
       const until = Date.now() + ms;
@@ -142,26 +149,35 @@ export class SlurmBackend implements TrialBackend {
     };
     return {
       label: `job ${id}`,
-      hold: async () => {
-        if (!job.ended) await signal("STOP");
-      },
-      resume: async () => {
-        if (!job.ended) await signal("CONT");
-      },
-      stop: async (graceMs: number) => {
-        if (job.ended) return;
-        if (!job.running) {
-          await this.run("scancel", [id]).catch(() => undefined);
-        } else {
-          await signal("TERM");
-          await signal("CONT");
-          if (!(await gone(graceMs))) {
-            await signal("KILL");
+      hold: () =>
+        serial(async () => {
+          if (!job.ended) await signal("STOP");
+        }),
+      resume: () =>
+        serial(async () => {
+          if (!job.ended) await signal("CONT");
+        }),
+      stop: (graceMs: number) =>
+        serial(async () => {
+          if (job.ended) return;
+          if (!job.running) {
             await this.run("scancel", [id]).catch(() => undefined);
+          } else {
+            await signal("TERM");
+            await signal("CONT"); // a held job receives the TERM once continued
+            if (!(await gone(graceMs))) {
+              await signal("KILL");
+              await this.run("scancel", [id]).catch(() => undefined);
+            }
           }
-        }
-        await gone(30_000);
-      },
+          if (!(await gone(30_000)) && !job.ended) {
+            // Slurm keeps the job COMPLETING (e.g. a process escaped its tracking): do not wait forever
+            job.ended = true;
+            this.jobs.delete(id);
+            job.splitter.flush();
+            job.resolve({ code: null, signal: null, t_ms: Date.now(), detail: `job ${id} did not end 30 s after scancel (state ${job.state}); check for stray processes` });
+          }
+        }),
       exited,
       livePids: () => this.jobPids(id),
     };
