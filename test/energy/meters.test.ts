@@ -128,7 +128,7 @@ describe("openMeter", () => {
     expect(m.measured).toBe(false);
     expect(m.notes.join("\n")).toMatch(/nvidia-smi meter unavailable: .*not found/);
     expect(m.notes.join("\n")).toMatch(/RAPL meter unavailable: .*ENOENT/);
-    expect(m.notes.join("\n")).toMatch(/falling back to an estimate/);
+    expect(m.notes.join("\n")).toMatch(/no measuring meter could start; using the estimate \(estimated: CPU/);
   });
   it("runs nvidia-smi and RAPL together when both work", async () => {
     const dir = tmp();

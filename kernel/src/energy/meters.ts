@@ -405,7 +405,7 @@ export async function openMeter(opts: OpenMeterOptions = {}): Promise<MeterSet> 
     const m = new EstimateMeter({ ...opts.estimate, intervalMs: opts.intervalMs, onSample: opts.onSample });
     await m.start();
     started.push(m);
-    if (choice !== "estimate") notes.push(`falling back to an estimate: ${m.source}`);
+    if (choice !== "estimate") notes.push(`no measuring meter could start; using the estimate (${m.source})`);
     if (!m.utilizationKnown) notes.push("/proc/stat is not readable: the estimate assumes full utilisation");
   }
   return new MeterSet(started, notes);

@@ -55,9 +55,13 @@ export function trialSpecsFrom(configs: readonly Params[], template: readonly st
       if (reserved in params) throw new UsageError(`parameter name ${reserved} is reserved ({${reserved}} is filled in by %tpe run); rename it`);
     }
     const id = `t${String(i + 1).padStart(width, "0")}`;
+    const argv = expandArgv(template, { ...params, epochs, trial: id });
     const unused = Object.keys(params).filter((k) => !used.has(k));
-    if (unused.length) throw new UsageError(`the command does not use parameter${unused.length > 1 ? "s" : ""} ${unused.map((u) => `{${u}}`).join(", ")}; add them to the command or drop them`);
-    return { id, params, argv: expandArgv(template, { ...params, epochs, trial: id }) };
+    if (unused.length) {
+      const many = unused.length > 1;
+      throw new UsageError(`the command does not use parameter${many ? "s" : ""} ${unused.map((u) => `{${u}}`).join(", ")}; add ${many ? "them" : "it"} to the command or drop ${many ? "them" : "it"}`);
+    }
+    return { id, params, argv };
   });
 }
 
