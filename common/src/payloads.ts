@@ -27,6 +27,12 @@ export interface TpeTrial {
   diverged: boolean;
   /** Live runs: the run failed (crash, time limit). */
   failed?: boolean;
+  /**
+   * Live runs: epochs actually run and metered, when fewer than `epochs_run` (a trial stopped
+   * early). Entries of `epoch_energy` beyond it are projections (the trial's mean measured
+   * energy per epoch); losses and scores there are null.
+   */
+  epochs_measured?: number;
   /** Hyper-parameters, shown on hover. */
   params?: Record<string, string | number | boolean | null>;
 }

@@ -14,3 +14,7 @@ export { createRegistry } from "./magics/registry";
 export { display, setDisplaySink } from "./display/display";
 export * from "./tpe";
 export type { TpeReplayResult, TpeScoreResult, TpeScoreRow, TpeScoreEnergy, TpeSweepResult, TpeRunProblem } from "./magics/tpe";
+export * from "./energy";
+export * from "./trials";
+export type { EnergyMeasureResult, PowercapAdvice } from "./magics/energy";
+export type { TpeRunResult } from "./magics/tpe-run";

@@ -2,6 +2,8 @@
 import { echoMagic, lsmagicMagic, sleepMagic, timeMagic } from "./builtin";
 import { MagicRegistry } from "./dispatch";
 import { tpeMagic } from "./tpe";
+import { tpeRunCommand } from "./tpe-run";
+import { energyMagic } from "./energy";
 
 export function createRegistry(): MagicRegistry {
   const registry = new MagicRegistry();
@@ -9,6 +11,8 @@ export function createRegistry(): MagicRegistry {
   registry.add(echoMagic);
   registry.add(sleepMagic);
   registry.add(timeMagic);
-  registry.add(tpeMagic);
+  // `%tpe run` (live trials) lives beside the replay commands in its own module.
+  registry.add({ ...tpeMagic, commands: [...tpeMagic.commands, tpeRunCommand] });
+  registry.add(energyMagic);
   return registry;
 }

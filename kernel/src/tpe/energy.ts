@@ -149,7 +149,7 @@ export function zeusWorkloadKey(r: Pick<ZeusPowerRow, "dataset" | "network" | "b
 }
 
 /** Watts and time scaling of one workload on one GPU at one power limit. */
-export interface DevicePowerModel {
+export interface ZeusPowerModel {
   gpu: string;
   workload: string;
   powerLimitW: number;
@@ -167,7 +167,7 @@ export interface DevicePowerModel {
  * Picks a workload's row at a power limit from a Zeus power table. `workload` is a full key
  * or a prefix matching exactly one (e.g. "squad/bert_base_uncased"); the limit defaults to the highest.
  */
-export function devicePowerModel(rows: readonly ZeusPowerRow[], opts: { gpu: string; workload: string; powerLimitW?: number; file?: string }): DevicePowerModel {
+export function devicePowerModel(rows: readonly ZeusPowerRow[], opts: { gpu: string; workload: string; powerLimitW?: number; file?: string }): ZeusPowerModel {
   const keys = [...new Set(rows.map(zeusWorkloadKey))].sort();
   const want = opts.workload.trim();
   const matches = keys.includes(want) ? [want] : keys.filter((k) => k.startsWith(want.endsWith("/") ? want : want + "/"));

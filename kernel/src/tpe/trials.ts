@@ -6,7 +6,7 @@
 import type { TpePayload, TpeTrial } from "greenai-common";
 import { DataFormatError, throwIfAborted } from "../errors";
 import { runStatus, type CurveSet, type RunStatus, type TrialCurve } from "./curves";
-import { energyByGpu, epochEnergyFromPower, type DevicePowerModel, type IntegrationOptions, type PowerSeries } from "./energy";
+import { energyByGpu, epochEnergyFromPower, type ZeusPowerModel, type IntegrationOptions, type PowerSeries } from "./energy";
 import { scoresByEpoch, type ScoreName, type ScoreOptions } from "./scores";
 
 export type EnergyUnit = TpePayload["energy"]["unit"];
@@ -20,7 +20,7 @@ export type EnergyMode =
   /** Estimated joules = average power × recorded wall time. */
   | { kind: "average-power"; powerW: number }
   /** Estimated joules from a device power model × recorded wall time × its time scaling. */
-  | { kind: "device-model"; model: DevicePowerModel }
+  | { kind: "device-model"; model: ZeusPowerModel }
   /** Joules per epoch measured for each trial (from power logs); `source` says how. */
   | { kind: "measured"; perTrialJ: ReadonlyMap<string, readonly number[]>; source: string; measured: boolean };
 
