@@ -44,6 +44,11 @@ export interface CsvSyntaxIssue {
   message: string;
 }
 
+/**
+ * Receives records and syntax problems. After a problem the tokenizer resumes on the line
+ * after the one where the bad record (or its unclosed quote) started, so one stray quote
+ * costs one row, not the rest of the file.
+ */
 export interface CsvSink {
   /**
    * One record. May return the offset where the next record's fields should be written
