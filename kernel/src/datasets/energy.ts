@@ -156,7 +156,7 @@ export function gpuEnergies(
       timestamps: spread ? "whole-second" : "ms",
     });
   }
-  out.sort((a, b) => (a.node ?? "").localeCompare(b.node ?? "") || a.gpu_index - b.gpu_index);
+  out.sort((a, b) => cmpText(a.node ?? "", b.node ?? "") || a.gpu_index - b.gpu_index);
   return out;
 }
 
@@ -199,4 +199,9 @@ export function energyByIntervals(tS: ArrayLike<number>, powerW: ArrayLike<numbe
     }
   }
   return out;
+}
+
+/** Code-point order (locale-independent, so output is the same everywhere). */
+function cmpText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -94,7 +94,7 @@ export function timeseriesPayload(opts: {
       if (!rows) groups.set(key, (rows = []));
       rows.push(i);
     }
-    for (const [device, rows] of [...groups.entries()].sort((a, b) => a[0].localeCompare(b[0]))) {
+    for (const [device, rows] of [...groups.entries()].sort((a, b) => cmpText(a[0], b[0]))) {
       rows.sort((a, b) => g.tMs[a] - g.tMs[b] || a - b);
       for (const s of GPU_SERIES) {
         const col = g.metrics[s.col];
@@ -118,7 +118,7 @@ export function timeseriesPayload(opts: {
       if (!rows) groups.set(key, (rows = []));
       rows.push(i);
     }
-    for (const [device, rows] of [...groups.entries()].sort((a, b) => a[0].localeCompare(b[0]))) {
+    for (const [device, rows] of [...groups.entries()].sort((a, b) => cmpText(a[0], b[0]))) {
       rows.sort((a, b) => c.tMs[a] - c.tMs[b]);
       const t = rows.map((r) => c.tMs[r]);
       const u = decimateMinMax(t, rows.map((r) => num(c.cpuUtilizationPct[r])), maxPoints);
@@ -194,4 +194,9 @@ export function textColumn(table: Table, name: string): (string | null)[] {
     out[i] = v === null || v === undefined ? null : String(v);
   }
   return out;
+}
+
+/** Code-point order (locale-independent, so output is the same everywhere). */
+function cmpText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
