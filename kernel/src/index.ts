@@ -9,3 +9,5 @@ export type { Magic, MagicCommand, MagicContext, MagicResult } from "./magics/ty
 export type { MagicListing } from "./magics/builtin";
 export { MagicRegistry, dispatchMagic } from "./magics/dispatch";
 export { createRegistry } from "./magics/registry";
+export * from "./datasets";
+export type { DatasetColumn, DatasetLoadResult, DatasetJobsResult, DatasetJobSummary, DatasetJobResult, DatasetSqlResult, DatasetIndexResult, DatasetGenerateResult, DataListResult, DataFetchResult } from "./magics/dataset";

@@ -37,7 +37,7 @@ import {
   makeBuilder,
   type Builder,
 } from "apache-arrow";
-import { DuckDBConnection, DuckDBInstance, DuckDBTypeId, type DuckDBResult, type DuckDBType } from "@duckdb/node-api";
+import type { DuckDBConnection, DuckDBInstance, DuckDBResult, DuckDBType } from "@duckdb/node-api";
 import { GreenaiError, throwIfAborted } from "../errors";
 import { makeBatch, tableFromBatches } from "./reader";
 import { CPU_SUMMARY_METRICS, JOB_STATES, TABLE_SPECS, type SupercloudTableName } from "./schemas";
@@ -199,9 +199,37 @@ export const VIEW_NAMES: Record<SupercloudTableName, string> = {
 // ---------------------------------------------------------------------------
 // DuckDB results → Arrow.
 
+/** DuckDB's logical type ids (duckdb.h DUCKDB_TYPE_*), so the native module loads only when used. */
+const DuckDBTypeId = {
+  BOOLEAN: 1,
+  TINYINT: 2,
+  SMALLINT: 3,
+  INTEGER: 4,
+  BIGINT: 5,
+  UTINYINT: 6,
+  USMALLINT: 7,
+  UINTEGER: 8,
+  UBIGINT: 9,
+  FLOAT: 10,
+  DOUBLE: 11,
+  TIMESTAMP: 12,
+  DATE: 13,
+  HUGEINT: 16,
+  VARCHAR: 17,
+  DECIMAL: 19,
+  TIMESTAMP_S: 20,
+  TIMESTAMP_MS: 21,
+  TIMESTAMP_NS: 22,
+  LIST: 24,
+  STRUCT: 25,
+  MAP: 26,
+  TIMESTAMP_TZ: 31,
+  UHUGEINT: 32,
+} as const;
+
 /** The Arrow type for a DuckDB column type (DECIMAL wider than 15 digits becomes exact text). */
 export function arrowTypeOf(t: DuckDBType): DataType {
-  switch (t.typeId) {
+  switch (t.typeId as number) {
     case DuckDBTypeId.BOOLEAN:
       return new Bool();
     case DuckDBTypeId.TINYINT:
@@ -373,6 +401,9 @@ export class SupercloudSql {
     const root = path.resolve(dir);
     if (!fs.existsSync(root) || !fs.statSync(root).isDirectory()) throw new GreenaiError(`no Supercloud data set at ${dir}: the folder does not exist`);
     const logFile = SCHEDULER_LOG_NAMES.map((n) => path.join(root, n)).find((f) => fs.existsSync(f));
+    // Loaded here: the native module takes a while and is needed only for SQL.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { DuckDBInstance } = require("@duckdb/node-api") as typeof import("@duckdb/node-api");
     const instance = await DuckDBInstance.create(":memory:");
     const conn = await instance.connect();
     const views: string[] = [];
