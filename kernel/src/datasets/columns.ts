@@ -445,6 +445,30 @@ export class Int32Builder extends ColumnBuilder {
   }
 
   append(buf: Uint8Array, s: number, e: number, _flags?: number): boolean {
+    // Fast path: 1–9 plain digits.
+    const n = e - s;
+    if (n > 0 && n <= 9) {
+      let v = 0;
+      let i = s;
+      for (; i < e; i++) {
+        const d = buf[i] - 48;
+        if (d < 0 || d > 9) break;
+        v = v * 10 + d;
+      }
+      if (i === e && v !== this.null1 && v !== this.null2 && this.map === undefined) {
+        const len = this.length;
+        if (len >= this.data.length) this.growData();
+        if (len >= this.valid.length) this.grow(len + 1);
+        this.valid[len] = 1;
+        this.data[len] = v;
+        this.length = len + 1;
+        return true;
+      }
+    }
+    return this.appendSlow(buf, s, e);
+  }
+
+  private appendSlow(buf: Uint8Array, s: number, e: number): boolean {
     if (isNullField(buf, s, e)) return this.appendNull();
     let v = parseSmallInt(buf, s, e);
     if (!(v >= this.min && v <= this.max)) {
@@ -513,6 +537,10 @@ export interface Int64Options {
 /** Int64, UInt64 and Timestamp columns, stored as exact 32-bit word pairs. */
 export class Int64Builder extends ColumnBuilder {
   private words = new Uint32Array(2048);
+  /** Rows the words and validity arrays hold. */
+  private capacity = 1024;
+  private readonly zeroIsNull: boolean;
+  private readonly msFromS: boolean;
 
   constructor(name: string, readonly kind: Int64Kind, nullable = true, private readonly opts: Int64Options = {}) {
     super(
@@ -520,6 +548,14 @@ export class Int64Builder extends ColumnBuilder {
       kind === "int64" ? new Int64() : kind === "uint64" ? new Uint64() : kind === "epoch-s" ? new TimestampSecond("UTC") : new TimestampMillisecond("UTC"),
       nullable,
     );
+    this.zeroIsNull = (kind === "epoch-s" || kind === "epoch-s-to-ms") && opts.zeroIsNull === true;
+    this.msFromS = kind === "epoch-s-to-ms";
+  }
+
+  private growTo(n: number): void {
+    this.ensure(n);
+    this.grow(n);
+    this.capacity = Math.min(this.words.length >> 1, this.valid.length);
   }
 
   appendRows(b: RowBlock, field: number, rows: Int32Array, count: number): number {
@@ -532,6 +568,36 @@ export class Int64Builder extends ColumnBuilder {
   }
 
   append(buf: Uint8Array, s: number, e: number, _flags?: number): boolean {
+    // Fast path: 1–15 plain digits (ids, epoch seconds, most values), exact in a double.
+    const n = e - s;
+    if (n > 0 && n <= 15) {
+      let v = 0;
+      let i = s;
+      for (; i < e; i++) {
+        const d = buf[i] - 48;
+        if (d < 0 || d > 9) break;
+        v = v * 10 + d;
+      }
+      if (i === e) {
+        if (v === 0 && this.zeroIsNull) return this.appendNull();
+        if (this.msFromS) {
+          if (v >= 9e12) return this.appendSlow(buf, s, e);
+          v *= 1000;
+        }
+        const len = this.length;
+        if (len >= this.capacity) this.growTo(len + 1);
+        this.valid[len] = 1;
+        const hi = Math.floor(v / TWO32);
+        this.words[2 * len] = v - hi * TWO32;
+        this.words[2 * len + 1] = hi;
+        this.length = len + 1;
+        return true;
+      }
+    }
+    return this.appendSlow(buf, s, e);
+  }
+
+  private appendSlow(buf: Uint8Array, s: number, e: number): boolean {
     if (isNullField(buf, s, e)) return this.appendNull();
     let lo: number;
     let hi: number;
@@ -790,10 +856,12 @@ export class Utf8Builder extends ColumnBuilder {
   }
 
   append(buf: Uint8Array, s: number, e: number, flags: number): boolean {
-    if (isNullField(buf, s, e)) return this.appendNull();
-    this.markValid();
+    if (e - s <= 3 && isNullField(buf, s, e)) return this.appendNull();
+    const len = this.length;
+    if (len >= this.valid.length) this.grow(len + 1);
+    this.valid[len] = 1;
     this.store.push(buf, s, e, flags);
-    this.length++;
+    this.length = len + 1;
     return true;
   }
 

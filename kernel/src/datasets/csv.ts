@@ -88,6 +88,8 @@ export class CsvTokenizer {
   private first = true;
   /** Where the next record's fields go in starts/ends/flags (the sink may ask to keep records side by side). */
   private base = 0;
+  /** One record object, refilled for each record (valid only during the sink call). */
+  private readonly rec: CsvRecord = { buf: new Uint8Array(0), starts: new Int32Array(0), ends: new Int32Array(0), flags: new Uint8Array(0), base: 0, count: 0, line: 0 };
   private starts = new Int32Array(64);
   private ends = new Int32Array(64);
   private flags = new Uint8Array(64);
@@ -149,6 +151,7 @@ export class CsvTokenizer {
   private scan(buf: Uint8Array, final: boolean): number {
     const n = buf.length;
     const delim = this.delim;
+    const maxFields = this.maxFields;
     let p = 0;
     if (this.skippingLong) {
       const nl = buf.indexOf(LF);
@@ -184,7 +187,7 @@ export class CsvTokenizer {
           ends = this.ends;
           fflags = this.flags;
         }
-        if (nf >= this.maxFields) {
+        if (nf >= maxFields) {
           const nl = buf.indexOf(LF, p);
           if (nl < 0 && !final) return recStart;
           this.sink.syntax({ line: recLine, field: nf + 1, char: p - recStart + 1, message: `more than ${this.maxFields} fields` });
@@ -309,7 +312,15 @@ export class CsvTokenizer {
         }
       }
       this.line += lines === 0 ? 1 : lines;
-      const next = this.sink.record({ buf, starts: this.starts, ends: this.ends, flags: this.flags, base, count: nf, line: recLine });
+      const rec = this.rec;
+      rec.buf = buf;
+      rec.starts = this.starts;
+      rec.ends = this.ends;
+      rec.flags = this.flags;
+      rec.base = base;
+      rec.count = nf;
+      rec.line = recLine;
+      const next = this.sink.record(rec);
       this.base = next === undefined ? 0 : next;
     }
     return n;

@@ -63,6 +63,8 @@ export interface ReaderOptions {
   keepExtraColumns?: boolean;
   /** Issues kept as samples in the report; default 20. */
   maxIssues?: number;
+  /** Add the decoded columns of the spec (sentinels as nulls, nodelist as list, TRES maps…); default true. */
+  decode?: boolean;
 }
 
 export interface ReadReport {
@@ -324,7 +326,7 @@ export class TableReader {
       extras.push(b);
     });
     const derived: ColumnBuilder[] = [];
-    for (const d of this.spec.derived) {
+    for (const d of this.opts.decode === false ? [] : this.spec.derived) {
       const b = d.make();
       if (d.derive) {
         const src = bindings.find((x) => x.name === d.source);

@@ -34,6 +34,8 @@ export interface DatasetQuery {
   mode?: ReadMode;
   batchRows?: number;
   signal?: AbortSignal;
+  /** Add the decoded columns (default true); false gives the file's columns only, faster. */
+  decode?: boolean;
   /** Progress: fraction of files (series) or bytes (single files) read. */
   onProgress?: (message: string, fraction: number) => void;
 }
@@ -161,7 +163,8 @@ export class SupercloudDataset {
     const ids = q.jobIds ? new Set(q.jobIds.map(jobIdText)) : undefined;
     const labelled = q.labelledOnly ? await this.labels(q.mode) : undefined;
     const nodes = q.nodes ? new Set(q.nodes) : undefined;
-    const base: FileReadOptions = { mode: q.mode, batchRows: q.batchRows, signal: q.signal };
+    if (name === "slurm" && q.gpuOnly && q.decode === false) throw new GreenaiError("the GPU-jobs filter reads the decoded gpu_job column: drop --no-decode (decode: false) or filter afterwards");
+    const base: FileReadOptions = { mode: q.mode, batchRows: q.batchRows, signal: q.signal, decode: q.decode };
 
     if (name === "slurm" || name === "labels" || name === "node" || name === "label-stats") {
       const fileName =
@@ -279,7 +282,7 @@ export class SupercloudDataset {
     const report = emptyReport(name);
     const batches: RecordBatch[] = [];
     for await (const b of this.batches(name, q, report)) batches.push(b);
-    const schema = batches[0]?.schema ?? emptySchema(name);
+    const schema = batches[0]?.schema ?? emptySchema(name, q.decode !== false);
     return { table: tableFromBatches(schema, batches), report };
   }
 
@@ -338,9 +341,9 @@ function selectJobs(idx: DatasetIndex, name: SupercloudTableName, ids?: Set<stri
 }
 
 /** The schema a table has when no file contributes a row. */
-export function emptySchema(name: SupercloudTableName): Schema {
+export function emptySchema(name: SupercloudTableName, decode = true): Schema {
   const spec = TABLE_SPECS[name];
-  const fields = [...spec.columns.map((c) => c.make().field), ...spec.derived.map((d) => d.make().field)];
+  const fields = [...spec.columns.map((c) => c.make().field), ...(decode ? spec.derived : []).map((d) => d.make().field)];
   if (name === "cpu" || name === "cpu-summary" || name === "gpu") fields.push(new Field("id_job", new Int64(), false));
   if (name === "gpu") fields.push(new Field("node", new Utf8(), false));
   return new Schema(fields);

@@ -188,6 +188,7 @@ function query(args: ParsedArgs, ctx: MagicContext): DatasetQuery {
     labelledOnly: f["labelled-only"] === true || undefined,
     nodes: (f.node as string[] | undefined)?.length ? (f.node as string[]) : undefined,
     mode: (f.lenient ? "lenient" : "strict") as ReadMode,
+    decode: f.decode === false ? false : undefined,
     signal: ctx.signal,
     onProgress: (m, x) => ctx.progress(m, x),
   };
@@ -234,6 +235,7 @@ async function runLoad(args: ParsedArgs, ctx: MagicContext): Promise<MagicResult
   let report: { files: number; rowsRead: number; rowsFiltered: number; skippedRows: number; extraColumns: string[]; missingColumns: string[]; undecoded: Record<string, number>; issues: ReadIssue[] };
   if (engine === "duckdb") {
     if (q.mode === "lenient") throw new UsageError("--lenient works with --engine arrow only (DuckDB does not report lines)");
+    if (q.decode === false) throw new UsageError("--no-decode works with --engine arrow only");
     const sql = await SupercloudSql.open(root);
     try {
       t = await sql.table(table, q);
@@ -597,6 +599,7 @@ export const datasetMagic: Magic = {
           LABELLED_FLAG,
           { name: "node", type: "list", metavar: "NODES", help: "node data and GPU series: only these nodes, comma-separated" },
           LENIENT_FLAG,
+          { name: "decode", type: "boolean", default: true, help: "add the decoded columns (sentinels as nulls, nodes list, TRES maps, gpu_job…); --no-decode gives the file's columns only" },
           { name: "engine", type: "string", default: "arrow", choices: ["arrow", "duckdb"], help: "arrow: the streaming loaders (exact errors); duckdb: SQL engine for data bigger than memory" },
           ARROW_FLAG,
           HEAD_FLAG,
