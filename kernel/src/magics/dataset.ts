@@ -14,7 +14,7 @@ import type { JobFiles } from "../datasets/file-index";
 import { describeSchema, type ReadIssue, type ReadMode } from "../datasets/reader";
 import type { SupercloudTableName } from "../datasets/schemas";
 import { numberColumn, tableRowsJson, textColumn, timeseriesPayload } from "../datasets/series";
-import { jobIdText, openSupercloud, type DatasetQuery } from "../datasets/supercloud";
+import { energyOfGpuTable, jobIdText, openSupercloud, type DatasetQuery } from "../datasets/supercloud";
 import { writeArrowFile, writeSlurmLog, writeSupercloudSample } from "../datasets/write";
 import type { SampleSummary } from "../datasets/generate";
 import type { FlagSpec, ParsedArgs } from "./options";
@@ -333,8 +333,9 @@ async function runJobs(args: ParsedArgs, ctx: MagicContext): Promise<MagicResult
       }
       throwIfAborted(ctx.signal);
       ctx.progress(`energy of job ${j.id_job}`, k++ / Math.max(1, withGpu.length));
-      const view = await ds.job(j.id_job, { mode: q.mode, signal: ctx.signal });
-      j.energy_j = view.energy?.energy_j ?? null;
+      // Only this job's GPU files are read (through the index), not the log again.
+      const { table: gpu } = await ds.table("gpu", { jobIds: [j.id_job], mode: q.mode, signal: ctx.signal });
+      j.energy_j = gpu.numRows ? energyOfGpuTable(j.id_job, gpu).energy_j : null;
     }
   }
   const value: DatasetJobsResult = {
