@@ -126,6 +126,12 @@ describe("scheduler log (slurm-log.csv)", () => {
     expect(col(r.table, "mem_req")).toEqual(col(t, "mem_req"));
   });
 
+  it("gives the file's 29 columns alone with decode: false", async () => {
+    const r = await csvTableFromFile(SLURM_SPEC, path.join(FIX, "slurm-log.csv"), { decode: false });
+    expect(r.table.schema.fields.map((f) => f.name)).toEqual(SLURM_SPEC.columns.map((c) => c.name));
+    expect(col(r.table, "mem_req")).toEqual(col(t, "mem_req"));
+  });
+
   it("reads by header name when columns are in another order", () => {
     const text = "state,id_job,mem_req\n3,1,9223372036854779808\n";
     const r = tableFromCsvText(SLURM_SPEC, text, "reordered.csv", { mode: "lenient" });

@@ -84,6 +84,12 @@ describe("%dataset load: the CLI contract", () => {
     expect(tableRowsJsonForTest(back).slice(0, 10)).toEqual(r.value.head);
   });
 
+  it("--no-decode gives the file's columns only", async () => {
+    const r = await run<DatasetLoadResult>(`dataset load supercloud --path ${SAMPLE} --table slurm --no-decode --head 0`);
+    expect(r.value.columns.map((c) => c.name)).toEqual(SLURM_SPEC.columns.map((c) => c.name));
+    await expect(run(`dataset load supercloud --path ${SAMPLE} --table slurm --no-decode --gpu-only`)).rejects.toThrow(/reads the decoded gpu_job column/);
+  });
+
   it("--engine duckdb gives the same columns", async () => {
     const a = await run<DatasetLoadResult>(`dataset load supercloud --path ${SAMPLE} --table slurm --labelled-only`);
     const d = await run<DatasetLoadResult>(`dataset load supercloud --path ${SAMPLE} --table slurm --labelled-only --engine duckdb`);

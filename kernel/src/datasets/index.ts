@@ -6,7 +6,7 @@ export {
   fieldText,
   tokenizeAll,
   unescapeField,
-  type CsvRecord,
+  type CsvRecord as CsvTokenRecord,
   type CsvSink,
   type CsvSyntaxIssue,
   type CsvTokenizerOptions,
@@ -57,10 +57,20 @@ export {
   type JobView,
   type LoadReport,
 } from "./supercloud";
-export { energyByIntervals, energyJFromPower, gpuEnergies, jobEnergy, spreadWholeSeconds, type EnergyOptions, type GpuEnergy, type JobEnergy } from "./energy";
+// Named apart from kernel/src/energy's exports, which the same index re-exports.
+export {
+  energyByIntervals,
+  energyJFromPower as powerSeriesEnergyJ,
+  gpuEnergies,
+  jobEnergy,
+  spreadWholeSeconds,
+  type EnergyOptions as GpuEnergyOptions,
+  type GpuEnergy as JobGpuEnergy,
+  type JobEnergy,
+} from "./energy";
 export { decimateMinMax, jsonCell, numberColumn, tableRowsJson, textColumn, timeseriesPayload } from "./series";
 export { SupercloudSql, tableFromDuckDB } from "./duckdb";
-export { Rng, WORKLOADS, generateSupercloudSample, slurmLogChunks, type SampleFile, type SampleOptions, type SampleSummary } from "./generate";
+export { Rng as SampleRng, WORKLOADS, generateSupercloudSample, slurmLogChunks, type SampleFile, type SampleOptions, type SampleSummary } from "./generate";
 export { writeArrowFile, writeSlurmLog, writeSupercloudSample } from "./write";
 export { findDataset, parseManifest, type Manifest, type ManifestDataset, type ManifestFile } from "./manifest";
 export { defaultManifestPath, fetchDataset, readManifest, type FetchOptions, type FetchResult, type FetchedFile } from "./fetch";
