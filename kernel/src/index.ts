@@ -18,3 +18,5 @@ export * from "./energy";
 export * from "./trials";
 export type { EnergyMeasureResult, PowercapAdvice } from "./magics/energy";
 export type { TpeRunResult } from "./magics/tpe-run";
+export * from "./datasets";
+export type { DatasetColumn, DatasetLoadResult, DatasetJobsResult, DatasetJobSummary, DatasetJobResult, DatasetSqlResult, DatasetIndexResult, DatasetGenerateResult, DataListResult, DataFetchResult } from "./magics/dataset";

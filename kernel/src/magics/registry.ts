@@ -1,9 +1,10 @@
 /** The one registry of magics: the kernel and the CLI both build it here. */
 import { echoMagic, lsmagicMagic, sleepMagic, timeMagic } from "./builtin";
+import { dataMagic, datasetMagic } from "./dataset";
 import { MagicRegistry } from "./dispatch";
+import { energyMagic } from "./energy";
 import { tpeMagic } from "./tpe";
 import { tpeRunCommand } from "./tpe-run";
-import { energyMagic } from "./energy";
 
 export function createRegistry(): MagicRegistry {
   const registry = new MagicRegistry();
@@ -14,5 +15,7 @@ export function createRegistry(): MagicRegistry {
   // `%tpe run` (live trials) lives beside the replay commands in its own module.
   registry.add({ ...tpeMagic, commands: [...tpeMagic.commands, tpeRunCommand] });
   registry.add(energyMagic);
+  registry.add(datasetMagic);
+  registry.add(dataMagic);
   return registry;
 }
