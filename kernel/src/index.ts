@@ -9,3 +9,5 @@ export type { Magic, MagicCommand, MagicContext, MagicResult } from "./magics/ty
 export type { MagicListing } from "./magics/builtin";
 export { MagicRegistry, dispatchMagic } from "./magics/dispatch";
 export { createRegistry } from "./magics/registry";
+export * from "./ribbon";
+export type { RibbonCompareMethod, RibbonCompareResult, RibbonGridResult, RibbonHomogeneousPoint, RibbonPoolPoint, RibbonSearchResult, RibbonSimulateResult, RibbonTraceEntry } from "./magics/ribbon";

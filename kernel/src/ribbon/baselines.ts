@@ -8,14 +8,14 @@ import type { PoolEvaluator } from "./evaluators";
 import { Pruner } from "./prune";
 import { Rng } from "./rng";
 import { randomAllowed } from "./search";
-import { SearchSession, type Evaluation, type SearchResult } from "./session";
+import { PoolSearchSession, type EvaluatedPool, type PoolSearchResult } from "./session";
 
-export interface BaselineOptions {
+export interface RibbonBaselineOptions {
   seed?: number;
   budget?: number;
   targetRate?: number;
   signal?: AbortSignal;
-  onEvaluation?: (e: Evaluation) => void;
+  onEvaluation?: (e: EvaluatedPool) => void;
 }
 
 /** Rates of every pool of the grid, by grid index (the evaluator's fast path when it has one). */
@@ -44,13 +44,13 @@ export function cheapestFeasible(grid: PoolGrid, rates: ArrayLike<number>, targe
   return best;
 }
 
-/** Exhaustive search over a complete rate table, as a SearchResult (evaluations in grid order). */
-export function exhaustiveFromRates(grid: PoolGrid, rates: ArrayLike<number>, targetRate = 99): SearchResult {
-  const evaluations: Evaluation[] = [];
-  let best: Evaluation | null = null;
-  let top: Evaluation | null = null;
+/** Exhaustive search over a complete rate table, as a PoolSearchResult (evaluations in grid order). */
+export function exhaustiveFromRates(grid: PoolGrid, rates: ArrayLike<number>, targetRate = 99): PoolSearchResult {
+  const evaluations: EvaluatedPool[] = [];
+  let best: EvaluatedPool | null = null;
+  let top: EvaluatedPool | null = null;
   for (let i = 0; i < grid.size; i++) {
-    const e: Evaluation = { order: i, index: i, pool: grid.pool(i), price: grid.price[i], rate: rates[i], p99Ms: null, feasible: rates[i] >= targetRate, via: "scan" };
+    const e: EvaluatedPool = { order: i, index: i, pool: grid.pool(i), price: grid.price[i], rate: rates[i], p99Ms: null, feasible: rates[i] >= targetRate, via: "scan" };
     evaluations.push(e);
     if (e.feasible && (!best || grid.priceMicro[i] < grid.priceMicro[best.index])) best = e;
     if (!top || e.rate > top.rate) top = e;
@@ -83,10 +83,10 @@ export interface HomogeneousPoint {
 export async function bestHomogeneous(
   grid: PoolGrid,
   evaluator: PoolEvaluator,
-  options: BaselineOptions = {},
-): Promise<{ result: SearchResult; perType: (HomogeneousPoint | null)[] }> {
+  options: RibbonBaselineOptions = {},
+): Promise<{ result: PoolSearchResult; perType: (HomogeneousPoint | null)[] }> {
   const target = options.targetRate ?? 99;
-  const session = new SearchSession(grid, evaluator, target, grid.size, options.signal, options.onEvaluation);
+  const session = new PoolSearchSession(grid, evaluator, target, grid.size, options.signal, options.onEvaluation);
   const perType: (HomogeneousPoint | null)[] = [];
   for (let j = 0; j < grid.dims; j++) {
     let found: HomogeneousPoint | null = null;
@@ -123,13 +123,13 @@ export function homogeneousFromRates(grid: PoolGrid, rates: ArrayLike<number>, t
  * unpruned pools; stops at the certificate (no unpruned pool cheaper than the best), when every pool
  * is pruned, or at the budget (default: the grid size).
  */
-export async function randomSearch(grid: PoolGrid, evaluator: PoolEvaluator, options: BaselineOptions = {}): Promise<SearchResult> {
+export async function randomPruneSearch(grid: PoolGrid, evaluator: PoolEvaluator, options: RibbonBaselineOptions = {}): Promise<PoolSearchResult> {
   const seed = options.seed ?? 0;
   const rng = new Rng(seed, 7);
   const target = options.targetRate ?? 99;
   const budget = options.budget ?? grid.size;
   const pruner = new Pruner(grid, "strict");
-  const session = new SearchSession(grid, evaluator, target, budget, options.signal, options.onEvaluation);
+  const session = new PoolSearchSession(grid, evaluator, target, budget, options.signal, options.onEvaluation);
   const excluded = (i: number) => pruner.pruned[i] === 1 || session.evaluated[i] === 1;
   for (;;) {
     if (session.best && pruner.minRemainingPriceMicro() >= grid.priceMicro[session.best.index]) {
@@ -149,13 +149,13 @@ export async function randomSearch(grid: PoolGrid, evaluator: PoolEvaluator, opt
  * rate is no lower. Stuck: restart at a random unevaluated pool. Every new probe is an evaluation
  * (repeats are free); stops at the budget (default 200) or when every pool has been evaluated.
  */
-export async function hillClimb(grid: PoolGrid, evaluator: PoolEvaluator, options: BaselineOptions = {}): Promise<SearchResult> {
+export async function hillClimbSearch(grid: PoolGrid, evaluator: PoolEvaluator, options: RibbonBaselineOptions = {}): Promise<PoolSearchResult> {
   const seed = options.seed ?? 0;
   const rng = new Rng(seed, 11);
   const target = options.targetRate ?? 99;
   const budget = Math.min(options.budget ?? 200, grid.size);
-  const session = new SearchSession(grid, evaluator, target, budget, options.signal, options.onEvaluation);
-  const known = new Map<number, Evaluation>();
+  const session = new PoolSearchSession(grid, evaluator, target, budget, options.signal, options.onEvaluation);
+  const known = new Map<number, EvaluatedPool>();
   const probe = async (i: number, via: string) => {
     let e = known.get(i);
     if (!e) {
@@ -166,7 +166,7 @@ export async function hillClimb(grid: PoolGrid, evaluator: PoolEvaluator, option
   };
   const d = grid.dims;
   const max = grid.space.maxCounts;
-  let current: Evaluation | null = null;
+  let current: EvaluatedPool | null = null;
   while (session.count < budget) {
     if (!current) {
       const i = randomAllowed(grid.size, rng, (k) => session.evaluated[k] === 1);
@@ -182,7 +182,7 @@ export async function hillClimb(grid: PoolGrid, evaluator: PoolEvaluator, option
       moves.push(p);
     }
     rng.shuffle(moves);
-    let next: Evaluation | null = null;
+    let next: EvaluatedPool | null = null;
     for (const p of moves) {
       if (session.count >= budget && !known.has(grid.indexOf(p))) break;
       const e = await probe(grid.indexOf(p), "probe");

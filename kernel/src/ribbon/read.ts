@@ -6,8 +6,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import { DataFormatError, UsageError } from "../errors";
-import type { PoolSpace } from "./catalogue";
+import type { PoolGrid, PoolSpace } from "./catalogue";
 import { checkSpace } from "./catalogue";
+import { lookupTableFromJson, lookupTableJson, type LookupTable } from "./evaluators";
 import { lineColumn, parseJsonLocated, JsonSyntaxError, type JsonNode } from "./json";
 import type { LatencyProfile, SizeMix, Workload } from "./workload";
 
@@ -35,7 +36,7 @@ export interface RibbonProblem {
 }
 
 /** Overrides of a model's settings (CLI flags). */
-export interface ProblemOverrides {
+export interface RibbonProblemOverrides {
   types?: string[];
   maxCounts?: number[];
   qosMs?: number;
@@ -45,7 +46,7 @@ export interface ProblemOverrides {
 }
 
 /** Default number of simulated queries, as the artifact's evaluator uses. */
-export const DEFAULT_QUERIES = 25_000;
+export const RIBBON_DEFAULT_QUERIES = 25_000;
 
 /** Reads a file as UTF-8 text, turning a missing file into a DataFormatError that says what it is for. */
 export function readText(file: string, what: string): string {
@@ -122,7 +123,7 @@ export function ribbonConfigFromFile(file: string, model: string): RibbonModelCo
 }
 
 /** Reads `price.csv` (`instance,price` header, $/h); returns type → price. */
-export function pricesFromCsv(file: string): Map<string, number> {
+export function instancePricesFromCsv(file: string): Map<string, number> {
   const text = readText(file, "instance prices");
   const lines = text.split(/\r?\n/);
   const header = lines[0].split(",").map((s) => s.trim().toLowerCase());
@@ -188,7 +189,7 @@ export function latencyProfileFromDir(logsDir: string, rm: string, types: readon
 }
 
 /** Model names that have a config in `query/configs` (the plotting inputs excluded). */
-export function modelsInDir(dataDir: string): string[] {
+export function ribbonModelsInDir(dataDir: string): string[] {
   const dir = path.join(dataDir, "query", "configs");
   if (!fs.existsSync(dir)) return [];
   return fs
@@ -212,14 +213,14 @@ export function checkDataDir(dataDir: string): void {
  * Loads one model of a RIBBON data folder: pool space (types, bounds, prices), workload
  * (mean gap, QoS, queries) and latency profile, with optional overrides.
  */
-export function ribbonProblemFromDir(dataDir: string, model: string, overrides: ProblemOverrides = {}): RibbonProblem {
+export function ribbonProblemFromDir(dataDir: string, model: string, overrides: RibbonProblemOverrides = {}): RibbonProblem {
   checkDataDir(dataDir);
   const configFile = path.join(dataDir, "query", "configs", `${model}.json`);
-  const models = modelsInDir(dataDir);
+  const models = ribbonModelsInDir(dataDir);
   if (!models.includes(model)) throw new UsageError(`unknown model ${JSON.stringify(model)}: no ${configFile} (models: ${models.join(", ")})`);
   const cfg = ribbonConfigFromFile(configFile, model);
   const priceFile = path.join(dataDir, "query", "price.csv");
-  const prices = pricesFromCsv(priceFile);
+  const prices = instancePricesFromCsv(priceFile);
   const types = overrides.types ?? cfg.types;
   let maxCounts = overrides.maxCounts ?? (overrides.types ? undefined : cfg.maxCounts);
   if (!maxCounts) throw new UsageError(`--types needs --max with one bound per type (${types.length} numbers)`);
@@ -245,7 +246,7 @@ export function ribbonProblemFromDir(dataDir: string, model: string, overrides: 
   const workload: Workload = {
     meanGapMs: overrides.meanGapMs ?? cfg.meanGapMs,
     qosMs: overrides.qosMs ?? cfg.qosMs,
-    queries: overrides.queries ?? DEFAULT_QUERIES,
+    queries: overrides.queries ?? RIBBON_DEFAULT_QUERIES,
     mix: overrides.mix ?? "ribbon",
   };
   let baselineCount: number | undefined;
@@ -262,4 +263,37 @@ export function ribbonProblemFromDir(dataDir: string, model: string, overrides: 
     }
   }
   return { space, workload, profile, baselineCount, configFile, dataDir };
+}
+
+/** Reads a lookup table (`"c1, c2, c3": [price, rate]`) for a grid; see lookupTableFromJson. */
+export function lookupTableFromFile(file: string, grid: PoolGrid): LookupTable {
+  const text = readText(file, "a lookup table");
+  return lookupTableFromJson(parseJsonFile(text, file), text, grid, file);
+}
+
+/** Writes a whole grid's rates as a lookup table in the artifact's format. */
+export function writeLookupTable(file: string, grid: PoolGrid, rates: ArrayLike<number>): void {
+  try {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, lookupTableJson(grid, rates));
+  } catch (err) {
+    throw new UsageError(`cannot write the lookup table to ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+}
+
+/** The artifact's saving levels per model (`saving.json`, %), if present: the paper's reported savings. */
+export function ribbonPaperSavingsFromDir(dataDir: string): Map<string, number[]> {
+  const file = path.join(dataDir, "query", "configs", "saving.json");
+  const out = new Map<string, number[]>();
+  if (!fs.existsSync(file)) return out;
+  const text = readText(file, "saving levels");
+  const root = parseJsonFile(text, file);
+  if (root.kind !== "object") throw new DataFormatError(`${where(file, text, root.offset)}: expected an object of model → saving levels in %`);
+  for (const e of root.entries) {
+    if (e.value.kind !== "array" || e.value.items.some((x) => x.kind !== "number")) {
+      throw new DataFormatError(`${where(file, text, e.value.offset)}: saving levels of ${e.key} must be a list of numbers (%)`);
+    }
+    out.set(e.key, e.value.items.map((x) => (x as { value: number }).value));
+  }
+  return out;
 }

@@ -16,20 +16,20 @@ import { faithfulGpOptions, GaussianProcess, type GpHyper, type GpOptions } from
 import { logNormCdf, normCdf, normPdf } from "./normal";
 import { Pruner } from "./prune";
 import { Rng } from "./rng";
-import { SearchSession, type Evaluation, type SearchResult, type StopReason } from "./session";
+import { PoolSearchSession, type EvaluatedPool, type PoolSearchResult, type PoolSearchStop } from "./session";
 import { roundHalfEven } from "./workload";
 
-export type SearchMode = "faithful" | "improved";
+export type RibbonMode = "faithful" | "improved";
 
-export const SEARCH_MODES: readonly SearchMode[] = ["faithful", "improved"];
+export const RIBBON_MODES: readonly RibbonMode[] = ["faithful", "improved"];
 
-/** Acquisition of the improved mode (see SearchOptions.acquisition). */
+/** Acquisition of the improved mode (see RibbonSearchOptions.acquisition). */
 export type ImprovedAcquisition = "saving" | "pruning";
 
 export const IMPROVED_ACQUISITIONS: readonly ImprovedAcquisition[] = ["saving", "pruning"];
 
-export interface SearchOptions {
-  mode: SearchMode;
+export interface RibbonSearchOptions {
+  mode: RibbonMode;
   /** Seed of the optimiser (initial samples, tie breaks). */
   seed: number;
   /** Most evaluations, initial samples included (artifact: 200). */
@@ -56,7 +56,7 @@ export interface SearchOptions {
   eiStopMinSamples?: number;
   signal?: AbortSignal;
   /** Called after each evaluation (progress display). */
-  onEvaluation?: (e: Evaluation, remaining: number) => void;
+  onEvaluation?: (e: EvaluatedPool, remaining: number) => void;
 }
 
 /** RIBBON's objective (maximised): 0 for the empty pool, rate/target/2 if infeasible, 0.5 + 0.5(1 − price/P_max) if feasible. */
@@ -178,7 +178,7 @@ function improvedGpOptions(d: number, starts: GpHyper[]): GpOptions {
 }
 
 /** Runs RIBBON's search (faithful or improved) on a grid with an evaluator. */
-export async function ribbonSearch(grid: PoolGrid, evaluator: PoolEvaluator, options: SearchOptions): Promise<SearchResult> {
+export async function ribbonSearch(grid: PoolGrid, evaluator: PoolEvaluator, options: RibbonSearchOptions): Promise<PoolSearchResult> {
   const mode = options.mode;
   if (mode !== "faithful" && mode !== "improved") throw new RangeError(`mode must be "faithful" or "improved" but got ${String(mode)}`);
   const budget = options.budget ?? 200;
@@ -194,11 +194,11 @@ export async function ribbonSearch(grid: PoolGrid, evaluator: PoolEvaluator, opt
   if (!(eiStop >= 0)) throw new RangeError(`eiStop must be ≥ 0 but got ${eiStop}`);
   const rng = new Rng(options.seed);
   const pruner = new Pruner(grid, mode === "faithful" ? "faithful" : "dominance");
-  const session = new SearchSession(grid, evaluator, target, budget, options.signal, (e) => options.onEvaluation?.(e, pruner.remaining));
+  const session = new PoolSearchSession(grid, evaluator, target, budget, options.signal, (e) => options.onEvaluation?.(e, pruner.remaining));
   const d = grid.dims;
   const excluded = (i: number) => pruner.pruned[i] === 1 || session.evaluated[i] === 1;
 
-  const stopCheck = (): { reason: StopReason; detail: string } | null => {
+  const stopCheck = (): { reason: PoolSearchStop; detail: string } | null => {
     const best = session.best;
     if (best) {
       const minLeft = pruner.minRemainingPriceMicro();

@@ -9,7 +9,7 @@ import { formatPool } from "./catalogue";
 import type { PoolEvaluator } from "./evaluators";
 
 /** One evaluated pool, in search order. */
-export interface Evaluation {
+export interface EvaluatedPool {
   /** 0-based position in the search. */
   order: number;
   /** Index of the pool in the grid. */
@@ -26,7 +26,7 @@ export interface Evaluation {
 }
 
 /** Why a search stopped. */
-export type StopReason =
+export type PoolSearchStop =
   /** No unpruned pool is cheaper than the best feasible pool found (optimal if the rate is monotone in the pool). */
   | "certificate"
   /** Every pool is pruned or evaluated, and none feasible was found. */
@@ -39,14 +39,14 @@ export type StopReason =
   | "complete";
 
 /** The outcome of one search. */
-export interface SearchResult {
+export interface PoolSearchResult {
   /** "faithful", "improved", "exhaustive", "homogeneous", "random", "hill-climb". */
   method: string;
   seed: number;
-  evaluations: Evaluation[];
+  evaluations: EvaluatedPool[];
   /** Cheapest feasible pool evaluated; null if none. */
-  best: Evaluation | null;
-  stopReason: StopReason;
+  best: EvaluatedPool | null;
+  stopReason: PoolSearchStop;
   /** One sentence on why it stopped. */
   stopDetail: string;
   /** How many evaluations it took until the best pool was first evaluated (1-based); null if none. */
@@ -60,11 +60,11 @@ export class NoFeasiblePoolError extends GreenaiError {
   override name = "NoFeasiblePoolError";
 }
 
-export class SearchSession {
-  readonly evaluations: Evaluation[] = [];
+export class PoolSearchSession {
+  readonly evaluations: EvaluatedPool[] = [];
   readonly evaluated: Uint8Array;
-  best: Evaluation | null = null;
-  bestRateSeen: Evaluation | null = null;
+  best: EvaluatedPool | null = null;
+  bestRateSeen: EvaluatedPool | null = null;
 
   constructor(
     readonly grid: PoolGrid,
@@ -72,7 +72,7 @@ export class SearchSession {
     readonly targetRate: number,
     readonly budget: number,
     readonly signal?: AbortSignal,
-    readonly onEvaluation?: (e: Evaluation) => void,
+    readonly onEvaluation?: (e: EvaluatedPool) => void,
   ) {
     if (!(Number.isInteger(budget) && budget >= 1)) throw new RangeError(`budget must be a whole number of evaluations ≥ 1 but got ${budget}`);
     if (!(targetRate > 0 && targetRate <= 100)) throw new RangeError(`target rate must be in (0, 100] % but got ${targetRate}`);
@@ -88,13 +88,13 @@ export class SearchSession {
   }
 
   /** Evaluates grid pool `index` (never twice: a repeat returns the earlier evaluation). */
-  async evaluate(index: number, via: string): Promise<Evaluation> {
-    if (this.evaluated[index]) return this.evaluations.find((e) => e.index === index) as Evaluation;
+  async evaluate(index: number, via: string): Promise<EvaluatedPool> {
+    if (this.evaluated[index]) return this.evaluations.find((e) => e.index === index) as EvaluatedPool;
     throwIfAborted(this.signal);
     const pool = this.grid.pool(index);
     const m = await this.evaluator.evaluate(pool);
     if (!(m.rate >= 0 && m.rate <= 100)) throw new GreenaiError(`${this.evaluator.description} gave rate ${m.rate} for pool ${formatPool(pool)}; expected 0..100 %`);
-    const e: Evaluation = {
+    const e: EvaluatedPool = {
       order: this.evaluations.length,
       index,
       pool,
@@ -113,7 +113,7 @@ export class SearchSession {
   }
 
   /** Packs the outcome. */
-  result(method: string, seed: number, stopReason: StopReason, stopDetail: string): SearchResult {
+  result(method: string, seed: number, stopReason: PoolSearchStop, stopDetail: string): PoolSearchResult {
     return {
       method,
       seed,
@@ -131,7 +131,7 @@ export class SearchSession {
  * Throws NoFeasiblePoolError when a search found no feasible pool, saying whether that is
  * certain (every pool ruled out) and the best rate it saw.
  */
-export function requireFeasible(result: SearchResult, grid: PoolGrid, targetRate: number, qosMs?: number): Evaluation {
+export function requireFeasible(result: PoolSearchResult, grid: PoolGrid, targetRate: number, qosMs?: number): EvaluatedPool {
   if (result.best) return result.best;
   const seen = result.bestRateSeen ? `; the best rate found was ${result.bestRateSeen.rate}% at pool ${formatPool(result.bestRateSeen.pool)}` : "";
   const target = `${targetRate}% of queries within ${qosMs !== undefined ? `${qosMs} ms` : "the QoS latency"}`;
