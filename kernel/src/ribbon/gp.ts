@@ -6,6 +6,9 @@
  * Inputs and targets are flat Float64Arrays (row-major, n × d).
  */
 
+// Module-level aliases: hot loops then avoid global lookups, which are slow inside vm contexts (jest).
+const exp = Math.exp;
+const sqrt = Math.sqrt;
 const SQRT5 = Math.sqrt(5);
 const LOG_2PI = Math.log(2 * Math.PI);
 
@@ -84,20 +87,47 @@ export function cholesky(A: Float64Array, n: number, jitter: number, L: Float64A
   L.fill(0);
   for (let j = 0; j < n; j++) {
     const rj = j * n;
-    let s = A[rj + j] + jitter;
-    for (let k = 0; k < j; k++) s -= L[rj + k] * L[rj + k];
+    const s = A[rj + j] + jitter - dot(L, rj, L, rj, j);
     if (!(s > 0) || !Number.isFinite(s)) return false;
-    const ljj = Math.sqrt(s);
+    const ljj = sqrt(s);
     L[rj + j] = ljj;
     const inv = 1 / ljj;
     for (let i = j + 1; i < n; i++) {
       const ri = i * n;
-      let t = A[ri + j];
-      for (let k = 0; k < j; k++) t -= L[ri + k] * L[rj + k];
-      L[ri + j] = t * inv;
+      // Inline dot product with four accumulators (the hot loop of every GP fit).
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      let k = 0;
+      for (; k + 3 < j; k += 4) {
+        s0 += L[ri + k] * L[rj + k];
+        s1 += L[ri + k + 1] * L[rj + k + 1];
+        s2 += L[ri + k + 2] * L[rj + k + 2];
+        s3 += L[ri + k + 3] * L[rj + k + 3];
+      }
+      for (; k < j; k++) s0 += L[ri + k] * L[rj + k];
+      L[ri + j] = (A[ri + j] - (s0 + s1 + (s2 + s3))) * inv;
     }
   }
   return true;
+}
+
+/** Σ_{k<len} a[ia + k]·b[ib + k], four accumulators (breaks the add dependency chain). */
+function dot(a: Float64Array, ia: number, b: Float64Array, ib: number, len: number): number {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let k = 0;
+  for (; k + 3 < len; k += 4) {
+    s0 += a[ia + k] * b[ib + k];
+    s1 += a[ia + k + 1] * b[ib + k + 1];
+    s2 += a[ia + k + 2] * b[ib + k + 2];
+    s3 += a[ia + k + 3] * b[ib + k + 3];
+  }
+  for (; k < len; k++) s0 += a[ia + k] * b[ib + k];
+  return s0 + s1 + (s2 + s3);
 }
 
 /** Solves L z = b in place (forward substitution). */
@@ -119,10 +149,53 @@ export function solveUpperT(L: Float64Array, n: number, z: Float64Array): void {
   }
 }
 
+/**
+ * σ²·Matern 5/2 for an isotropic kernel as a function of the raw squared distance Σ Δ_j²:
+ * RIBBON's inputs are rounded counts, so raw squared distances are small integers and each
+ * distinct one costs a single exp per kernel evaluation.
+ */
+class IsoIntCache {
+  // One scratch table for every instance: an entry is valid when its stamp is this instance's
+  // generation, so no per-call allocation or clearing (calls never interleave: all synchronous).
+  private static readonly table = new Float64Array(4096);
+  private static readonly stamp = new Int32Array(4096);
+  private static generation = 0;
+  readonly iso: boolean;
+  private readonly gen: number;
+
+  constructor(
+    private readonly w: Float64Array,
+    private readonly s2: number,
+  ) {
+    let iso = true;
+    for (let j = 1; j < w.length; j++) if (w[j] !== w[0]) iso = false;
+    this.iso = iso;
+    IsoIntCache.generation = (IsoIntCache.generation + 1) | 0;
+    if (IsoIntCache.generation === 0) {
+      IsoIntCache.stamp.fill(0);
+      IsoIntCache.generation = 1;
+    }
+    this.gen = IsoIntCache.generation;
+  }
+
+  /** Kernel value at raw squared distance `raw` (iso only). */
+  value(raw: number): number {
+    const cacheable = raw < 4096 && (raw | 0) === raw;
+    if (cacheable && IsoIntCache.stamp[raw] === this.gen) return IsoIntCache.table[raw];
+    const a = SQRT5 * sqrt(raw * this.w[0]);
+    const v = this.s2 * (1 + a + (a * a) / 3) * exp(-a);
+    if (cacheable) {
+      IsoIntCache.table[raw] = v;
+      IsoIntCache.stamp[raw] = this.gen;
+    }
+    return v;
+  }
+}
+
 /** Matern 5/2 correlation at scaled distance r: (1 + √5 r + 5r²/3) e^{−√5 r}. */
 export function matern52(r: number): number {
   const a = SQRT5 * r;
-  return (1 + a + (a * a) / 3) * Math.exp(-a);
+  return (1 + a + (a * a) / 3) * exp(-a);
 }
 
 interface Factored {
@@ -184,17 +257,26 @@ function evaluate(
   const K = new Float64Array(n * n);
   const npairs = (n * (n - 1)) / 2;
   const rs = grad ? new Float64Array(npairs) : null;
+  const kernel = new IsoIntCache(w, s2);
   let p = 0;
   for (let i = 0; i < n; i++) {
     K[i * n + i] = s2 + alpha + h.noiseVariance;
     for (let k = 0; k < i; k++, p++) {
-      let r2 = 0;
       const base = p * d;
-      for (let j = 0; j < d; j++) r2 += sq[base + j] * w[j];
-      const r = Math.sqrt(r2);
-      if (rs) rs[p] = r;
-      const a = SQRT5 * r;
-      const v = s2 * (1 + a + (a * a) / 3) * Math.exp(-a);
+      let v: number;
+      if (kernel.iso) {
+        let raw = 0;
+        for (let j = 0; j < d; j++) raw += sq[base + j];
+        v = kernel.value(raw);
+        if (rs) rs[p] = sqrt(raw * w[0]);
+      } else {
+        let r2 = 0;
+        for (let j = 0; j < d; j++) r2 += sq[base + j] * w[j];
+        const r = sqrt(r2);
+        if (rs) rs[p] = r;
+        const a = SQRT5 * r;
+        v = s2 * (1 + a + (a * a) / 3) * exp(-a);
+      }
       K[i * n + k] = v;
       K[k * n + i] = v;
     }
@@ -220,7 +302,7 @@ function evaluate(
       const wgt = av[i] * av[k] - Kinv[i * n + k];
       const r = rs[p];
       const a = SQRT5 * r;
-      const e = Math.exp(-a);
+      const e = exp(-a);
       // ∂k/∂log ℓ_j = σ² (5/3)(1 + √5 r) e^{−√5 r} · (Δ_j/ℓ_j)²
       const common = wgt * s2 * (5 / 3) * (1 + a) * e;
       if (grad.nLen === 1) g[0] += common * r * r;
@@ -306,8 +388,8 @@ function layout(d: number, o: GpOptions): ParamLayout {
 function hyperFromTheta(theta: number[], lay: ParamLayout, o: GpOptions): GpHyper {
   const lengthScales = theta.slice(0, lay.nLen).map(Math.exp);
   let p = lay.nLen;
-  const signalVariance = lay.fitSignal ? Math.exp(theta[p++]) : o.signalBounds[0];
-  const noiseVariance = lay.fitNoise ? Math.exp(theta[p++]) : o.noiseBounds[0];
+  const signalVariance = lay.fitSignal ? exp(theta[p++]) : o.signalBounds[0];
+  const noiseVariance = lay.fitNoise ? exp(theta[p++]) : o.noiseBounds[0];
   return { lengthScales, signalVariance, noiseVariance };
 }
 
@@ -402,26 +484,75 @@ function maximise1d(
   return { theta: [b], lml: fb };
 }
 
+/**
+ * Brent's method (parabolic steps, golden-section fallback) maximising f on [a, c], given an
+ * interior b with f(b) ≥ f(a), f(c); absolute tolerance 1e-3 in log units.
+ */
 function golden(f: (x: number) => number, a: number, b: number, c: number, fb: number): { theta: number[]; lml: number } {
-  // Maximise on [a, c] knowing f(b) is the best of three; standard golden section with the known point.
-  const R = 0.3819660112501051;
+  const CGOLD = 0.3819660112501051;
+  const tol = 1e-3;
+  let lo = Math.min(a, c);
+  let hi = Math.max(a, c);
+  // Minimise g = −f.
   let x = b;
-  let fx = fb;
-  let lo = a;
-  let hi = c;
-  for (let it = 0; it < 60 && hi - lo > 1e-3; it++) {
-    const left = x - lo > hi - x;
-    const u = left ? x - R * (x - lo) : x + R * (hi - x);
-    const fu = f(u);
-    if (fu > fx) {
-      if (left) hi = x;
-      else lo = x;
+  let w = b;
+  let v = b;
+  let gx = -fb;
+  let gw = gx;
+  let gv = gx;
+  let d = 0;
+  let e = 0;
+  for (let it = 0; it < 60; it++) {
+    const xm = 0.5 * (lo + hi);
+    const tol2 = 2 * tol;
+    if (Math.abs(x - xm) <= tol2 - 0.5 * (hi - lo)) break;
+    let parabolic = false;
+    if (Math.abs(e) > tol) {
+      const r = (x - w) * (gx - gv);
+      let q = (x - v) * (gx - gw);
+      let p = (x - v) * q - (x - w) * r;
+      q = 2 * (q - r);
+      if (q > 0) p = -p;
+      q = Math.abs(q);
+      const eOld = e;
+      e = d;
+      if (!(Math.abs(p) >= Math.abs(0.5 * q * eOld) || p <= q * (lo - x) || p >= q * (hi - x))) {
+        d = p / q;
+        const u = x + d;
+        if (u - lo < tol2 || hi - u < tol2) d = xm >= x ? tol : -tol;
+        parabolic = true;
+      }
+    }
+    if (!parabolic) {
+      e = x >= xm ? lo - x : hi - x;
+      d = CGOLD * e;
+    }
+    const u = Math.abs(d) >= tol ? x + d : x + (d >= 0 ? tol : -tol);
+    const gu = -f(u);
+    if (gu <= gx) {
+      if (u >= x) lo = x;
+      else hi = x;
+      v = w;
+      gv = gw;
+      w = x;
+      gw = gx;
       x = u;
-      fx = fu;
-    } else if (left) lo = u;
-    else hi = u;
+      gx = gu;
+    } else {
+      if (u < x) lo = u;
+      else hi = u;
+      if (gu <= gw || w === x) {
+        v = w;
+        gv = gw;
+        w = u;
+        gw = gu;
+      } else if (gu <= gv || v === x || v === w) {
+        v = u;
+        gv = gu;
+      }
+    }
   }
-  return { theta: [x], lml: fx };
+  return { theta: [x], lml: -gx };
 }
 
 /** Projected BFGS maximisation of the log marginal likelihood from one start. */
@@ -580,16 +711,27 @@ export class GaussianProcess {
     const round = this.options.roundInputs;
     const k = new Float64Array(n);
     const q = new Float64Array(d);
+    const cache = new IsoIntCache(Float64Array.from(invLen, (v) => v * v), s2);
     for (let p = 0; p < m; p++) {
       for (let j = 0; j < d; j++) q[j] = round ? Math.round(Xq[p * d + j]) : Xq[p * d + j];
       let mu = 0;
       for (let i = 0; i < n; i++) {
-        let r2 = 0;
-        for (let j = 0; j < d; j++) {
-          const t = (X[i * d + j] - q[j]) * invLen[j];
-          r2 += t * t;
+        let v: number;
+        if (cache.iso) {
+          let raw = 0;
+          for (let j = 0; j < d; j++) {
+            const t = X[i * d + j] - q[j];
+            raw += t * t;
+          }
+          v = cache.value(raw);
+        } else {
+          let r2 = 0;
+          for (let j = 0; j < d; j++) {
+            const t = (X[i * d + j] - q[j]) * invLen[j];
+            r2 += t * t;
+          }
+          v = s2 * matern52(sqrt(r2));
         }
-        const v = s2 * matern52(Math.sqrt(r2));
         k[i] = v;
         mu += v * alphaVec[i];
       }
@@ -597,15 +739,13 @@ export class GaussianProcess {
       let vv = 0;
       for (let i = 0; i < n; i++) {
         const ri = i * n;
-        let s = k[i];
-        for (let c = 0; c < i; c++) s -= L[ri + c] * k[c];
-        const z = s / L[ri + i];
+        const z = (k[i] - dot(L, ri, k, 0, i)) / L[ri + i];
         k[i] = z;
         vv += z * z;
       }
       const variance = s2 - vv;
       meanOut[p] = mu * this.yStd + this.yMean;
-      sdOut[p] = Math.sqrt(variance > 0 ? variance : 0) * this.yStd;
+      sdOut[p] = sqrt(variance > 0 ? variance : 0) * this.yStd;
     }
   }
 }
@@ -626,7 +766,7 @@ function standardise(y: ArrayLike<number>, normalise: boolean): { yn: Float64Arr
   mean /= n;
   let v = 0;
   for (let i = 0; i < n; i++) v += (y[i] - mean) ** 2;
-  let std = Math.sqrt(v / n);
+  let std = sqrt(v / n);
   if (!(std > 0)) std = 1;
   const yn = new Float64Array(n);
   for (let i = 0; i < n; i++) yn[i] = (y[i] - mean) / std;

@@ -30,7 +30,7 @@ export function commandForPool(template: string, pool: Pool, types: readonly str
   return out;
 }
 
-/** Reads a command's output: a JSON object or number (whole output), else a number on the last non-empty line. */
+/** Reads a command's output: a JSON object or number (whole output), else a JSON object or number on the last non-empty line. */
 export function measurementFromOutput(stdout: string, what: string): PoolMeasurement {
   const text = stdout.trim();
   if (text === "") throw new EvaluatorError(`${what} printed nothing; it must print the QoS rate in % or {"rate": …, "p99_ms": …}`);
@@ -40,6 +40,13 @@ export function measurementFromOutput(stdout: string, what: string): PoolMeasure
     if (err instanceof EvaluatorError) throw err;
   }
   const last = text.split(/\r?\n/).filter((l) => l.trim() !== "").pop() as string;
+  if (last.trim().startsWith("{")) {
+    try {
+      return measurementFromValue(JSON.parse(last), what);
+    } catch (err) {
+      if (err instanceof EvaluatorError) throw err;
+    }
+  }
   const x = Number(last.trim().replace(/%$/, ""));
   if (last.trim() === "" || !Number.isFinite(x)) {
     throw new EvaluatorError(`${what}: the last line of its output, ${JSON.stringify(last.slice(0, 80))}, is not a QoS rate in % (or print one JSON object {"rate": …})`);
