@@ -111,6 +111,36 @@ describe("next-event simulator equals the literal tick loop", () => {
   });
 });
 
+/** Earliest-finish dispatch written the obvious way: start at max(arrival, earliest free), fastest free instance, ties by pool order. */
+function earliestFinishReference(pool: number[], trace: QueryTrace, table: ServiceTable): number[] {
+  const typeOf = instanceTypes(pool);
+  const T = table.types.length;
+  const freeAt = new Array<number>(typeOf.length).fill(0);
+  const out: number[] = [];
+  for (let k = 0; k < trace.arrivalMs.length; k++) {
+    const t = trace.arrivalMs[k];
+    const start = Math.max(t, Math.min(...freeAt));
+    let best = -1;
+    for (let j = 0; j < typeOf.length; j++) {
+      if (freeAt[j] > start) continue;
+      if (best < 0 || table.serviceMs[k * T + typeOf[j]] < table.serviceMs[k * T + typeOf[best]]) best = j;
+    }
+    const l = table.serviceMs[k * T + typeOf[best]];
+    freeAt[best] = start + Math.max(l, 1);
+    out.push(start - t + l);
+  }
+  return out;
+}
+
+describe("earliest-finish dispatch equals its plain definition", () => {
+  const profile = syntheticProfile(3);
+  const trace = queryTrace({ meanGapMs: 1.2, qosMs: 30, queries: 1500, mix: "ribbon" }, 8);
+  const table = serviceTable(trace, profile, ["t0", "t1", "t2"]);
+  it.each([[1, 0, 0], [0, 2, 3], [2, 2, 2], [0, 0, 7], [5, 1, 0], [1, 6, 6]])("pool (%p, %p, %p)", (...pool) => {
+    expect(latencies(pool, trace, table, "earliest-finish")).toEqual(earliestFinishReference(pool, trace, table));
+  });
+});
+
 describe("missing latency profiles", () => {
   it("names the instance type and the batch size the trace needs", () => {
     const trace = queryTrace({ meanGapMs: 2, qosMs: 30, queries: 20000, mix: "ribbon" }, 1);

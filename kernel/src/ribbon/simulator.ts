@@ -109,28 +109,56 @@ export function countMet(
       }
     }
   } else {
+    // Instances of a type form one block in pool order. Visit the types in increasing service
+    // time for this query (ties: pool order); the first block with an instance free at arrival
+    // gives the answer. Only when every instance is busy, scan for the earliest finish.
+    const blockStart = new Int32Array(types + 1);
+    for (let j = 0; j < n; j++) blockStart[typeOf[j] + 1] = j + 1;
+    for (let ty = 1; ty <= types; ty++) if (blockStart[ty] < blockStart[ty - 1]) blockStart[ty] = blockStart[ty - 1];
+    const order = new Int32Array(types);
     for (let k = 0; k < N; k++) {
       const t = arrivalMs[k];
       const row = k * types;
-      // Earliest free time; instances free by then are the candidates.
-      let minF = 0x7fffffff;
-      for (let j = 0; j < n; j++) {
-        const f = freeAt[j];
-        if (f < minF) minF = f;
+      for (let ty = 0; ty < types; ty++) {
+        // insertion sort of the types by (service, type index)
+        const l = serviceMs[row + ty];
+        let pos = ty;
+        while (pos > 0 && serviceMs[row + order[pos - 1]] > l) {
+          order[pos] = order[pos - 1];
+          pos--;
+        }
+        order[pos] = ty;
       }
-      const start = t > minF ? t : minF;
-      let i = 0;
-      let bestL = 0x7fffffff;
-      for (let j = 0; j < n; j++) {
-        if (freeAt[j] <= start) {
-          const l = serviceMs[row + typeOf[j]];
-          if (l < bestL) {
-            bestL = l;
+      let i = -1;
+      for (let o = 0; o < types && i < 0; o++) {
+        const ty = order[o];
+        const end = blockStart[ty + 1];
+        for (let j = blockStart[ty]; j < end; j++) {
+          if (freeAt[j] <= t) {
             i = j;
+            break;
           }
         }
       }
-      const l = bestL;
+      let start = t;
+      let l: number;
+      if (i >= 0) {
+        l = serviceMs[row + typeOf[i]];
+      } else {
+        let minF = 0x7fffffff;
+        for (let j = 0; j < n; j++) if (freeAt[j] < minF) minF = freeAt[j];
+        start = minF;
+        l = 0x7fffffff;
+        for (let j = 0; j < n; j++) {
+          if (freeAt[j] <= start) {
+            const lj = serviceMs[row + typeOf[j]];
+            if (lj < l) {
+              l = lj;
+              i = j;
+            }
+          }
+        }
+      }
       freeAt[i] = start + (l > 0 ? l : 1);
       const lat = start - t + l;
       if (lat <= qosMs) met++;
