@@ -131,3 +131,19 @@ describeWithData("ribbon", "%ribbon on the RIBBON data", (dir) => {
     await expect(run(`ribbon compare --data ${data} --model dien --methods magic`)).rejects.toThrow(/unknown method "magic"/);
   });
 });
+
+describeWithData("kairos", "%ribbon on the Kairos data", (dir) => {
+  const data = path.relative(tmp, dir);
+  const space = "--model mtwnd --qos 10 --mean-gap 1 --queries 3000 --types g4dn.xlarge,r5n.large,t3.xlarge --max 5,8,8";
+
+  it("routing decides the answer: pool order warns about pruning, earliest-finish-all finds a mixed pool", async () => {
+    await expect(run(`ribbon search --data ${data} --model mtwnd --pool 1,0,0,0`)).rejects.toThrow(/unknown option "--pool"/);
+    await expect(run(`ribbon simulate --data ${data} --model mtwnd --pool 1,0,0,0`)).rejects.toThrow(/pass --qos MS and --mean-gap MS/);
+    const all = await run<RibbonSearchResult>(`ribbon search --data ${data} ${space} --dispatch earliest-finish-all --mode improved`);
+    expect(all.value.best?.pool).toEqual([3, 1, 0]);
+    expect(all.value.monotonicity_violations).toBe(0);
+    const g = await run<RibbonGridResult>(`ribbon grid --data ${data} ${space} --out kairos-po.json`);
+    expect(g.value.monotonicity_flips).toBeGreaterThan(0);
+    expect(g.value.best?.pool).toEqual([4, 0, 0]);
+  });
+});

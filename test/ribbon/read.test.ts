@@ -14,6 +14,8 @@ import {
 } from "../../kernel/src/ribbon/read";
 import { ServingSimulator } from "../../kernel/src/ribbon/simulator";
 import { MissingProfileError } from "../../kernel/src/ribbon/workload";
+import * as zlib from "zlib";
+import { tarEntries } from "../../kernel/src/ribbon/read-kairos";
 import { describeWithData } from "../helpers/shared-data";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "ribbon-read-"));
@@ -141,5 +143,51 @@ describeWithData("ribbon", "RIBBON data folder", (dir) => {
     const sim = new ServingSimulator(p.profile, p.space, p.workload);
     expect(() => sim.simulate([1, 0, 0], 0)).toThrow(MissingProfileError);
     expect(() => sim.simulate([1, 0, 0], 0)).toThrow(/on g4dn\.xlarge lacks batch size 170.*logs\/g4dn\.xlarge\/mtwnd_170_1\.json/);
+  });
+});
+
+/** A minimal ustar writer: enough to test the reader (checksums are not checked by it). */
+function tar(files: [string, string, string?][]): Buffer {
+  const blocks: Buffer[] = [];
+  for (const [name, body, type = "0"] of files) {
+    const h = Buffer.alloc(512);
+    h.write(name.slice(0, 100), 0);
+    h.write(Buffer.byteLength(body).toString(8).padStart(11, "0"), 124);
+    h.write(type, 156);
+    h.write("ustar", 257);
+    blocks.push(h);
+    const b = Buffer.alloc(Math.ceil(Buffer.byteLength(body) / 512) * 512);
+    b.write(body, 0);
+    blocks.push(b);
+  }
+  blocks.push(Buffer.alloc(1024));
+  return Buffer.concat(blocks);
+}
+
+describe("tar reader", () => {
+  it("lists regular files of a gzipped archive, with GNU long names", () => {
+    const long = `data/${"x".repeat(120)}/mtwnd_10_1.json`;
+    const archive = zlib.gzipSync(tar([["data/", "", "5"], ["./data/a/b_10_1.json", "[1, 2]"], ["././@LongLink", long, "L"], ["data/ignored", "[3]"]]));
+    const m = tarEntries(archive);
+    expect([...m.keys()]).toEqual(["data/a/b_10_1.json", long]);
+    expect(m.get(long)?.toString()).toBe("[3]");
+  });
+
+  it("reports a truncated archive", () => {
+    const t = tar([["data/a.json", "[1, 2, 3]"]]);
+    expect(() => tarEntries(t.subarray(0, 514), "t.tar")).toThrow(/t\.tar: the archive ends inside data\/a\.json/);
+  });
+});
+
+describeWithData("kairos", "Kairos data folder", (dir) => {
+  it("reads four instance types with Kairos' size mix, and needs --qos and --mean-gap", () => {
+    expect(() => ribbonProblemFromDir(dir, "dien")).toThrow(/pass --qos MS and --mean-gap MS/);
+    const p = ribbonProblemFromDir(dir, "dien", { qosMs: 30, meanGapMs: 2 });
+    expect(p.space.types).toEqual(["g4dn.xlarge", "c5n.2xlarge", "r5n.large", "t3.xlarge"]);
+    expect(p.space.maxCounts).toEqual([5, 6, 17, 15]);
+    expect(p.workload.mix).toBe("kairos");
+    expect(p.profile.lists.get("t3.xlarge")?.get(1000)?.length).toBeGreaterThan(50);
+    expect(() => ribbonProblemFromDir(dir, "bert", { qosMs: 30, meanGapMs: 2 })).toThrow(/unknown model "bert".*dien, mtwnd, ncf, rm2, wnd/);
+    expect(() => ribbonProblemFromDir(dir, "dien", { qosMs: 30, meanGapMs: 2, types: ["g4dn.xlarge", "p3.2xlarge"], maxCounts: [1, 1] })).toThrow(/unknown instance type p3\.2xlarge/);
   });
 });

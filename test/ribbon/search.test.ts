@@ -3,7 +3,7 @@ import { PoolGrid, type PoolSpace } from "../../kernel/src/ribbon/catalogue";
 import { EvaluatorError, FunctionEvaluator, LookupEvaluator } from "../../kernel/src/ribbon/evaluators";
 import { CommandEvaluator, commandForPool, measurementFromOutput } from "../../kernel/src/ribbon/read-command";
 import { argmaxWithTies, ribbonObjective, ribbonSearch } from "../../kernel/src/ribbon/search";
-import { NoFeasiblePoolError, requireFeasible } from "../../kernel/src/ribbon/session";
+import { countMonotonicityViolations, NoFeasiblePoolError, requireFeasible } from "../../kernel/src/ribbon/session";
 import { cheapestFeasible, exhaustiveFromRates, gridRates, hillClimbSearch, homogeneousFromRates, randomPruneSearch } from "../../kernel/src/ribbon/baselines";
 import { Rng } from "../../kernel/src/ribbon/rng";
 
@@ -64,6 +64,14 @@ describe("search on a monotone toy problem", () => {
     expect(b.evaluations.map((e) => e.index)).toEqual(a.evaluations.map((e) => e.index));
     const c = await ribbonSearch(grid, evaluator, { mode: "faithful", seed: 4, budget: 30 });
     expect(c.evaluations.map((e) => e.index)).not.toEqual(a.evaluations.map((e) => e.index));
+  });
+
+  it("counts evaluated pairs that contradict monotonicity", async () => {
+    const monotone = await ribbonSearch(grid, evaluator, { mode: "improved", seed: 1 });
+    expect(monotone.monotonicityViolations).toBe(0);
+    const e = (pool: number[], feasible: boolean) => ({ order: 0, index: 0, pool, price: 1, rate: feasible ? 99.5 : 90, p99Ms: null, feasible, via: "x" });
+    // (2,1,0) feasible inside (2,1,3) and (3,1,1) infeasible: two violations; (1,1,1) is not ≥ (2,1,0).
+    expect(countMonotonicityViolations([e([2, 1, 0], true), e([2, 1, 3], false), e([3, 1, 1], false), e([1, 1, 1], false), e([5, 5, 5], true)])).toBe(2);
   });
 
   it("stops at the budget and says so", async () => {

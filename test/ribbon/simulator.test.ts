@@ -1,8 +1,11 @@
+import { cheapestFeasible } from "../../kernel/src/ribbon/baselines";
 import { PoolGrid } from "../../kernel/src/ribbon/catalogue";
+import { monotonicityFlips } from "../../kernel/src/ribbon/session";
 import { ribbonProblemFromDir } from "../../kernel/src/ribbon/read";
 import { Rng } from "../../kernel/src/ribbon/rng";
 import {
   countMet,
+  type DispatchPolicy,
   instanceTypes,
   rateFromCounts,
   ServingSimulator,
@@ -26,7 +29,7 @@ function handTrace(arrivals: number[], service: number[][], qosMs: number): { tr
   return { trace, table: { types: Array.from({ length: T }, (_, j) => `t${j}`), serviceMs: Int32Array.from(service.flat()) } };
 }
 
-function latencies(pool: number[], trace: QueryTrace, table: ServiceTable, dispatch: "pool-order" | "earliest-finish" = "pool-order"): number[] {
+function latencies(pool: number[], trace: QueryTrace, table: ServiceTable, dispatch: DispatchPolicy = "pool-order"): number[] {
   const typeOf = instanceTypes(pool);
   const lat = new Int32Array(trace.arrivalMs.length);
   countMet(typeOf, trace.arrivalMs, table.serviceMs, table.types.length, trace.workload.qosMs, dispatch, new Int32Array(typeOf.length), lat, new Float64Array(table.types.length));
@@ -70,6 +73,12 @@ describe("simulator on hand-made traces", () => {
     expect(latencies([1, 1], trace, table, "pool-order")).toEqual([10, 2]);
     expect(latencies([1, 1], trace, table, "earliest-finish")).toEqual([2, 10]);
     expect(simulateOnTrace([1, 1], trace, table, "earliest-finish").met).toBe(1);
+  });
+
+  it("earliest-finish-all may wait for a busy fast instance instead of starting on a free slow one", () => {
+    const { trace, table } = handTrace([0, 0], [[10, 2], [10, 2]], 5);
+    expect(latencies([1, 1], trace, table, "earliest-finish-all")).toEqual([2, 4]);
+    expect(simulateOnTrace([1, 1], trace, table, "earliest-finish-all").met).toBe(2);
   });
 
   it("reports percentiles, utilisation and makespan", () => {
@@ -218,5 +227,28 @@ describeWithData("ribbon", "simulator invariants on the RIBBON profiles", (dir) 
     }
     expect(better).toBeGreaterThan(grid.size / 10);
     expect(muchWorse).toBeLessThan(grid.size / 100);
+  });
+});
+
+describeWithData("kairos", "dispatch and monotonicity on the Kairos profiles", (dir) => {
+  it("slow instances break monotonicity under pool order; earliest-finish-all restores it", () => {
+    const problem = ribbonProblemFromDir(dir, "mtwnd", {
+      qosMs: 10,
+      meanGapMs: 1,
+      queries: 3000,
+      types: ["g4dn.xlarge", "r5n.large", "t3.xlarge"],
+      maxCounts: [5, 8, 8],
+    });
+    const sim = new ServingSimulator(problem.profile, problem.space, problem.workload);
+    const grid = new PoolGrid(problem.space);
+    const po = sim.rates(grid.counts, 0, "pool-order");
+    const all = sim.rates(grid.counts, 0, "earliest-finish-all");
+    // Adding one slow instance to the all-GPU pool hurts under pool order, not under earliest-finish-all.
+    expect(po[grid.indexOf([4, 0, 1])]).toBeLessThan(99);
+    expect(po[grid.indexOf([4, 0, 0])]).toBeGreaterThanOrEqual(99);
+    expect(all[grid.indexOf([4, 0, 1])]).toBeGreaterThanOrEqual(99);
+    expect(monotonicityFlips(grid, all)).toBe(0);
+    expect(grid.pool(cheapestFeasible(grid, all))).toEqual([3, 1, 0]);
+    expect(grid.pool(cheapestFeasible(grid, po))).toEqual([4, 0, 0]);
   });
 });

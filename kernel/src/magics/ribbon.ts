@@ -18,6 +18,7 @@ import {
   IMPROVED_ACQUISITIONS,
   LookupEvaluator,
   lookupTableFromFile,
+  monotonicityFlips,
   ribbonPaperSavingsFromDir,
   PoolGrid,
   randomPruneSearch,
@@ -36,6 +37,7 @@ import {
   type RibbonProblem,
   type RibbonMode,
   type PoolSearchResult,
+  type SizeMix,
 } from "../ribbon";
 import { round2 } from "../ribbon/catalogue";
 import type { FlagSpec, ParsedArgs } from "./options";
@@ -97,6 +99,8 @@ export interface RibbonGridResult {
   queries: number;
   seconds: number;
   simulated_queries_per_second: number;
+  /** Feasible pools with an infeasible neighbour one instance bigger: pruning's assumption fails there. */
+  monotonicity_flips: number;
   /** Set when no pool meets the target. */
   warning?: string;
 }
@@ -129,6 +133,8 @@ export interface RibbonSearchResult {
   homogeneous: RibbonHomogeneousPoint[];
   /** 100 · (1 − best price / cheapest feasible homogeneous price). */
   saving_vs_homogeneous_percent: number | null;
+  /** Evaluated pairs where a feasible pool is ≤ an infeasible one: pruning's assumption fails (0 is good). */
+  monotonicity_violations: number;
 }
 
 /** Summary of one method over many seeds in `%ribbon compare`. */
@@ -157,11 +163,13 @@ export interface RibbonCompareResult {
   saving_percent: number | null;
   /** Largest saving level the artifact reports for this model (`saving.json`), %; null if unknown. */
   paper_saving_percent: number | null;
+  /** Feasible pools with an infeasible neighbour one instance bigger (the artifact saw 1–46 per model). */
+  monotonicity_flips: number;
   methods: RibbonCompareMethod[];
 }
 
 const DATA_FLAGS: readonly FlagSpec[] = [
-  { name: "data", type: "string", required: true, metavar: "DIR", help: "RIBBON data folder (artifact layout: query/configs, query/price.csv, characterization/logs)" },
+  { name: "data", type: "string", required: true, metavar: "DIR", help: "RIBBON data folder (query/configs, query/price.csv, characterization/logs), or a Kairos one (instance.json, data.tar.gz; needs --qos and --mean-gap)" },
   { name: "model", type: "string", required: true, metavar: "M", help: "model, e.g. candle, resnet, vgg, mtwnd, dien (a file query/configs/M.json)" },
   { name: "types", type: "list", metavar: "T1,T2,…", help: "instance types in pool order, overriding the model's (needs --max)" },
   { name: "max", type: "numbers", metavar: "N1,N2,…", help: "largest count of each type, overriding the model's" },
@@ -170,6 +178,7 @@ const DATA_FLAGS: readonly FlagSpec[] = [
   { name: "queries", type: "int", min: 1, max: 10_000_000, default: 25_000, help: "queries simulated per pool" },
   { name: "target", type: "number", min: 0.01, max: 100, default: 99, metavar: "PCT", help: "a pool is feasible iff at least PCT % of queries meet the QoS latency" },
   { name: "dispatch", type: "string", choices: DISPATCH_POLICIES, default: "pool-order", help: "simulator dispatch: pool-order (RIBBON) or earliest-finish (free instance that finishes the query first)" },
+  { name: "mix", type: "string", choices: ["ribbon", "kairos"], help: "query-size mix (default: ribbon, or kairos for a Kairos data folder)" },
 ];
 
 interface Loaded {
@@ -194,6 +203,7 @@ function load(args: ParsedArgs, ctx: MagicContext): Loaded {
     qosMs: f.qos as number | undefined,
     meanGapMs: f["mean-gap"] as number | undefined,
     queries: f.queries as number,
+    mix: f.mix as SizeMix | undefined,
   });
   return {
     problem,
@@ -445,6 +455,7 @@ const gridCommand: MagicCommand = {
       queries: l.problem.workload.queries,
       seconds: round4(seconds),
       simulated_queries_per_second: Math.round((grid.size * l.problem.workload.queries) / Math.max(seconds, 1e-9)),
+      monotonicity_flips: monotonicityFlips(grid, rates, l.target),
     };
     if (bi < 0) {
       value.warning = `no pool of the grid meets ${l.target}% within ${l.problem.workload.qosMs} ms; the best rate is ${rates[top]}% at ${formatPool(grid.pool(top))}`;
@@ -454,6 +465,7 @@ const gridCommand: MagicCommand = {
       bi >= 0
         ? `cheapest feasible: ${formatPool(grid.pool(bi))} at ${money(grid.price[bi])}, ${rates[bi]}% (${feasible} feasible pools)`
         : `warning: ${value.warning}`,
+      `${value.monotonicity_flips} feasible pools turn infeasible when one instance is added${value.monotonicity_flips > grid.size / 100 ? " — many: pruning (which assumes the opposite) may lose the optimum; try --dispatch earliest-finish-all" : ""}`,
     ].join("\n");
     const p = payloadOf(l, `${grid.space.model}: whole grid`, "exhaustive", "complete", [], value.best, homogeneous, rates);
     return { value, typeName: "RibbonGridResult", text, bundle: makeBundle({ payload: { kind: "ribbon", value: p }, plotly: plotOf(p), html: `<p>${escapeHtml(text).replace(/\n/g, "<br>")}</p>`, text }) };
@@ -544,6 +556,7 @@ const searchCommand: MagicCommand = {
       trace: traceOf(result.evaluations),
       homogeneous,
       saving_vs_homogeneous_percent: best && hom ? round2(100 * (1 - best.price / hom.price)) : null,
+      monotonicity_violations: result.monotonicityViolations,
     };
     const lines = [
       best
@@ -551,7 +564,15 @@ const searchCommand: MagicCommand = {
         : `no feasible pool found (${result.bestRateSeen ? `best rate ${result.bestRateSeen.rate}% at ${formatPool(result.bestRateSeen.pool)}` : "nothing evaluated"})`,
       `${mode} search, seed ${value.seed}: ${value.evaluations} evaluations (best found at #${value.evaluations_to_best ?? "–"}) of ${l.grid.size} pools; stopped: ${result.stopReason} (${result.stopDetail})`,
     ];
-    if (hom && best) lines.push(`vs best homogeneous ${formatPool(hom.pool)} at ${money(hom.price)}: ${value.saving_vs_homogeneous_percent}% cheaper`);
+    if (hom && best) {
+      const saving = value.saving_vs_homogeneous_percent as number;
+      lines.push(`vs best homogeneous ${formatPool(hom.pool)} at ${money(hom.price)}: ${saving >= 0 ? `${saving}% cheaper` : `${-saving}% dearer (the search missed it)`}`);
+    }
+    if (result.monotonicityViolations > 0) {
+      lines.push(
+        `warning: ${result.monotonicityViolations} evaluated pairs have a feasible pool inside a bigger infeasible one; pruning assumes adding instances never hurts, so the optimum may have been pruned (slow instances taking queries under pool-order dispatch? try --dispatch earliest-finish-all)`,
+      );
+    }
     const text = lines.join("\n");
     const p = payloadOf(l, `${l.grid.space.model}: ${mode} search`, mode, result.stopReason, result.evaluations, best, homogeneous, evaluator instanceof LookupEvaluator ? evaluator.table.rates : undefined);
     const html =
@@ -656,6 +677,7 @@ const compareCommand: MagicCommand = {
       best_homogeneous: hom,
       saving_percent: hom ? round2(100 * (1 - optimum.price / hom.price)) : null,
       paper_saving_percent: paper && paper.length ? Math.max(...paper) : null,
+      monotonicity_flips: monotonicityFlips(grid, rates, l.target),
       methods: summaries,
     };
     const head = [
@@ -663,6 +685,7 @@ const compareCommand: MagicCommand = {
       hom
         ? `best homogeneous ${formatPool(hom.pool)} at ${money(hom.price)}: saving ${value.saving_percent}% (paper: up to 16% overall${value.paper_saving_percent !== null ? `, ${value.paper_saving_percent}% for ${grid.space.model}` : ""})`
         : "no homogeneous pool is feasible",
+      `${value.monotonicity_flips} feasible pools turn infeasible when one instance is added (pruning assumes none do)`,
     ];
     const columns = ["method", "found optimum", "median evals", "median evals to best", "exploration cost", "median violating"];
     const rows = summaries.map((s) => [s.method, `${s.found_optimum}/${s.runs}`, s.median_evaluations, s.median_evaluations_to_best ?? "–", s.mean_exploration_cost, s.median_violating_pools]);

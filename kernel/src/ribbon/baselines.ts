@@ -64,6 +64,7 @@ export function exhaustiveFromRates(grid: PoolGrid, rates: ArrayLike<number>, ta
     stopDetail: `every one of the ${grid.size} pools was evaluated`,
     evaluationsToBest: grid.size,
     bestRateSeen: top ? { pool: top.pool, rate: top.rate } : null,
+    monotonicityViolations: 0,
   };
 }
 

@@ -19,7 +19,7 @@ export * from "./simulator";
 export { GaussianProcess, faithfulGpOptions, type GpHyper, type GpOptions } from "./gp";
 export { Pruner, type PruneRule } from "./prune";
 export * from "./evaluators";
-export { NoFeasiblePoolError, requireFeasible, type EvaluatedPool, type PoolSearchResult, type PoolSearchStop } from "./session";
+export { NoFeasiblePoolError, countMonotonicityViolations, monotonicityFlips, requireFeasible, type EvaluatedPool, type PoolSearchResult, type PoolSearchStop } from "./session";
 export {
   IMPROVED_ACQUISITIONS,
   RIBBON_MODES,
@@ -46,3 +46,4 @@ export {
   type RibbonProblemOverrides,
 } from "./read";
 export { CommandEvaluator, type CommandEvaluatorOptions } from "./read-command";
+export { isKairosDir, kairosProblemFromDir, tarEntries } from "./read-kairos";

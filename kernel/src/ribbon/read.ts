@@ -10,6 +10,7 @@ import type { PoolGrid, PoolSpace } from "./catalogue";
 import { checkSpace } from "./catalogue";
 import { lookupTableFromJson, lookupTableJson, type LookupTable } from "./evaluators";
 import { lineColumn, parseJsonLocated, JsonSyntaxError, type JsonNode } from "./json";
+import { isKairosDir, kairosProblemFromDir } from "./read-kairos";
 import type { LatencyProfile, SizeMix, Workload } from "./workload";
 
 /** One model's settings from `query/configs/<model>.json`. */
@@ -211,9 +212,11 @@ export function checkDataDir(dataDir: string): void {
 
 /**
  * Loads one model of a RIBBON data folder: pool space (types, bounds, prices), workload
- * (mean gap, QoS, queries) and latency profile, with optional overrides.
+ * (mean gap, QoS, queries) and latency profile, with optional overrides. A Kairos data folder
+ * (instance.json + data.tar.gz) is read by kairosProblemFromDir instead.
  */
 export function ribbonProblemFromDir(dataDir: string, model: string, overrides: RibbonProblemOverrides = {}): RibbonProblem {
+  if (isKairosDir(dataDir)) return kairosProblemFromDir(dataDir, model, overrides);
   checkDataDir(dataDir);
   const configFile = path.join(dataDir, "query", "configs", `${model}.json`);
   const models = ribbonModelsInDir(dataDir);

@@ -53,6 +53,48 @@ export interface PoolSearchResult {
   evaluationsToBest: number | null;
   /** Highest rate seen (for "no pool meets the target" messages). */
   bestRateSeen: { pool: number[]; rate: number } | null;
+  /**
+   * Evaluated pairs that contradict pruning's assumption (adding instances never lowers the rate):
+   * a feasible pool ≤ an infeasible one, componentwise. Non-zero means pruning may have lost the optimum.
+   */
+  monotonicityViolations: number;
+}
+
+/** Pairs (feasible a, infeasible b) with a ≤ b componentwise among evaluations. */
+export function countMonotonicityViolations(evaluations: readonly EvaluatedPool[]): number {
+  let v = 0;
+  for (const a of evaluations) {
+    if (!a.feasible) continue;
+    for (const b of evaluations) {
+      if (b.feasible) continue;
+      let le = true;
+      for (let j = 0; j < a.pool.length && le; j++) le = a.pool[j] <= b.pool[j];
+      if (le) v++;
+    }
+  }
+  return v;
+}
+
+/** Feasible pools of a complete table with an infeasible neighbour one instance bigger (RIBBON: 1–46 per model). */
+export function monotonicityFlips(grid: PoolGrid, rates: ArrayLike<number>, targetRate = 99): number {
+  let flips = 0;
+  const d = grid.dims;
+  const up = new Array<number>(d);
+  for (let i = 0; i < grid.size; i++) {
+    if (!(rates[i] >= targetRate)) continue;
+    for (let j = 0; j < d; j++) up[j] = grid.counts[i * d + j];
+    for (let j = 0; j < d; j++) {
+      if (up[j] === grid.space.maxCounts[j]) continue;
+      up[j]++;
+      const k = grid.indexOf(up);
+      up[j]--;
+      if (!(rates[k] >= targetRate)) {
+        flips++;
+        break;
+      }
+    }
+  }
+  return flips;
 }
 
 /** No pool in the grid (or none the search could reach) meets the QoS target. */
@@ -123,6 +165,7 @@ export class PoolSearchSession {
       stopDetail,
       evaluationsToBest: this.best ? this.best.order + 1 : null,
       bestRateSeen: this.bestRateSeen ? { pool: this.bestRateSeen.pool, rate: this.bestRateSeen.rate } : null,
+      monotonicityViolations: countMonotonicityViolations(this.evaluations),
     };
   }
 }

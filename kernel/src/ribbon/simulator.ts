@@ -14,10 +14,15 @@ import { checkPool } from "./catalogue";
 import type { LatencyProfile, QueryTrace, ServiceTable, Workload } from "./workload";
 import { queryTrace, serviceTable } from "./workload";
 
-/** How a free instance is chosen for the queue head. */
-export type DispatchPolicy = "pool-order" | "earliest-finish";
+/**
+ * How the queue head is placed. `pool-order` (RIBBON): the lowest-index free instance.
+ * `earliest-finish`: the free instance that finishes it first. `earliest-finish-all`: the instance,
+ * free or busy, that finishes it first (it may wait for a busy fast instance rather than start on a
+ * free slow one); adding an instance then rarely hurts, so RIBBON's pruning assumption holds better.
+ */
+export type DispatchPolicy = "pool-order" | "earliest-finish" | "earliest-finish-all";
 
-export const DISPATCH_POLICIES: readonly DispatchPolicy[] = ["pool-order", "earliest-finish"];
+export const DISPATCH_POLICIES: readonly DispatchPolicy[] = ["pool-order", "earliest-finish", "earliest-finish-all"];
 
 /** Outcome of simulating one pool on one trace. */
 export interface PoolSimResult {
@@ -106,6 +111,31 @@ export function countMet(
       if (latency !== null) {
         latency[k] = lat;
         (busyMs as Float64Array)[ty] += l > 0 ? l : 1;
+      }
+    }
+  } else if (dispatch === "earliest-finish-all") {
+    for (let k = 0; k < N; k++) {
+      const t = arrivalMs[k];
+      const row = k * types;
+      let i = 0;
+      let bestFinish = 0x7fffffff;
+      let start = t;
+      for (let j = 0; j < n; j++) {
+        const s = freeAt[j] > t ? freeAt[j] : t;
+        const fin = s + serviceMs[row + typeOf[j]];
+        if (fin < bestFinish) {
+          bestFinish = fin;
+          i = j;
+          start = s;
+        }
+      }
+      const l = serviceMs[row + typeOf[i]];
+      freeAt[i] = start + (l > 0 ? l : 1);
+      const lat = start - t + l;
+      if (lat <= qosMs) met++;
+      if (latency !== null) {
+        latency[k] = lat;
+        (busyMs as Float64Array)[typeOf[i]] += l > 0 ? l : 1;
       }
     }
   } else {
