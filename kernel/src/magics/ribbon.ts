@@ -177,7 +177,7 @@ const DATA_FLAGS: readonly FlagSpec[] = [
   { name: "mean-gap", type: "number", min: 0.001, metavar: "MS", help: "mean gap between arrivals in ms, i.e. 1000/load in queries/s (default: the model's)" },
   { name: "queries", type: "int", min: 1, max: 10_000_000, default: 25_000, help: "queries simulated per pool" },
   { name: "target", type: "number", min: 0.01, max: 100, default: 99, metavar: "PCT", help: "a pool is feasible iff at least PCT % of queries meet the QoS latency" },
-  { name: "dispatch", type: "string", choices: DISPATCH_POLICIES, default: "pool-order", help: "simulator dispatch: pool-order (RIBBON) or earliest-finish (free instance that finishes the query first)" },
+  { name: "dispatch", type: "string", choices: DISPATCH_POLICIES, default: "pool-order", help: "simulator dispatch: pool-order (RIBBON: first free instance), earliest-finish (the free instance that finishes the query first), earliest-finish-all (any instance, busy ones included)" },
   { name: "mix", type: "string", choices: ["ribbon", "kairos"], help: "query-size mix (default: ribbon, or kairos for a Kairos data folder)" },
 ];
 
