@@ -71,6 +71,11 @@ describeWithData("ribbon", "%ribbon on the RIBBON data", (dir) => {
     await expect(run(`ribbon simulate --data ${data} --model candle ${flags}`)).rejects.toThrow(msg);
   });
 
+  it("turns the library's range checks into usage errors", async () => {
+    await expect(run(`ribbon simulate --data ${data} --model candle --pool 1,0,0 --mean-gap 900000 --queries 10000`)).rejects.toThrow(UsageError);
+    await expect(run(`ribbon simulate --data ${data} --model candle --pool 1,0,0 --mean-gap 900000 --queries 10000`)).rejects.toThrow(/spans more than the ms clock holds/);
+  });
+
   it("simulate rejects an unknown model", async () => {
     await expect(run(`ribbon simulate --data ${data} --model bert --pool 1,0,0`)).rejects.toThrow(/unknown model "bert"/);
   });

@@ -127,6 +127,9 @@ export function roundHalfEven(x: number): number {
 export function queryTrace(workload: Workload, seed: number): QueryTrace {
   checkWorkload(workload);
   const n = workload.queries;
+  if (workload.meanGapMs * n > 1.5e9) {
+    throw new RangeError(`a trace of ${n} queries with mean gap ${workload.meanGapMs} ms spans more than the ms clock holds; use fewer queries or a shorter gap`);
+  }
   const arrivalMs = new Int32Array(n);
   const batch = new Int16Array(n);
   const pick = new Float64Array(n);
