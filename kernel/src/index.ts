@@ -20,3 +20,5 @@ export type { EnergyMeasureResult, PowercapAdvice } from "./magics/energy";
 export type { TpeRunResult } from "./magics/tpe-run";
 export * from "./datasets";
 export type { DatasetColumn, DatasetLoadResult, DatasetJobsResult, DatasetJobSummary, DatasetJobResult, DatasetSqlResult, DatasetIndexResult, DatasetGenerateResult, DataListResult, DataFetchResult } from "./magics/dataset";
+export * from "./ribbon";
+export type { RibbonCompareMethod, RibbonCompareResult, RibbonGridResult, RibbonHomogeneousPoint, RibbonPoolPoint, RibbonSearchResult, RibbonSimulateResult, RibbonTraceEntry } from "./magics/ribbon";

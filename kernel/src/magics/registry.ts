@@ -3,6 +3,7 @@ import { echoMagic, lsmagicMagic, sleepMagic, timeMagic } from "./builtin";
 import { dataMagic, datasetMagic } from "./dataset";
 import { MagicRegistry } from "./dispatch";
 import { energyMagic } from "./energy";
+import { ribbonMagic } from "./ribbon";
 import { tpeMagic } from "./tpe";
 import { tpeRunCommand } from "./tpe-run";
 
@@ -17,5 +18,6 @@ export function createRegistry(): MagicRegistry {
   registry.add(energyMagic);
   registry.add(datasetMagic);
   registry.add(dataMagic);
+  registry.add(ribbonMagic);
   return registry;
 }
