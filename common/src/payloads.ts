@@ -27,6 +27,12 @@ export interface TpeTrial {
   diverged: boolean;
   /** Live runs: the run failed (crash, time limit). */
   failed?: boolean;
+  /**
+   * Live runs: epochs actually run and metered, when fewer than `epochs_run` (a trial stopped
+   * early). Entries of `epoch_energy` beyond it are projections (the trial's mean measured
+   * energy per epoch); losses and scores there are null.
+   */
+  epochs_measured?: number;
   /** Hyper-parameters, shown on hover. */
   params?: Record<string, string | number | boolean | null>;
 }
@@ -86,6 +92,21 @@ export interface TpePayload {
   decision: TpeDecision;
   /** Optional (f, k, score) sweep and its frontier. */
   sweep?: TpeSweepPoint[];
+  /**
+   * Optional: the policy that produced `decision` when it is not the plain TPE rule (absent = "tpe").
+   * For successive halving, `decision.budget_epoch` is the first rung and `decision.kept` the
+   * trials that finished; a renderer's budget slider still recomputes the plain TPE rule.
+   */
+  policy?: TpeHalvingPolicy;
+}
+
+/** Successive halving on the payload's score: rungs at min_epochs·η^i, the best ⌊n/η⌋ promoted. */
+export interface TpeHalvingPolicy {
+  kind: "sh";
+  min_epochs: number;
+  reduction_factor: number;
+  /** Each rung: its epoch, how many trials reached it, the ids promoted. */
+  rungs: { epoch: number; entered: number; promoted: string[] }[];
 }
 
 /** One evaluated pool of a RIBBON search, in evaluation order. */

@@ -8,6 +8,7 @@ import { kendallTauB, spearman } from "./stats";
 /** Epoch T for a budget fraction f of `totalEpochs` epochs: max(1, round(f · total)). */
 export function budgetEpoch(fraction: number, totalEpochs: number): number {
   if (!(fraction > 0 && fraction <= 1)) throw new RangeError(`budget fraction must be in (0, 1] but got ${fraction}`);
+  if (!(Number.isInteger(totalEpochs) && totalEpochs >= 1)) throw new RangeError(`total epochs must be an integer ≥ 1 but got ${totalEpochs}`);
   return Math.min(totalEpochs, Math.max(1, Math.round(fraction * totalEpochs)));
 }
 

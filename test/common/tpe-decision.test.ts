@@ -23,6 +23,7 @@ describe("budgetEpoch", () => {
     [1, 10, 10],
   ])("f=%p of %p epochs → %p", (f, n, t) => expect(budgetEpoch(f, n)).toBe(t));
   it.each([0, -1, 1.01, NaN])("rejects %p", (f) => expect(() => budgetEpoch(f, 10)).toThrow(RangeError));
+  it.each([0, 2.5, NaN])("rejects %p total epochs (T would be 0 or fractional)", (n) => expect(() => budgetEpoch(0.5, n)).toThrow(/total epochs must be an integer ≥ 1/));
 });
 
 describe("tpeDecision", () => {

@@ -180,6 +180,10 @@ suite(`kernel protocol${why ? ` [SKIPPED: ${why}]` : ""}`, () => {
     let { reply } = await k.request({ op: "complete", code: "%ls", cursor_pos: 3 });
     expect(reply.matches).toEqual(["lsmagic"]);
     expect(reply.cursor_start).toBe(1);
+    ({ reply } = await k.request({ op: "complete", code: "%tp", cursor_pos: 3 }));
+    expect(reply.matches).toEqual(["tpe"]);
+    ({ reply } = await k.request({ op: "complete", code: "%tpe re", cursor_pos: 7 }));
+    expect(reply.matches).toEqual(["replay"]);
     ({ reply } = await k.request({ op: "complete", code: "%sleep 1 --st", cursor_pos: 13 }));
     expect(reply.matches).toEqual(["--step"]);
     const code = "let abcdef = 1\n%echo x\nabcd";

@@ -1,0 +1,10 @@
+/** Energy: power series and integration, attribution to trials, meters, power-limit advice. */
+export * from "./attribute";
+export * from "./meters";
+export * from "./nvidia-smi";
+export * from "./power-model";
+export * from "./powercap";
+export * from "./rapl";
+export * from "./read-sweep";
+export * from "./series";
+export * from "./measure";

@@ -1,0 +1,172 @@
+/**
+ * `%energy`: meter a command (`%energy measure -- CMD …`) and advise a GPU power limit from a
+ * sweep (`%energy powercap --trace FILE`). Thin adapter over kernel/src/energy.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { escapeHtml, formatNumber, htmlTable, makeBundle, textTable } from "../display/bundle";
+import { UsageError } from "../errors";
+import { measureCommand, measureEnergy, measurementPayload, type EnergyMeasurement } from "../energy/measure";
+import type { MeterChoice } from "../energy/meters";
+import { powerModelFromText } from "../energy/power-model";
+import { adviseFromSweep, type PowerLimitRecommendation } from "../energy/powercap";
+import { sweepRowsFromFile } from "../energy/read-sweep";
+import type { FlagSpec } from "./options";
+import type { Magic, MagicCommand, MagicContext } from "./types";
+
+/** Result of `%energy measure` (the series are left out of `--json` output but kept here). */
+export type EnergyMeasureResult = Omit<EnergyMeasurement, "series"> & { samples: number };
+
+/** Result of `%energy powercap`. */
+export interface PowercapAdvice {
+  trace: string;
+  eta: number;
+  max_time_increase: number | null;
+  /** One entry per (dataset, network, batch_size, optimizer). */
+  recommendations: PowerLimitRecommendation[];
+}
+
+export const METER_FLAGS: readonly FlagSpec[] = [
+  { name: "meter", type: "string", default: "auto", choices: ["auto", "nvidia-smi", "rapl", "estimate"], help: "energy meter: auto uses nvidia-smi and RAPL where they work, else the estimate" },
+  { name: "interval-ms", type: "int", default: 200, min: 10, max: 60000, metavar: "MS", help: "sampling period in milliseconds" },
+  { name: "power-model", type: "string", metavar: "IDLE,MAX", help: "CPU power model for the estimate, watts idle and busy (default 10 W + 10 W per core)" },
+  { name: "rapl-root", type: "string", metavar: "DIR", help: "powercap sysfs folder (default /sys/class/powercap)" },
+];
+
+/** Meter options from the shared meter flags. */
+export function meterOptionsFromFlags(flags: Record<string, unknown>, ctx: MagicContext) {
+  const model = flags["power-model"] as string | undefined;
+  const root = flags["rapl-root"] as string | undefined;
+  return {
+    meter: flags.meter as MeterChoice,
+    intervalMs: flags["interval-ms"] as number,
+    ...(model ? { estimate: { model: powerModelFromText(model) } } : {}),
+    ...(root ? { rapl: { root: path.resolve(ctx.cwd, root) } } : {}),
+  };
+}
+
+function measurementBundle(m: EnergyMeasurement, title: string) {
+  const rows = m.devices.map((d) => [d.device, d.energy_j, d.mean_power_w, d.estimated ? "estimate" : "measured", d.missing_s]);
+  const cols = ["device", "energy (J)", "mean power (W)", "kind", "uncovered (s)"];
+  const head = `${title}: ${formatNumber(m.energy_j)} J in ${formatNumber(m.duration_s)} s` + (m.meter.measured ? "" : " (ESTIMATE)");
+  const notes = m.meter.notes.length ? `\n${m.meter.notes.map((n) => `note: ${n}`).join("\n")}` : "";
+  const text = `${head}\nsource: ${m.meter.source}\n${textTable(cols, rows)}${notes}`;
+  const html =
+    `<p><b>${escapeHtml(head)}</b><br>source: ${escapeHtml(m.meter.source)}</p>` +
+    htmlTable(cols, rows) +
+    m.meter.notes.map((n) => `<p><i>${escapeHtml(n)}</i></p>`).join("");
+  const payload = measurementPayload(m, title);
+  const plotly = {
+    data: payload.series.map((s) => ({ type: "scatter", mode: "lines", name: s.name, x: s.t_ms.map((t) => new Date(t).toISOString()), y: s.values })),
+    layout: { title: { text: title }, xaxis: { title: { text: "time" } }, yaxis: { title: { text: "power (W)" } } },
+  };
+  return { text, bundle: makeBundle({ payload: { kind: "timeseries", value: payload }, plotly, html, text }) };
+}
+
+const measureCommandSpec: MagicCommand = {
+  spec: {
+    name: "energy measure",
+    summary: "Meter the energy of a command (or of a wait) on GPUs, CPU packages or an estimate.",
+    description:
+      "Runs the command given after -- (an argv, no shell) and meters the devices while it runs: GPUs by nvidia-smi, CPU packages by RAPL, " +
+      "or, where nothing can be measured, CPU utilisation × a power model, always labelled as an estimate. The energy is the devices' whole " +
+      "energy over the run, other work on them included. In TypeScript cells use greenai.measureEnergy(async () => …).",
+    flags: [...METER_FLAGS, { name: "duration", type: "number", min: 0, metavar: "S", help: "meter for S seconds instead of running a command (an idle baseline)" }],
+    positionals: [{ name: "command", help: "the command and its arguments, after --", variadic: true }],
+    examples: ["%energy measure -- python3 train.py --epochs 1", "%energy measure --duration 5 --meter estimate --power-model 10,65", "%energy measure --json -- sleep 1"],
+  },
+  async run(args, ctx) {
+    const argv = args.positionals;
+    const duration = args.flags.duration as number | undefined;
+    if (argv.length === 0 && duration === undefined) throw new UsageError("give a command after -- (e.g. %energy measure -- python3 train.py) or --duration S");
+    if (argv.length > 0 && duration !== undefined) throw new UsageError("give either a command or --duration, not both");
+    const opts = { ...meterOptionsFromFlags(args.flags, ctx), signal: ctx.signal };
+    ctx.progress(argv.length ? `metering ${argv[0]}…` : `metering for ${duration} s…`);
+    const m = argv.length ? await measureCommand(argv, { ...opts, cwd: ctx.cwd, onOutput: (l) => ctx.log(l) }) : await measureEnergy(undefined, { ...opts, waitMs: duration! * 1000 });
+    const title = argv.length ? `energy of ${argv.join(" ")}`.slice(0, 120) : `energy over ${duration} s`;
+    const { text, bundle } = measurementBundle(m, title);
+    const { series, ...rest } = m;
+    const value: EnergyMeasureResult = { ...rest, samples: series.reduce((a, s) => a + s.t_ms.length, 0) };
+    return { value, typeName: "EnergyMeasureResult", text, bundle };
+  },
+};
+
+function pct(x: number): string {
+  return `${(100 * x).toFixed(1)}%`;
+}
+
+const powercapSpec: MagicCommand = {
+  spec: {
+    name: "energy powercap",
+    summary: "Recommend the GPU power limit that minimises energy (or a weighted energy-time cost) from a power sweep.",
+    description:
+      "Reads a sweep in the Zeus trace format (dataset,network,batch_size,optimizer,power_limit,time_per_epoch,average_power; " +
+      "or only the last three for your own sweep). For each workload, energy per epoch = time_per_epoch × average_power at each limit; " +
+      "the chosen limit minimises η·E + (1 − η)·P_max·T (η = 1: energy alone) and its time cost is shown against the maximum limit.",
+    flags: [
+      { name: "trace", type: "string", required: true, metavar: "FILE", help: "power sweep CSV (seconds per epoch, watts)" },
+      { name: "eta", type: "number", default: 1, min: 0, max: 1, help: "weight of energy in the cost, 0..1 (1: minimise energy; 0: minimise time)" },
+      { name: "max-time-increase", type: "number", min: 0, metavar: "F", help: "only limits at most this fraction slower per epoch than the maximum limit (0.1 = 10 %)" },
+    ],
+    examples: [
+      "%energy powercap --trace ../../shared/data/energy/zeus-nsdi23/summary_power_v100.csv",
+      "%energy powercap --trace sweep.csv --eta 0.5 --as advice",
+      "greenai energy powercap --trace summary_power_p100.csv --max-time-increase 0.05 --json",
+    ],
+  },
+  async run(args, ctx) {
+    const rel = args.flags.trace as string;
+    const file = path.resolve(ctx.cwd, rel);
+    if (!fs.existsSync(file)) throw new UsageError(`--trace ${rel}: no such file (resolved to ${file})`);
+    const eta = args.flags.eta as number;
+    const mti = args.flags["max-time-increase"] as number | undefined;
+    const recs = adviseFromSweep(sweepRowsFromFile(file), { eta, maxTimeIncrease: mti });
+    const value: PowercapAdvice = { trace: file, eta, max_time_increase: mti ?? null, recommendations: recs };
+    const cols = ["dataset", "network", "batch", "optimizer", "limit (W)", "J/epoch", "s/epoch", "max (W)", "J/epoch @max", "s/epoch @max", "energy saved", "time cost"];
+    const rows = recs.map((r) => [
+      r.dataset,
+      r.network,
+      r.batch_size,
+      r.optimizer,
+      r.power_limit,
+      r.energy_per_epoch,
+      r.time_per_epoch,
+      r.at_max.power_limit,
+      r.at_max.energy_per_epoch,
+      r.at_max.time_per_epoch,
+      pct(r.energy_saving_fraction),
+      pct(r.time_cost_fraction),
+    ]);
+    const saved = recs.map((r) => r.energy_saving_fraction).sort((a, b) => a - b);
+    const cost = recs.map((r) => r.time_cost_fraction).sort((a, b) => a - b);
+    const med = (xs: number[]) => xs[Math.floor((xs.length - 1) / 2)];
+    const goal = eta === 1 ? "least energy" : `least ${eta}·energy + ${formatNumber(1 - eta)}·P_max·time`;
+    const head =
+      `${recs.length} workloads in ${path.basename(file)}: the limit with ${goal}` +
+      (mti !== undefined ? ` (at most ${pct(mti)} slower)` : "") +
+      ` saves a median ${pct(med(saved))} energy per epoch for a median ${pct(med(cost))} more time.`;
+    const text = `${head}\n${textTable(cols, rows)}`;
+    const plotly = {
+      data: [
+        {
+          type: "scatter",
+          mode: "markers",
+          name: "chosen limit vs maximum",
+          x: recs.map((r) => 100 * r.time_cost_fraction),
+          y: recs.map((r) => 100 * r.energy_saving_fraction),
+          text: recs.map((r) => `${r.dataset}/${r.network} b${r.batch_size ?? "?"} ${r.optimizer}: ${r.power_limit} W`),
+          hoverinfo: "text+x+y",
+        },
+      ],
+      layout: { title: { text: "power-limit trade-off per workload" }, xaxis: { title: { text: "extra time per epoch (%)" } }, yaxis: { title: { text: "energy saved per epoch (%)" } } },
+    };
+    const html = `<p>${escapeHtml(head)}</p>${htmlTable(cols, rows, { maxRows: 200 })}`;
+    return { value, typeName: "PowercapAdvice", text, bundle: makeBundle({ plotly, html, text }) };
+  },
+};
+
+export const energyMagic: Magic = {
+  name: "energy",
+  summary: "meter energy and advise GPU power limits",
+  commands: [measureCommandSpec, powercapSpec],
+};

@@ -1,0 +1,194 @@
+/**
+ * `%tpe run`: live TPE on real training jobs. Runs N trial configurations (a grid, a list,
+ * or a random sample of a search space) as commands, meters their energy, stops the losers
+ * at the decision epoch and finishes the kept ones. The lead appends `tpeRunCommand` to the
+ * `%tpe` magic. Thin adapter over kernel/src/trials.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { escapeHtml, formatNumber, htmlTable, makeBundle, textTable, type MimeBundle } from "../display/bundle";
+import { UsageError } from "../errors";
+import { SlurmBackend } from "../trials/slurm";
+import type { TrialBackend } from "../trials/backend";
+import type { TpeRunReport } from "../trials/report";
+import { runTrials, type TrialSpec } from "../trials/runner";
+import { SCORE_NAMES, type ScoreName } from "../trials/scores";
+import { expandArgv, gridFromText, mulberry32, paramsListFromJson, sampleSpace, spaceFromText, templateNames, type Params } from "../trials/space";
+import type { TpePayload } from "greenai-common";
+import { METER_FLAGS, meterOptionsFromFlags } from "./energy";
+import type { MagicCommand, MagicContext } from "./types";
+
+/** Result of `%tpe run`: the run report (also in <run-dir>/report.json). */
+export type TpeRunResult = TpeRunReport;
+
+function timestamp(): string {
+  const d = new Date();
+  const p = (n: number) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
+}
+
+/** Trial configurations from exactly one of --grid, --space (+ --samples, --seed), --configs. */
+export function configsFromFlags(flags: Record<string, unknown>, cwd: string): Params[] {
+  const grid = flags.grid as string | undefined;
+  const space = flags.space as string | undefined;
+  const configs = flags.configs as string | undefined;
+  const given = [grid, space, configs].filter((x) => x !== undefined).length;
+  if (given !== 1) throw new UsageError("give the trial configurations with exactly one of --grid, --space (with --samples) or --configs");
+  if (grid !== undefined) return gridFromText(grid);
+  if (space !== undefined) {
+    const n = flags.samples as number | undefined;
+    if (n === undefined) throw new UsageError("--space needs --samples N (how many configurations to draw)");
+    return sampleSpace(spaceFromText(space), n, mulberry32(flags.seed as number));
+  }
+  const file = path.resolve(cwd, configs!);
+  if (!fs.existsSync(file)) throw new UsageError(`--configs ${configs}: no such file (resolved to ${file})`);
+  return paramsListFromJson(fs.readFileSync(file, "utf8"), configs!);
+}
+
+/** Trial specs: ids t01…, argv from the template with {param}, {epochs}, {trial} filled in. */
+export function trialSpecsFrom(configs: readonly Params[], template: readonly string[], epochs: number): TrialSpec[] {
+  if (template.length === 0) throw new UsageError("give the trial command after --, e.g. -- python3 train.py --lr {lr} --epochs {epochs}");
+  const width = String(configs.length).length < 2 ? 2 : String(configs.length).length;
+  const used = new Set(templateNames(template));
+  return configs.map((params, i) => {
+    for (const reserved of ["epochs", "trial"]) {
+      if (reserved in params) throw new UsageError(`parameter name ${reserved} is reserved ({${reserved}} is filled in by %tpe run); rename it`);
+    }
+    const id = `t${String(i + 1).padStart(width, "0")}`;
+    const argv = expandArgv(template, { ...params, epochs, trial: id });
+    const unused = Object.keys(params).filter((k) => !used.has(k));
+    if (unused.length) {
+      const many = unused.length > 1;
+      throw new UsageError(`the command does not use parameter${many ? "s" : ""} ${unused.map((u) => `{${u}}`).join(", ")}; add ${many ? "them" : "it"} to the command or drop ${many ? "them" : "it"}`);
+    }
+    return { id, params, argv };
+  });
+}
+
+function resultBundle(report: TpeRunReport, payload: TpePayload, final: boolean): { text: string; bundle: MimeBundle } {
+  const cols = ["trial", "params", "status", "epochs", "score@T", "final val loss", "energy (J)", "reason"];
+  const rows = report.trials.map((t) => [
+    t.id,
+    Object.entries(t.params)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(" "),
+    t.status,
+    t.epochs_run,
+    t.score_at_budget,
+    t.final_val_loss,
+    t.energy_j,
+    t.reason,
+  ]);
+  const unit = report.energy_measured ? "J" : "J (estimate)";
+  const head =
+    `${report.title}: ${final ? "" : "running — "}kept ${report.kept.join(", ") || "none yet"}` +
+    `${report.chosen_id ? `, best ${report.chosen_id}` : ""}; ` +
+    `epochs ${report.epochs_run} of ${report.epochs_all} (saved ${(100 * report.epoch_saved_fraction).toFixed(1)}%), ` +
+    `energy ${formatNumber(report.energy_used_j)} of ${formatNumber(report.energy_all_j)} ${unit} (saved ${(100 * report.energy_saved_fraction).toFixed(1)}%)`;
+  const text = `${head}\nenergy: ${report.energy_source}\nrun folder: ${report.run_dir}\n${textTable(cols, rows)}`;
+  const html =
+    `<p><b>${escapeHtml(head)}</b><br>energy: ${escapeHtml(report.energy_source)}<br>run folder: <code>${escapeHtml(report.run_dir)}</code></p>` +
+    htmlTable(cols, rows) +
+    report.meter_notes.map((n) => `<p><i>${escapeHtml(n)}</i></p>`).join("");
+  const plotly = {
+    data: payload.trials.map((t) => ({
+      type: "scatter",
+      mode: "lines+markers",
+      name: t.id,
+      x: t.train_loss.map((_, i) => i + 1),
+      y: t.train_loss,
+      line: { dash: report.stopped.includes(t.id) ? "dot" : "solid" },
+    })),
+    layout: {
+      title: { text: `${report.title}: training loss per epoch` },
+      xaxis: { title: { text: "epoch" } },
+      yaxis: { title: { text: "train loss" } },
+      ...(report.budget_epoch ? { shapes: [{ type: "line", x0: report.budget_epoch, x1: report.budget_epoch, yref: "paper", y0: 0, y1: 1, line: { dash: "dash" } }] } : {}),
+    },
+  };
+  return { text, bundle: makeBundle({ payload: { kind: "tpe", value: payload }, plotly, html, text }) };
+}
+
+let displayCounter = 0;
+
+export const tpeRunCommand: MagicCommand = {
+  spec: {
+    name: "tpe run",
+    summary: "Run trials live, stop the losers early by TPE (or TSE successive halving) and meter the energy saved.",
+    description:
+      "Each trial is the command after --, with {name} replaced by its parameters, {epochs} by --epochs and {trial} by its id " +
+      "(each word stays one argument; no shell). A trial prints one JSON object per line with epoch and train_loss (optionally step, val_loss). " +
+      "Every trial runs to epoch T = round(budget · epochs) and is held there (SIGSTOP); when all have arrived, the keep lowest scores go on " +
+      "and the others are stopped (SIGTERM, SIGKILL after --grace). Energy per epoch is the metered device energy split among the trials running. " +
+      "Results go to --run-dir as they arrive; after an interruption the same command with --resume continues.",
+    flags: [
+      { name: "grid", type: "string", metavar: "SPEC", help: "grid of configurations: NAME=v1,v2;NAME=v1,v2" },
+      { name: "space", type: "string", metavar: "SPEC", help: "search space to sample: NAME=log(LOW,HIGH);NAME=int(LOW,HIGH);NAME=uniform(LOW,HIGH);NAME=choice(A,B)" },
+      { name: "samples", type: "int", min: 1, metavar: "N", help: "configurations drawn from --space" },
+      { name: "seed", type: "int", default: 0, help: "seed of the --space sample" },
+      { name: "configs", type: "string", metavar: "FILE", help: "configurations as a JSON array of objects or JSON lines" },
+      { name: "epochs", type: "int", required: true, min: 1, help: "epochs of a complete trial (T_end)" },
+      { name: "budget", type: "number", default: 0.2, min: 0.0001, max: 1, metavar: "F", help: "fraction of the epochs after which trials are ranked" },
+      { name: "keep", type: "int", default: 1, min: 1, help: "trials finished after the (last) decision" },
+      { name: "method", type: "string", default: "tpe", choices: ["tpe", "sh", "none"], help: "tpe: one decision; sh: TSE successive halving; none: run all to the end" },
+      { name: "eta", type: "number", default: 3, min: 1.01, help: "successive halving: keep 1/eta at each rung" },
+      { name: "score", type: "string", default: "tse", choices: SCORE_NAMES, help: "ranking score (lower is better): tse = Σ epoch train losses up to T" },
+      { name: "concurrency", type: "int", default: 1, min: 1, help: "trials running at once (held trials do not count)" },
+      { name: "time-limit", type: "number", min: 0.1, metavar: "S", help: "per-trial running time limit in seconds; past it the trial fails" },
+      { name: "idle-timeout", type: "number", min: 0.1, metavar: "S", help: "a running trial silent for this many seconds after its first output line is hung and fails" },
+      { name: "grace", type: "number", default: 5, min: 0, metavar: "S", help: "seconds between SIGTERM and SIGKILL when stopping a trial" },
+      { name: "run-dir", type: "string", metavar: "DIR", help: "run folder (default runs/tpe-YYYYMMDD-HHMMSS)" },
+      { name: "resume", type: "boolean", default: false, help: "continue the run in --run-dir (finished trials are not rerun)" },
+      { name: "backend", type: "string", default: "local", choices: ["local", "slurm"], help: "local processes, or Slurm jobs (sbatch/squeue/scancel)" },
+      { name: "sbatch-args", type: "list", metavar: "A,B", help: "extra sbatch options for --backend slurm, comma-separated (e.g. --partition=gpu,--gres=gpu:1)" },
+      { name: "title", type: "string", help: "title of the result" },
+      ...METER_FLAGS,
+    ],
+    positionals: [{ name: "command", help: "trial command after --, with {param}, {epochs} and {trial} placeholders", variadic: true }],
+    examples: [
+      "%tpe run --space 'lr=log(0.003,0.3);width=choice(16,64,128);depth=int(1,3)' --samples 8 --epochs 10 --budget 0.3 --keep 2 --concurrency 2 --run-dir runs/digits -- python3 ../examples/digits_train.py --lr {lr} --width {width} --depth {depth} --epochs {epochs} --as run",
+      "%tpe run --grid 'lr=0.01,0.1;width=32,64' --epochs 20 --keep 1 --run-dir runs/g --resume -- python3 train.py --lr {lr} --width {width} --epochs {epochs}",
+    ],
+  },
+  async run(args, ctx) {
+    const f = args.flags;
+    const epochs = f.epochs as number;
+    const specs = trialSpecsFrom(configsFromFlags(f, ctx.cwd), args.positionals, epochs);
+    const keep = f.keep as number;
+    if (keep > specs.length) throw new UsageError(`--keep ${keep} is more than the ${specs.length} trials`);
+    const runDir = path.resolve(ctx.cwd, (f["run-dir"] as string | undefined) ?? path.join("runs", `tpe-${timestamp()}`));
+    let backend: TrialBackend | undefined;
+    if (f.backend === "slurm") backend = new SlurmBackend({ sbatchArgs: (f["sbatch-args"] as string[] | undefined) ?? [] });
+    else if (f["sbatch-args"]) throw new UsageError("--sbatch-args needs --backend slurm");
+    const displayId = `greenai-tpe-run-${process.pid}-${++displayCounter}`;
+    const { report, payload } = await runTrials({
+      trials: specs,
+      totalEpochs: epochs,
+      method: f.method as "tpe" | "sh" | "none",
+      budget: f.budget as number,
+      keep,
+      eta: f.eta as number,
+      score: f.score as ScoreName,
+      concurrency: f.concurrency as number,
+      timeLimitS: f["time-limit"] as number | undefined,
+      idleTimeoutS: f["idle-timeout"] as number | undefined,
+      graceS: f.grace as number,
+      runDir,
+      resume: f.resume as boolean,
+      backend,
+      meter: meterOptionsFromFlags(f, ctx),
+      cwd: ctx.cwd,
+      signal: ctx.signal,
+      title: (f.title as string | undefined) ?? `tpe run (${specs.length} trials, ${f.method} at ${f.budget}, keep ${keep})`,
+      onUpdate: (u) => {
+        ctx.progress(u.message, u.fraction);
+        ctx.display(resultBundle(u.report, u.payload, false).bundle, displayId);
+      },
+    });
+    const { text, bundle } = resultBundle(report, payload, true);
+    // the live display ends as a one-line note; the full result is the cell's output
+    const done = `${report.title}: finished (${report.kept.length} kept, ${report.stopped.length} stopped, ${report.failed.length} failed); run folder ${report.run_dir}`;
+    ctx.display(makeBundle({ text: done, html: `<p>${escapeHtml(done)}</p>` }), displayId);
+    return { value: report as TpeRunResult, typeName: "TpeRunResult", text, bundle };
+  },
+};

@@ -1,0 +1,298 @@
+/**
+ * RIBBON's Bayesian optimisation over the enumerated pool grid (method note §2–§6, §9).
+ *
+ * faithful: GP on the penalised objective f (isotropic Matern 5/2, no amplitude, alpha 1e-6,
+ *   y standardised, ℓ refitted from 1), EI with ξ = 0.1, pruning with the artifact's quirk.
+ * improved: GP on the QoS rate only (clipped logit, ARD Matern 5/2 on inputs scaled to [0, 1],
+ *   fitted amplitude and noise), next pool = argmax (P_best − price) · P(rate ≥ target),
+ *   dominance pruning with ≤ everywhere.
+ * Both: 2 random initial samples, a prune after every sample, and the stopping rules
+ * certificate → exhausted → EI threshold (optional) → budget.
+ */
+import type { PoolGrid } from "./catalogue";
+import { formatPool } from "./catalogue";
+import type { PoolEvaluator } from "./evaluators";
+import { faithfulGpOptions, GaussianProcess, type GpHyper, type GpOptions } from "./gp";
+import { logNormCdf, normCdf, normPdf } from "./normal";
+import { Pruner } from "./prune";
+import { Rng } from "./rng";
+import { PoolSearchSession, type EvaluatedPool, type PoolSearchResult, type PoolSearchStop } from "./session";
+import { roundHalfEven } from "./workload";
+
+export type RibbonMode = "faithful" | "improved";
+
+export const RIBBON_MODES: readonly RibbonMode[] = ["faithful", "improved"];
+
+/** Acquisition of the improved mode (see RibbonSearchOptions.acquisition). */
+export type ImprovedAcquisition = "saving" | "pruning";
+
+export const IMPROVED_ACQUISITIONS: readonly ImprovedAcquisition[] = ["saving", "pruning"];
+
+export interface RibbonSearchOptions {
+  mode: RibbonMode;
+  /** Seed of the optimiser (initial samples, tie breaks). */
+  seed: number;
+  /** Most evaluations, initial samples included (artifact: 200). */
+  budget?: number;
+  /** Random initial samples (artifact: 2). */
+  initialSamples?: number;
+  /** Feasible iff rate ≥ targetRate (%). */
+  targetRate?: number;
+  /** EI exploration offset ξ (faithful; artifact 0.1). */
+  xi?: number;
+  /**
+   * Improved mode's acquisition. `saving` (default): feasibility-weighted improvement
+   * (P_best − price) · P(rate ≥ target). `pruning`: expected number of pools a sample prunes,
+   * P(feasible) · #(unpruned pools at least as dear) + P(infeasible) · #(unpruned pools it dominates),
+   * which empties the unpruned set, and so reaches the certificate, in fewer evaluations.
+   */
+  acquisition?: ImprovedAcquisition;
+  /**
+   * Optional EI-threshold stop (CherryPick-style): stop once the best acquisition value is below
+   * `eiStop` × the current best (faithful: EI < eiStop · y*; improved: expected saving < eiStop · P_best),
+   * after at least `eiStopMinSamples` evaluations. 0 (default) disables it.
+   */
+  eiStop?: number;
+  eiStopMinSamples?: number;
+  signal?: AbortSignal;
+  /** Called after each evaluation (progress display). */
+  onEvaluation?: (e: EvaluatedPool, remaining: number) => void;
+}
+
+/** RIBBON's objective (maximised): 0 for the empty pool, rate/target/2 if infeasible, 0.5 + 0.5(1 − price/P_max) if feasible. */
+export function ribbonObjective(rate: number, price: number, maxPrice: number, targetRate = 99): number {
+  if (price <= 0) return 0;
+  if (rate < targetRate) return rate / targetRate / 2;
+  return 0.5 + 0.5 * (1 - price / maxPrice);
+}
+
+/** Expected improvement EI = a Φ(a/σ) + σ φ(a/σ) with a = μ − y* − ξ; max(a, 0) when σ = 0. */
+export function expectedImprovement(mu: number, sigma: number, yBest: number, xi: number): number {
+  const a = mu - yBest - xi;
+  if (!(sigma > 0)) return a > 0 ? a : 0;
+  const z = a / sigma;
+  const v = a * normCdf(z) + sigma * normPdf(z);
+  return v > 0 ? v : 0;
+}
+
+/** log[(P_best − price) · Φ((μ − threshold)/σ)]: the improved mode's acquisition, −∞ where it is 0. */
+export function logFeasibleSaving(saving: number, mu: number, sigma: number, threshold: number): number {
+  if (!(saving > 0)) return -Infinity;
+  if (!(sigma > 0)) return mu >= threshold ? Math.log(saving) : -Infinity;
+  return Math.log(saving) + logNormCdf((mu - threshold) / sigma);
+}
+
+/** Clipped logit of a rate in %: the improved mode's GP target. */
+export function rateLogit(rate: number): number {
+  const p = Math.min(1 - 1e-4, Math.max(1e-4, rate / 100));
+  return Math.log(p / (1 - p));
+}
+
+/**
+ * A random initial pool: each count a uniform point in [0, max_i] rounded (the end values get
+ * half weight), redrawn while empty, evaluated or pruned; a uniform unpruned pool after 100 tries.
+ */
+export function initialSample(grid: PoolGrid, rng: Rng, excluded: (i: number) => boolean): number {
+  const d = grid.dims;
+  const c = new Array<number>(d);
+  for (let attempt = 0; attempt < 100; attempt++) {
+    for (let j = 0; j < d; j++) c[j] = roundHalfEven(rng.nextFloat() * grid.space.maxCounts[j]);
+    if (c.every((x) => x === 0)) continue;
+    const i = grid.indexOf(c);
+    if (!excluded(i)) return i;
+  }
+  return randomAllowed(grid.size, rng, excluded);
+}
+
+/** A uniform index among those not excluded; -1 if none. */
+export function randomAllowed(size: number, rng: Rng, excluded: (i: number) => boolean): number {
+  let count = 0;
+  for (let i = 0; i < size; i++) if (!excluded(i)) count++;
+  if (count === 0) return -1;
+  let k = rng.uniformInt(0, count - 1);
+  for (let i = 0; i < size; i++) {
+    if (excluded(i)) continue;
+    if (k === 0) return i;
+    k--;
+  }
+  return -1;
+}
+
+/** Argmax over candidates; exact ties are broken by the seeded generator. Returns -1 if every value is −∞. */
+export function argmaxWithTies(values: Float64Array, rng: Rng): number {
+  let best = -Infinity;
+  let count = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v > best) {
+      best = v;
+      count = 1;
+    } else if (v === best) count++;
+  }
+  if (best === -Infinity || count === 0) return -1;
+  let k = count === 1 ? 0 : rng.uniformInt(0, count - 1);
+  for (let i = 0; i < values.length; i++) {
+    if (values[i] === best) {
+      if (k === 0) return i;
+      k--;
+    }
+  }
+  return -1;
+}
+
+/**
+ * Expected pruning of each candidate: P(feasible) · #(unpruned pools with price ≥ its price) +
+ * P(infeasible) · #(unpruned pools it dominates), written into `out`.
+ */
+export function expectedPruning(pruner: Pruner, cand: Int32Array, mu: Float64Array, sd: Float64Array, threshold: number, out: Float64Array): void {
+  const grid = pruner.grid;
+  const dom = pruner.dominatedUnprunedCounts();
+  const prices = pruner.unprunedPricesSorted();
+  for (let k = 0; k < cand.length; k++) {
+    const pm = grid.priceMicro[cand[k]];
+    let lo = 0;
+    let hi = prices.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (prices[mid] < pm) lo = mid + 1;
+      else hi = mid;
+    }
+    const atLeastAsDear = prices.length - lo;
+    const pof = sd[k] > 0 ? normCdf((mu[k] - threshold) / sd[k]) : mu[k] >= threshold ? 1 : 0;
+    out[k] = pof * atLeastAsDear + (1 - pof) * dom[cand[k]];
+  }
+}
+
+function improvedGpOptions(d: number, starts: GpHyper[]): GpOptions {
+  return {
+    ard: d > 1,
+    alpha: 1e-8,
+    lengthBounds: [0.02, 20],
+    signalBounds: [0.05, 20],
+    noiseBounds: [1e-6, 0.5],
+    normalizeY: true,
+    roundInputs: false,
+    starts,
+    maxIterations: 40,
+  };
+}
+
+/** Runs RIBBON's search (faithful or improved) on a grid with an evaluator. */
+export async function ribbonSearch(grid: PoolGrid, evaluator: PoolEvaluator, options: RibbonSearchOptions): Promise<PoolSearchResult> {
+  const mode = options.mode;
+  if (mode !== "faithful" && mode !== "improved") throw new RangeError(`mode must be "faithful" or "improved" but got ${String(mode)}`);
+  const budget = options.budget ?? 200;
+  const initial = options.initialSamples ?? 2;
+  const target = options.targetRate ?? 99;
+  const xi = options.xi ?? 0.1;
+  const eiStop = options.eiStop ?? 0;
+  const eiMin = options.eiStopMinSamples ?? 6;
+  const acquisition = options.acquisition ?? "saving";
+  if (acquisition !== "saving" && acquisition !== "pruning") throw new RangeError(`acquisition must be "saving" or "pruning" but got ${String(acquisition)}`);
+  if (!(Number.isInteger(initial) && initial >= 1)) throw new RangeError(`initial samples must be a whole number ≥ 1 but got ${initial}`);
+  if (!(xi >= 0)) throw new RangeError(`xi must be ≥ 0 but got ${xi}`);
+  if (!(eiStop >= 0)) throw new RangeError(`eiStop must be ≥ 0 but got ${eiStop}`);
+  const rng = new Rng(options.seed);
+  const pruner = new Pruner(grid, mode === "faithful" ? "faithful" : "dominance");
+  const session = new PoolSearchSession(grid, evaluator, target, budget, options.signal, (e) => options.onEvaluation?.(e, pruner.remaining));
+  const d = grid.dims;
+  const excluded = (i: number) => pruner.pruned[i] === 1 || session.evaluated[i] === 1;
+
+  const stopCheck = (): { reason: PoolSearchStop; detail: string } | null => {
+    const best = session.best;
+    if (best) {
+      const minLeft = pruner.minRemainingPriceMicro();
+      if (minLeft >= grid.priceMicro[best.index]) {
+        return {
+          reason: "certificate",
+          detail:
+            pruner.remaining === 0
+              ? `every pool is pruned; the best feasible pool ${formatPool(best.pool)} is optimal if adding an instance never lowers the rate`
+              : `no unpruned pool is cheaper than ${formatPool(best.pool)} at $${best.price.toFixed(4)}/h`,
+        };
+      }
+    }
+    if (pruner.remaining === 0) return { reason: "exhausted", detail: "every pool is pruned and none was feasible" };
+    if (session.count >= budget) return { reason: "budget", detail: `the budget of ${budget} evaluations is spent` };
+    return null;
+  };
+
+  const sample = async (index: number, via: string) => {
+    const e = await session.evaluate(index, via);
+    pruner.after(index, e.feasible);
+  };
+
+  let stop = stopCheck();
+  for (let s = 0; s < initial && !stop; s++) {
+    await sample(initialSample(grid, rng, excluded), "initial");
+    stop = stopCheck();
+  }
+
+  const maxCounts = grid.space.maxCounts.map((m) => (m > 0 ? m : 1));
+  const minPrice = Math.min(...grid.space.pricesPerHour);
+  let warm: GpHyper | null = null;
+  const threshold = rateLogit(target);
+
+  while (!stop) {
+    const cand = pruner.unprunedIndices();
+    const n = session.count;
+    const X = new Float64Array(n * d);
+    const y = new Float64Array(n);
+    session.evaluations.forEach((e, i) => {
+      for (let j = 0; j < d; j++) X[i * d + j] = mode === "faithful" ? e.pool[j] : e.pool[j] / maxCounts[j];
+      y[i] = mode === "faithful" ? ribbonObjective(e.rate, e.price, grid.maxPrice, target) : rateLogit(e.rate);
+    });
+    const Xc = new Float64Array(cand.length * d);
+    for (let k = 0; k < cand.length; k++) {
+      for (let j = 0; j < d; j++) {
+        const c = grid.counts[cand[k] * d + j];
+        Xc[k * d + j] = mode === "faithful" ? c : c / maxCounts[j];
+      }
+    }
+    const mu = new Float64Array(cand.length);
+    const sd = new Float64Array(cand.length);
+    const acq = new Float64Array(cand.length);
+    let choice = -1;
+    let bestAcq = 0;
+    if (mode === "faithful") {
+      const gp = GaussianProcess.fit(X, n, d, y, faithfulGpOptions());
+      gp.predict(Xc, cand.length, mu, sd);
+      let yBest = -Infinity;
+      for (let i = 0; i < n; i++) if (y[i] > yBest) yBest = y[i];
+      for (let k = 0; k < cand.length; k++) acq[k] = expectedImprovement(mu[k], sd[k], yBest, xi);
+      const k = argmaxWithTies(acq, rng);
+      bestAcq = k >= 0 ? acq[k] : 0;
+      if (eiStop > 0 && n >= eiMin && bestAcq < eiStop * Math.abs(yBest)) {
+        stop = { reason: "ei-threshold", detail: `max EI ${bestAcq.toExponential(2)} < ${eiStop} × best objective ${yBest.toFixed(4)} after ${n} samples` };
+        break;
+      }
+      choice = k >= 0 && acq[k] > 0 ? cand[k] : -1;
+    } else {
+      const defaults: GpHyper = { lengthScales: new Array(d).fill(0.5), signalVariance: 1, noiseVariance: 1e-3 };
+      // Hyper-parameters: refitted (warm start) while data are few, then every 4th sample; the default
+      // start joins every 8th sample so a stale optimum is left. In between, the last fit is reused.
+      const gpOptions = improvedGpOptions(d, warm ? (n % 8 === 0 ? [warm, defaults] : [warm]) : [defaults]);
+      const gp: GaussianProcess = warm && n > 12 && n % 4 !== 0 ? GaussianProcess.withHyper(X, n, d, y, warm, gpOptions) : GaussianProcess.fit(X, n, d, y, gpOptions);
+      warm = gp.hyper;
+      gp.predict(Xc, cand.length, mu, sd);
+      const pBest = session.best ? session.best.price : grid.maxPrice + minPrice;
+      if (acquisition === "pruning") expectedPruning(pruner, cand, mu, sd, threshold, acq);
+      else for (let k = 0; k < cand.length; k++) acq[k] = logFeasibleSaving(pBest - grid.price[cand[k]], mu[k], sd[k], threshold);
+      const k = argmaxWithTies(acq, rng);
+      bestAcq = k < 0 ? 0 : acquisition === "pruning" ? 0 : Math.exp(acq[k]);
+      if (acquisition === "saving" && eiStop > 0 && session.best && n >= eiMin && bestAcq < eiStop * pBest) {
+        stop = { reason: "ei-threshold", detail: `best expected saving $${bestAcq.toExponential(2)}/h < ${eiStop} × $${pBest.toFixed(4)}/h after ${n} samples` };
+        break;
+      }
+      choice = k >= 0 ? cand[k] : -1;
+    }
+    if (choice < 0) {
+      choice = randomAllowed(grid.size, rng, excluded);
+      await sample(choice, "random");
+    } else {
+      await sample(choice, "acquisition");
+    }
+    stop = stopCheck();
+  }
+  return session.result(mode, options.seed, stop.reason, stop.detail);
+}

@@ -1,0 +1,117 @@
+/**
+ * Successive halving on recorded trials, ranked by a training-speed score (TSE by default):
+ * every trial runs to the first rung r0; at rung r_i = r0·η^i the best ⌊n/η⌋ (at least 1) go on;
+ * the last survivors finish. What Optuna's SuccessiveHalvingPruner and Ray Tune's ASHA users expect,
+ * but synchronous and deterministic. Pure.
+ */
+import { kendallTauB, spearman, type TpeDecision, type TpeTrial } from "greenai-common";
+
+export interface HalvingOptions {
+  /** Epochs every trial gets before the first cut (r0 ≥ 1). */
+  minEpochs: number;
+  /** Reduction factor η ≥ 2: keep ⌊n/η⌋ at each rung. */
+  reductionFactor: number;
+}
+
+/** One rung: the epoch it is held at, how many trials reached it, and which went on. */
+export interface HalvingRung {
+  epoch: number;
+  entered: number;
+  promoted: string[];
+}
+
+/** The decision fields of a TPE replay (for the shared payload) plus the rungs. */
+export interface HalvingOutcome extends TpeDecision {
+  min_epochs: number;
+  reduction_factor: number;
+  rungs: HalvingRung[];
+  /** Epoch at which each trial stopped (the total for finishers). */
+  stop_epoch: Record<string, number>;
+}
+
+const finite = (x: number | null | undefined): x is number => typeof x === "number" && Number.isFinite(x);
+
+function energyTo(t: TpeTrial, epochs: number): number {
+  const n = Math.min(epochs, t.epochs_run, t.epoch_energy.length);
+  let s = 0;
+  for (let i = 0; i < n; i++) s += t.epoch_energy[i];
+  return s;
+}
+
+/** Rung epochs r0·η^i below `totalEpochs`. */
+export function rungEpochs(totalEpochs: number, opts: HalvingOptions): number[] {
+  const out: number[] = [];
+  for (let r = opts.minEpochs; r < totalEpochs; r *= opts.reductionFactor) out.push(Math.round(r));
+  return out;
+}
+
+/**
+ * Replays successive halving. Trials with no finite score at a rung (diverged by then, or short)
+ * are never promoted; a survivor that diverges later has final loss +∞ and cannot be chosen.
+ * Correlations are those of the score at the first rung with the final loss (complete runs).
+ */
+export function successiveHalving(trials: readonly TpeTrial[], totalEpochs: number, opts: HalvingOptions): HalvingOutcome {
+  const { minEpochs, reductionFactor } = opts;
+  if (!Number.isInteger(minEpochs) || minEpochs < 1) throw new RangeError(`minEpochs must be an integer ≥ 1 but got ${minEpochs}`);
+  if (!(reductionFactor >= 2) || !Number.isFinite(reductionFactor)) throw new RangeError(`reductionFactor must be ≥ 2 but got ${reductionFactor}`);
+  if (!Number.isInteger(totalEpochs) || totalEpochs < 1) throw new RangeError(`total epochs must be an integer ≥ 1 but got ${totalEpochs}`);
+  if (minEpochs >= totalEpochs) throw new RangeError(`minEpochs (${minEpochs}) must be below the total epochs (${totalEpochs})`);
+  if (trials.length === 0) throw new RangeError("no trials to replay");
+
+  const stopAt = new Map<string, number>(); // epoch each trial stopped at
+  let active = [...trials];
+  const rungs: HalvingRung[] = [];
+  const score = (t: TpeTrial, r: number) => (t.epochs_run >= r && !t.failed ? t.score_by_epoch[r - 1] : null);
+  for (const r of rungEpochs(totalEpochs, opts)) {
+    const keep = Math.max(1, Math.floor(active.length / reductionFactor));
+    const ranked = active
+      .filter((t) => finite(score(t, r)))
+      .sort((a, b) => (score(a, r) as number) - (score(b, r) as number) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const promoted = ranked.slice(0, keep);
+    const promotedIds = new Set(promoted.map((t) => t.id));
+    for (const t of active) if (!promotedIds.has(t.id)) stopAt.set(t.id, r);
+    rungs.push({ epoch: r, entered: active.length, promoted: promoted.map((t) => t.id) });
+    active = promoted;
+    if (active.length === 0) break;
+  }
+  for (const t of active) stopAt.set(t.id, totalEpochs);
+
+  let used = 0;
+  let all = 0;
+  for (const t of trials) {
+    all += energyTo(t, Infinity);
+    used += energyTo(t, stopAt.get(t.id) ?? totalEpochs);
+  }
+  const finalOf = (t: TpeTrial) => (finite(t.final_loss) ? t.final_loss : Infinity);
+  const byFinal = (a: TpeTrial, b: TpeTrial) => finalOf(a) - finalOf(b) || (a.id < b.id ? -1 : 1);
+  const complete = trials.filter((t) => finite(t.final_loss));
+  const trueBest = [...complete].sort(byFinal)[0];
+  const finishers = active;
+  const chosen = finishers.filter((t) => finite(t.final_loss)).sort(byFinal)[0];
+  const r0 = minEpochs;
+  const paired = complete.filter((t) => finite(score(t, r0)));
+  const xs = paired.map((t) => score(t, r0) as number);
+  const ys = paired.map((t) => t.final_loss as number);
+  const orNull = (x: number) => (Number.isFinite(x) ? x : null);
+  const finisherIds = new Set(finishers.map((t) => t.id));
+  return {
+    budget_fraction: r0 / totalEpochs,
+    budget_epoch: r0,
+    keep: finishers.length,
+    kept: finishers.map((t) => t.id),
+    stopped: trials.filter((t) => !finisherIds.has(t.id)).map((t) => t.id),
+    energy_used: used,
+    energy_all: all,
+    energy_saved_fraction: all > 0 ? 1 - used / all : 0,
+    spearman: orNull(spearman(xs, ys)),
+    kendall: orNull(kendallTauB(xs, ys)),
+    chosen_id: chosen?.id ?? null,
+    true_best_id: trueBest?.id ?? null,
+    best_survived: trueBest !== undefined && finisherIds.has(trueBest.id),
+    regret: chosen && trueBest ? (chosen.final_loss as number) - (trueBest.final_loss as number) : null,
+    min_epochs: r0,
+    reduction_factor: reductionFactor,
+    rungs,
+    stop_epoch: Object.fromEntries(trials.map((t) => [t.id, Math.min(stopAt.get(t.id) ?? totalEpochs, t.epochs_run)])),
+  };
+}

@@ -1,0 +1,12 @@
+/** Live trials: records, schedules, backends (local, Slurm, function), the runner and its report. */
+export type { RunningTrial, TrialBackend, TrialCallbacks, TrialExit, TrialFunction, TrialLaunch } from "./backend";
+export { FunctionBackend } from "./function-backend";
+export { LocalBackend } from "./local";
+export { decideRung, halvingRungs, tpeRungs, type Rung, type StopMethod } from "./policy";
+export { EpochTracker, parseTrialLine, type EpochResult, type TrialRecord } from "./records";
+export { buildRunReport, projectionPerEpochJ, type TpeRunReport, type TrialSummary } from "./report";
+export { RunFolder, RUN_FILES, type RunFolderSpec } from "./run-folder";
+export type { RunEvent, TrialStatus } from "./run-state";
+export { plannedEpochs, runTrials, scheduleOf, type RunOutcome, type RunTrialsOptions, type RunUpdate, type TrialSpec } from "./runner";
+export { expandArgv, gridFromText, paramsListFromJson, sampleSpace, spaceFromText, type Dimension, type ParamValue, type Params } from "./space";
+export { jobPowerLogPath, jobPowerSeries, SlurmBackend, SLURM_WRAPPER, type SlurmBackendOptions } from "./slurm";

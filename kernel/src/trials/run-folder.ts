@@ -1,0 +1,197 @@
+/**
+ * The run folder of a live run, written as results arrive so an interrupted or crashed
+ * kernel loses nothing finished (edge module: files).
+ *
+ *   run.json               the run's settings and trial list (written once)
+ *   events.jsonl           one RunEvent per line, appended as it happens
+ *   samples.jsonl          meter readings {d: device, k: kind, t: ms, v: value, e: estimated}
+ *   gpu-timeseries.csv     nvidia-smi rows in the Supercloud GPU time-series format (GPU runs)
+ *   trials/<id>/stdout-<attempt>.log, stderr-<attempt>.log
+ *   epochs.arrow           per (trial, attempt, epoch): losses and energy (Arrow IPC file)
+ *   report.json            the final report
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { tableFromArrays, tableToIPC } from "apache-arrow";
+import { DataFormatError, UsageError } from "../errors";
+import type { MeterSample } from "../energy/meters";
+import type { DeviceSeries, SeriesKind } from "../energy/series";
+import type { Rung, StopMethod } from "./policy";
+import type { TpeRunReport } from "./report";
+import type { RunEvent } from "./run-state";
+import type { ScoreName } from "./scores";
+import type { Params } from "./space";
+
+export interface RunFolderSpec {
+  schema_version: 1;
+  title: string;
+  method: StopMethod;
+  score: ScoreName;
+  total_epochs: number;
+  budget_fraction: number;
+  keep: number;
+  eta: number;
+  rungs: Rung[];
+  backend: string;
+  /** Each trial's parameters and argv (null for function trials). */
+  trials: { id: string; params: Params; argv: string[] | null }[];
+}
+
+export const RUN_FILES = {
+  spec: "run.json",
+  events: "events.jsonl",
+  samples: "samples.jsonl",
+  gpu: "gpu-timeseries.csv",
+  arrow: "epochs.arrow",
+  report: "report.json",
+} as const;
+
+/** What must match for a run folder to be resumed with new settings. */
+function specKey(s: RunFolderSpec): string {
+  return JSON.stringify([s.method, s.score, s.total_epochs, s.budget_fraction, s.keep, s.eta, s.rungs, s.trials]);
+}
+
+export class RunFolder {
+  private constructor(
+    readonly dir: string,
+    readonly spec: RunFolderSpec,
+  ) {}
+
+  /** Creates the folder (it must not exist or be empty) and writes run.json. */
+  static create(dir: string, spec: RunFolderSpec): RunFolder {
+    if (fs.existsSync(dir) && fs.readdirSync(dir).length > 0) {
+      throw new UsageError(`run folder ${dir} already exists and is not empty; resume it with --resume or choose another --run-dir`);
+    }
+    fs.mkdirSync(path.join(dir, "trials"), { recursive: true });
+    fs.writeFileSync(path.join(dir, RUN_FILES.spec), JSON.stringify(spec, null, 2) + "\n");
+    fs.writeFileSync(path.join(dir, RUN_FILES.events), "");
+    return new RunFolder(dir, spec);
+  }
+
+  /** Opens an existing run folder to resume it; its settings must equal `spec` when given. */
+  static open(dir: string, spec?: RunFolderSpec): { folder: RunFolder; events: RunEvent[]; issues: string[] } {
+    const specPath = path.join(dir, RUN_FILES.spec);
+    if (!fs.existsSync(specPath)) throw new UsageError(`${dir} is not a run folder (no ${RUN_FILES.spec}); start a new run without --resume`);
+    let saved: RunFolderSpec;
+    try {
+      saved = JSON.parse(fs.readFileSync(specPath, "utf8"));
+    } catch (e) {
+      throw new DataFormatError(`${specPath}: not valid JSON (${(e as Error).message})`);
+    }
+    if (spec && specKey(spec) !== specKey(saved)) {
+      throw new UsageError(`run folder ${dir} was started with other settings (trials, epochs, budget, keep or score differ); resume it with the same settings or choose another --run-dir`);
+    }
+    const { events, issues } = readEvents(path.join(dir, RUN_FILES.events));
+    return { folder: new RunFolder(dir, saved), events, issues };
+  }
+
+  trialDir(id: string): string {
+    const d = path.join(this.dir, "trials", id);
+    fs.mkdirSync(d, { recursive: true });
+    return d;
+  }
+
+  logPaths(id: string, attempt: number): { stdout: string; stderr: string } {
+    const d = this.trialDir(id);
+    return { stdout: path.join(d, `stdout-${attempt}.log`), stderr: path.join(d, `stderr-${attempt}.log`) };
+  }
+
+  append(ev: RunEvent): void {
+    fs.appendFileSync(path.join(this.dir, RUN_FILES.events), JSON.stringify(ev) + "\n");
+  }
+
+  appendSamples(samples: readonly MeterSample[]): void {
+    if (samples.length === 0) return;
+    const text = samples.map((s) => JSON.stringify({ d: s.device, k: s.kind, t: s.t_ms, v: s.value, e: s.estimated })).join("\n") + "\n";
+    fs.appendFileSync(path.join(this.dir, RUN_FILES.samples), text);
+  }
+
+  /** Every meter reading of every session, one series per device. */
+  readSeries(): DeviceSeries[] {
+    const p = path.join(this.dir, RUN_FILES.samples);
+    if (!fs.existsSync(p)) return [];
+    const by = new Map<string, DeviceSeries>();
+    const lines = fs.readFileSync(p, "utf8").split("\n");
+    lines.forEach((line, i) => {
+      if (line.trim() === "") return;
+      let o: { d: string; k: SeriesKind; t: number; v: number | null; e: boolean };
+      try {
+        o = JSON.parse(line);
+      } catch {
+        if (i >= lines.length - 2) return; // a line cut by a crash
+        throw new DataFormatError(`${p}:${i + 1}: not a JSON sample {d, k, t, v, e}`);
+      }
+      let s = by.get(o.d);
+      if (!s) {
+        s = { device: o.d, kind: o.k, t_ms: [], values: [], estimated: o.e };
+        by.set(o.d, s);
+      }
+      s.t_ms.push(o.t);
+      s.values.push(o.v);
+    });
+    return [...by.values()];
+  }
+
+  writeReport(report: TpeRunReport): void {
+    const p = path.join(this.dir, RUN_FILES.report);
+    fs.writeFileSync(p + ".tmp", JSON.stringify(report, null, 2) + "\n");
+    fs.renameSync(p + ".tmp", p);
+  }
+
+  /** Writes epochs.arrow: one row per (trial, final attempt, epoch) with losses and energy. */
+  writeArrow(report: TpeRunReport, epochs: Map<string, { attempt: number; epochs: { epoch: number; train_loss: number; val_loss: number | null; end_ms: number }[] }>): void {
+    const trial: string[] = [];
+    const attempt: number[] = [];
+    const epoch: number[] = [];
+    const train: (number | null)[] = [];
+    const val: (number | null)[] = [];
+    const energy: (number | null)[] = [];
+    const end: number[] = [];
+    const status: string[] = [];
+    for (const t of report.trials) {
+      const e = epochs.get(t.id);
+      if (!e) continue;
+      e.epochs.forEach((x, i) => {
+        trial.push(t.id);
+        attempt.push(e.attempt);
+        epoch.push(x.epoch);
+        train.push(Number.isFinite(x.train_loss) ? x.train_loss : null);
+        val.push(x.val_loss !== null && Number.isFinite(x.val_loss) ? x.val_loss : null);
+        energy.push(t.epoch_energy_j[i] ?? null);
+        end.push(x.end_ms);
+        status.push(t.status);
+      });
+    }
+    const table = tableFromArrays({
+      trial,
+      attempt: Int32Array.from(attempt),
+      epoch: Int32Array.from(epoch),
+      train_loss: train,
+      val_loss: val,
+      energy_j: energy,
+      end_ms: Float64Array.from(end),
+      status,
+    });
+    const p = path.join(this.dir, RUN_FILES.arrow);
+    fs.writeFileSync(p + ".tmp", tableToIPC(table, "file"));
+    fs.renameSync(p + ".tmp", p);
+  }
+}
+
+/** Reads events.jsonl; a cut last line (crash while writing) is skipped and reported. */
+export function readEvents(file: string): { events: RunEvent[]; issues: string[] } {
+  const issues: string[] = [];
+  if (!fs.existsSync(file)) return { events: [], issues };
+  const lines = fs.readFileSync(file, "utf8").split("\n");
+  const events: RunEvent[] = [];
+  lines.forEach((line, i) => {
+    if (line.trim() === "") return;
+    try {
+      events.push(JSON.parse(line));
+    } catch {
+      if (i >= lines.length - 2) issues.push(`${file}:${i + 1}: cut last line skipped`);
+      else throw new DataFormatError(`${file}:${i + 1}: not a JSON event; the run folder is damaged`);
+    }
+  });
+  return { events, issues };
+}

@@ -1,0 +1,659 @@
+/**
+ * The live trial runner: runs trial configurations in a pool (concurrency limit, per-trial
+ * time limit, no-output limit), meters energy, holds every trial at the decision epoch,
+ * keeps the best scores (TPE: one rung; TSE successive halving: several), stops the others
+ * (SIGTERM, then SIGKILL after a grace period, whole process tree), finishes the kept ones,
+ * and writes everything to a run folder as it happens so that an interrupted run resumes.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import type { TpePayload } from "greenai-common";
+import { InterruptedError } from "../errors";
+import { openMeter, type EnergyMeter, type MeterSample, type OpenMeterOptions } from "../energy/meters";
+import type { DeviceSeries } from "../energy/series";
+import type { RunningTrial, TrialBackend, TrialExit, TrialFunction } from "./backend";
+import { FunctionBackend } from "./function-backend";
+import { LocalBackend } from "./local";
+import { jobPowerLogPath, jobPowerSeries } from "./slurm";
+import { decideRung, halvingRungs, tpeRungs, type Rung, type StopMethod } from "./policy";
+import { EpochTracker, parseTrialLine, type EpochResult } from "./records";
+import { buildRunReport, type RunSpecSummary, type TpeRunReport } from "./report";
+import { RunFolder, type RunFolderSpec } from "./run-folder";
+import {
+  applyEvent,
+  emptyRunState,
+  encodeNumber,
+  isTerminal,
+  latestAttempt,
+  trialStatus,
+  type EndStatus,
+  type RunEvent,
+  type RunState,
+  type TrialRunState,
+} from "./run-state";
+import { scoreAt, type ScoreName } from "./scores";
+import type { Params } from "./space";
+
+/** One trial: a command (argv array) or a TypeScript function, with its parameters. */
+export interface TrialSpec {
+  /** Letters, digits, `.`, `_`, `-`; used in file names. */
+  id: string;
+  params: Params;
+  argv?: string[];
+  fn?: TrialFunction;
+  env?: Record<string, string>;
+}
+
+export interface RunTrialsOptions {
+  trials: readonly TrialSpec[];
+  /** Epochs of a complete trial (T_end). */
+  totalEpochs: number;
+  /** "tpe" (default): one decision; "sh": successive halving; "none": run all to the end. */
+  method?: StopMethod;
+  /** Fraction f of the epochs after which the (first) decision is taken. Default 0.2. */
+  budget?: number;
+  /** Trials kept at the (last) decision. Default 1. */
+  keep?: number;
+  /** Successive-halving reduction factor. Default 3. */
+  eta?: number;
+  score?: ScoreName;
+  /** Trials running at once (held ones do not count). Default 1. */
+  concurrency?: number;
+  /** A trial running longer than this (held time excluded) is stopped and failed, s. */
+  timeLimitS?: number;
+  /** A running trial silent this long after its first output line is hung: stopped and failed, s (start-up is covered by timeLimitS). */
+  idleTimeoutS?: number;
+  /** Seconds between SIGTERM and SIGKILL. Default 5. */
+  graceS?: number;
+  runDir: string;
+  /** Continue the run in runDir if it exists. */
+  resume?: boolean;
+  /** Where command trials run. Default: local processes. */
+  backend?: TrialBackend;
+  /** Meter settings (default: auto, falling back to the estimate). */
+  meter?: OpenMeterOptions;
+  /** Folder trials run in. Default process.cwd(). */
+  cwd?: string;
+  signal?: AbortSignal;
+  title?: string;
+  /** Called with a fresh report now and then (every updateIntervalMs, and on decisions and ends). */
+  onUpdate?: (u: RunUpdate) => void;
+  updateIntervalMs?: number;
+  /** Stop a trial as soon as it reports a non-finite loss. Default true. */
+  stopDiverged?: boolean;
+}
+
+export interface RunUpdate {
+  report: TpeRunReport;
+  payload: TpePayload;
+  message: string;
+  /** Epochs done / epochs the schedule needs, in [0, 1]. */
+  fraction: number;
+}
+
+export interface RunOutcome {
+  report: TpeRunReport;
+  payload: TpePayload;
+}
+
+const ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+interface Live {
+  proc?: RunningTrial;
+  attempt: number;
+  tracker: EpochTracker;
+  lastOutputMs: number;
+  /** Whether any output line has arrived (the no-output limit starts then). */
+  spoke: boolean;
+  stopRequest?: { status: EndStatus | null; reason: string };
+  invalidLines: number;
+  /** Lines that arrived before the start was recorded; replayed right after. */
+  early: [string, number][] | null;
+}
+
+/** Checks options and returns the rungs of the schedule. */
+export function scheduleOf(opts: Pick<RunTrialsOptions, "method" | "budget" | "keep" | "eta" | "totalEpochs"> & { trials: number }): Rung[] {
+  const method = opts.method ?? "tpe";
+  if (method === "none") return [];
+  const f = opts.budget ?? 0.2;
+  if (!(f > 0 && f <= 1)) throw new RangeError(`budget must be in (0, 1] but got ${f}`);
+  return method === "tpe" ? tpeRungs(opts.totalEpochs, f, opts.keep ?? 1, opts.trials) : halvingRungs(opts.totalEpochs, f, opts.eta ?? 3, opts.keep ?? 1, opts.trials);
+}
+
+/** Epochs the schedule runs when nothing fails: N·r₀ + Σ kᵢ·(rᵢ₊₁ − rᵢ). */
+export function plannedEpochs(rungs: readonly Rung[], trials: number, totalEpochs: number): number {
+  if (rungs.length === 0) return trials * totalEpochs;
+  let e = trials * rungs[0].epoch;
+  rungs.forEach((r, i) => (e += r.keep * ((rungs[i + 1]?.epoch ?? totalEpochs) - r.epoch)));
+  return e;
+}
+
+function mergeSeries(a: readonly DeviceSeries[], b: readonly DeviceSeries[]): DeviceSeries[] {
+  const by = new Map<string, DeviceSeries>();
+  for (const s of [...a, ...b]) {
+    const have = by.get(s.device);
+    if (have) by.set(s.device, { ...have, t_ms: [...have.t_ms, ...s.t_ms], values: [...have.values, ...s.values] });
+    else by.set(s.device, { ...s, t_ms: [...s.t_ms], values: [...s.values] });
+  }
+  return [...by.values()];
+}
+
+function lastLine(file: string): string {
+  try {
+    const text = fs.readFileSync(file, "utf8");
+    const lines = text.trimEnd().split("\n");
+    return lines[lines.length - 1].trim().slice(0, 200);
+  } catch {
+    return "";
+  }
+}
+
+/** Kills processes left by a crashed session: same pid, and its environment names this run and trial. */
+function reapLocal(pid: number | undefined, runDir: string, id: string): void {
+  if (!pid) return;
+  try {
+    const env = fs.readFileSync(`/proc/${pid}/environ`, "utf8").split("\0");
+    if (env.includes(`GREENAI_RUN_DIR=${runDir}`) && env.includes(`GREENAI_TRIAL_ID=${id}`)) {
+      process.kill(-pid, "SIGKILL");
+    }
+  } catch {
+    /* gone */
+  }
+}
+
+class Runner {
+  private readonly o: Required<Pick<RunTrialsOptions, "totalEpochs" | "method" | "budget" | "keep" | "eta" | "score" | "concurrency" | "graceS">> & RunTrialsOptions;
+  private readonly rungs: Rung[];
+  private readonly runDir: string;
+  private folder!: RunFolder;
+  private state!: RunState;
+  private readonly live = new Map<string, Live>();
+  private readonly starting = new Set<string>();
+  private meter?: EnergyMeter;
+  private meterNotes: string[] = [];
+  private priorSeries: DeviceSeries[] = [];
+  private sampleBuf: MeterSample[] = [];
+  private wake: () => void = () => undefined;
+  private aborting = false;
+  private startMs = 0;
+  private lastUpdate = 0;
+  private readonly specSummary: RunSpecSummary;
+  private readonly functionBackend = new FunctionBackend();
+  private readonly backend: TrialBackend;
+  private maxGapMs = 2000;
+
+  constructor(opts: RunTrialsOptions) {
+    if (opts.trials.length === 0) throw new RangeError("no trials to run");
+    const ids = new Set<string>();
+    for (const t of opts.trials) {
+      if (!ID.test(t.id)) throw new RangeError(`trial id ${JSON.stringify(t.id)} must be letters, digits, ".", "_" or "-"`);
+      if (ids.has(t.id)) throw new RangeError(`trial id ${t.id} appears twice`);
+      ids.add(t.id);
+      if (!t.fn && !(t.argv && t.argv.length)) throw new RangeError(`trial ${t.id} has neither argv nor fn`);
+    }
+    const conc = opts.concurrency ?? 1;
+    if (!Number.isInteger(conc) || conc < 1) throw new RangeError(`concurrency must be an integer ≥ 1 but got ${conc}`);
+    this.o = { method: "tpe", budget: 0.2, keep: 1, eta: 3, score: "tse", concurrency: conc, graceS: 5, ...opts };
+    this.rungs = scheduleOf({ ...this.o, trials: opts.trials.length });
+    this.runDir = path.resolve(opts.cwd ?? process.cwd(), opts.runDir);
+    this.backend = opts.backend ?? new LocalBackend();
+    this.specSummary = {
+      title: opts.title ?? `live ${this.o.method} run: ${opts.trials.length} trials`,
+      method: this.o.method,
+      score: this.o.score,
+      total_epochs: this.o.totalEpochs,
+      budget_fraction: this.o.budget,
+      keep: this.o.keep,
+      rungs: this.rungs,
+      trials: opts.trials.map((t) => ({ id: t.id, params: t.params })),
+    };
+  }
+
+  private folderSpec(): RunFolderSpec {
+    return {
+      schema_version: 1,
+      title: this.specSummary.title,
+      method: this.o.method,
+      score: this.o.score,
+      total_epochs: this.o.totalEpochs,
+      budget_fraction: this.o.budget,
+      keep: this.o.keep,
+      eta: this.o.eta,
+      rungs: this.rungs,
+      backend: this.backend.name,
+      trials: this.o.trials.map((t) => ({ id: t.id, params: t.params, argv: t.argv ? [...t.argv] : null })),
+    };
+  }
+
+  private emit(ev: RunEvent): void {
+    this.folder.append(ev);
+    applyEvent(this.state, ev);
+  }
+
+  private trial(id: string): TrialRunState {
+    return this.state.trials.get(id)!;
+  }
+
+  private spec(id: string): TrialSpec {
+    return this.o.trials.find((t) => t.id === id)!;
+  }
+
+  private open(): void {
+    const spec = this.folderSpec();
+    const ids = this.o.trials.map((t) => t.id);
+    this.state = emptyRunState(ids);
+    if (this.o.resume && fs.existsSync(path.join(this.runDir, "run.json"))) {
+      const { folder, events } = RunFolder.open(this.runDir, spec);
+      this.folder = folder;
+      for (const ev of events) applyEvent(this.state, ev);
+      this.priorSeries = folder.readSeries();
+      this.startMs = events.length ? events[0].t_ms : Date.now();
+      // processes of unfinished attempts may survive a crashed kernel: end them
+      for (const t of this.state.trials.values()) {
+        const a = latestAttempt(t);
+        if (!a || a.end) continue;
+        reapLocal(a.pid, this.runDir, t.id);
+        if (a.job) void this.backendReap(a.job);
+        if (t.stoppedAtRung !== null) {
+          this.emit({ type: "end", t_ms: Date.now(), trial: t.id, attempt: a.attempt, status: "stopped", reason: `stopped at epoch ${this.rungs[t.stoppedAtRung]?.epoch} by the decision`, code: null, signal: null });
+        } else if (a.heldAt === null) {
+          this.emit({ type: "end", t_ms: this.state.last_ms, trial: t.id, attempt: a.attempt, status: "interrupted", reason: "the run was interrupted while this attempt ran; it is redone", code: null, signal: null });
+        }
+      }
+    } else {
+      this.folder = RunFolder.create(this.runDir, spec);
+      this.startMs = Date.now();
+    }
+  }
+
+  private async backendReap(job: string): Promise<void> {
+    const b = this.backend as TrialBackend & { reap?(job: string): Promise<void> };
+    if (b.reap) await b.reap(job);
+  }
+
+  private flushSamples(): void {
+    const buf = this.sampleBuf;
+    this.sampleBuf = [];
+    this.folder.appendSamples(buf);
+  }
+
+  async run(): Promise<RunOutcome> {
+    this.open();
+    const session = this.state.sessions + 1;
+    const meterOpts: OpenMeterOptions = {
+      ...this.o.meter,
+      nvidiaSmi: { ...this.o.meter?.nvidiaSmi, logFile: this.o.meter?.nvidiaSmi?.logFile ?? path.join(this.runDir, `gpu-timeseries-${session}.csv`) },
+      onSample: (s) => this.sampleBuf.push(s),
+    };
+    const meterSet = await openMeter(meterOpts);
+    this.meter = meterSet;
+    this.meterNotes = [...meterSet.notes];
+    this.maxGapMs = Math.max(2000, 10 * (this.o.meter?.intervalMs ?? 200));
+    this.emit({ type: "session", t_ms: Date.now(), session, meter: { source: meterSet.source, measured: meterSet.measured, notes: this.meterNotes } });
+    const onAbort = () => this.wake();
+    this.o.signal?.addEventListener("abort", onAbort);
+    const flusher = setInterval(() => this.flushSamples(), 1000);
+    try {
+      for (;;) {
+        if (this.o.signal?.aborted) {
+          await this.abortAll();
+          throw new InterruptedError(
+            `interrupted: every trial was stopped; the run folder ${this.runDir} keeps what finished. Run the same command with --resume to continue.`,
+          );
+        }
+        this.tick();
+        if (this.live.size === 0 && this.starting.size === 0 && [...this.state.trials.values()].every(isTerminal)) break;
+        this.maybeUpdate(false);
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, 100);
+          this.wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+      }
+      this.emit({ type: "finished", t_ms: Date.now() });
+    } catch (e) {
+      if (!(e instanceof InterruptedError)) await this.abortAll();
+      throw e;
+    } finally {
+      clearInterval(flusher);
+      this.o.signal?.removeEventListener("abort", onAbort);
+      await meterSet.stop();
+      this.flushSamples();
+      await this.backend.close();
+      try {
+        this.writeResults();
+      } catch {
+        /* the events log is the record; results are rebuilt on resume */
+      }
+    }
+    return this.build(Date.now(), true);
+  }
+
+  private build(nowMs: number, final: boolean): RunOutcome {
+    let series = final ? this.folder.readSeries() : mergeSeries(this.priorSeries, this.meter?.series() ?? []);
+    const jobList: { trial: string; job: string; file: string }[] = [];
+    for (const t of this.state.trials.values()) {
+      for (const a of t.attempts) if (a.job) jobList.push({ trial: t.id, job: a.job, file: jobPowerLogPath(this.runDir, t.id, a.attempt) });
+    }
+    const jobs = jobList.length ? jobPowerSeries(jobList) : undefined;
+    if (jobs && jobs.series.length) series = [...series, ...jobs.series];
+    return buildRunReport({
+      deviceOwner: jobs?.owner,
+      spec: this.specSummary,
+      state: this.state,
+      series,
+      runDir: this.runDir,
+      energySource: this.meter?.source ?? "none",
+      measured: this.meter?.measured ?? false,
+      meterNotes: this.meterNotes,
+      maxGapMs: this.maxGapMs,
+      nowMs,
+      startMs: this.startMs,
+    });
+  }
+
+  private writeResults(): void {
+    const { report } = this.build(Date.now(), true);
+    this.folder.writeReport(report);
+    const epochs = new Map<string, { attempt: number; epochs: EpochResult[] }>();
+    for (const t of this.state.trials.values()) {
+      const a = latestAttempt(t);
+      if (a) epochs.set(t.id, { attempt: a.attempt, epochs: a.epochs });
+    }
+    this.folder.writeArrow(report, epochs);
+  }
+
+  private maybeUpdate(force: boolean): void {
+    if (!this.o.onUpdate) return;
+    const now = Date.now();
+    if (!force && now - this.lastUpdate < (this.o.updateIntervalMs ?? 1000)) return;
+    this.lastUpdate = now;
+    try {
+      const { report, payload } = this.build(now, false);
+      const planned = plannedEpochs(this.rungs, this.o.trials.length, this.o.totalEpochs);
+      const counts = new Map<string, number>();
+      for (const t of report.trials) counts.set(t.status, (counts.get(t.status) ?? 0) + 1);
+      const message = `${this.o.method} run: ` + [...counts].map(([s, n]) => `${n} ${s}`).join(", ") + `; ${report.epochs_run} epochs, ${report.energy_used_j.toFixed(0)} J`;
+      this.o.onUpdate({ report, payload, message, fraction: Math.min(1, report.epochs_run / Math.max(1, planned)) });
+    } catch {
+      /* progress must never break the run */
+    }
+  }
+
+  // ---- scheduling -------------------------------------------------------------------------
+
+  private tick(): void {
+    const now = Date.now();
+    for (const [id, lv] of this.live) {
+      if (lv.stopRequest || !lv.proc) continue;
+      const a = latestAttempt(this.trial(id))!;
+      if (a.heldAt !== null) continue;
+      const active = a.segments.reduce((s, g) => s + ((g.end_ms ?? now) - g.start_ms), 0);
+      if (this.o.timeLimitS !== undefined && active > this.o.timeLimitS * 1000) {
+        this.requestStop(id, "failed", `time limit of ${this.o.timeLimitS} s exceeded`);
+      } else if (this.o.idleTimeoutS !== undefined && lv.spoke && now - lv.lastOutputMs > this.o.idleTimeoutS * 1000) {
+        this.requestStop(id, "failed", `hung: no output for ${this.o.idleTimeoutS} s`);
+      }
+    }
+    this.decide();
+    this.fill();
+  }
+
+  private decide(): void {
+    const i = this.state.decisions.length;
+    const rung = this.rungs[i];
+    if (!rung) return;
+    const waiting = [...this.state.trials.values()].filter((t) => !isTerminal(t));
+    if (waiting.length === 0) return;
+    if (!waiting.every((t) => trialStatus(t) === "held" && latestAttempt(t)!.heldAt === i && t.passed === i)) return;
+    const scores: Record<string, number | null> = {};
+    for (const t of waiting) {
+      const a = latestAttempt(t)!;
+      const train: (number | null)[] = [];
+      const val: (number | null)[] = [];
+      for (const e of a.epochs) {
+        train[e.epoch - 1] = e.train_loss;
+        val[e.epoch - 1] = e.val_loss;
+      }
+      scores[t.id] = scoreAt(this.o.score, Array.from(train, (x) => x ?? null), Array.from(val, (x) => x ?? null), rung.epoch);
+    }
+    const kept = decideRung(waiting.map((t) => ({ id: t.id, score: scores[t.id] })), rung.keep);
+    const stopped = waiting.map((t) => t.id).filter((id) => !kept.includes(id));
+    this.emit({ type: "decision", t_ms: Date.now(), rung: i, epoch: rung.epoch, keep: rung.keep, kept, stopped, scores });
+    for (const id of stopped) {
+      const sc = scores[id];
+      const reason = `stopped at epoch ${rung.epoch} by ${this.o.method === "tpe" ? "TPE" : "successive halving"}: ${this.o.score} ${sc === null ? "undefined" : sc.toFixed(4)} not among the ${rung.keep} best`;
+      if (this.live.has(id)) this.requestStop(id, "stopped", reason);
+      else {
+        const a = latestAttempt(this.trial(id))!;
+        this.emit({ type: "end", t_ms: Date.now(), trial: id, attempt: a.attempt, status: "stopped", reason, code: null, signal: null });
+      }
+    }
+    this.maybeUpdate(true);
+  }
+
+  private runningCount(): number {
+    let n = this.starting.size;
+    for (const id of this.live.keys()) {
+      const a = latestAttempt(this.trial(id));
+      if (a && a.heldAt === null && !a.end) n++;
+    }
+    return n;
+  }
+
+  private fill(): void {
+    if (this.aborting) return;
+    let slots = this.o.concurrency - this.runningCount();
+    if (slots <= 0) return;
+    // first the kept trials waiting at a rung, then new attempts
+    for (const [id, lv] of this.live) {
+      if (slots <= 0) return;
+      const t = this.trial(id);
+      const a = latestAttempt(t)!;
+      if (a.heldAt !== null && t.passed > a.heldAt && !lv.stopRequest && lv.proc) {
+        this.emit({ type: "resume", t_ms: Date.now(), trial: id, attempt: a.attempt });
+        lv.lastOutputMs = Date.now();
+        void lv.proc.resume();
+        slots--;
+      }
+    }
+    for (const t of this.state.trials.values()) {
+      if (slots <= 0) return;
+      if (this.live.has(t.id) || this.starting.has(t.id) || isTerminal(t)) continue;
+      const a = latestAttempt(t);
+      const needs = !a || (a.end !== null && a.end.status === "interrupted") || (a.heldAt !== null && t.passed > a.heldAt);
+      if (!needs) continue;
+      slots--;
+      void this.startAttempt(t);
+    }
+  }
+
+  private async startAttempt(t: TrialRunState): Promise<void> {
+    const id = t.id;
+    const spec = this.spec(id);
+    const prev = latestAttempt(t);
+    if (prev && !prev.end) {
+      // a held attempt without a process (from an earlier session), kept: it is redone from the start
+      this.emit({ type: "end", t_ms: Date.now(), trial: id, attempt: prev.attempt, status: "interrupted", reason: "kept, but its process was gone after the interruption; redone", code: null, signal: null });
+    }
+    const attempt = (prev?.attempt ?? 0) + 1;
+    this.starting.add(id);
+    const logs = this.folder.logPaths(id, attempt);
+    const lv: Live = { attempt, tracker: new EpochTracker(), lastOutputMs: Date.now(), spoke: false, invalidLines: 0, early: [] };
+    const backend = spec.fn ? this.functionBackend : this.backend;
+    let proc: RunningTrial;
+    let runningSeen = false;
+    let pendingRunning: number | null = null;
+    try {
+      proc = await backend.start(
+        {
+          id,
+          attempt,
+          params: spec.params,
+          argv: spec.argv,
+          fn: spec.fn,
+          cwd: this.o.cwd ?? process.cwd(),
+          env: { ...spec.env, GREENAI_RUN_DIR: this.runDir, GREENAI_TRIAL_ID: id, GREENAI_ATTEMPT: String(attempt) },
+          stdoutPath: logs.stdout,
+          stderrPath: logs.stderr,
+        },
+        {
+          onRunning: (tMs) => {
+            if (!this.live.has(id)) pendingRunning = tMs;
+            else if (!runningSeen) {
+              runningSeen = true;
+              lv.lastOutputMs = tMs;
+              this.emit({ type: "running", t_ms: tMs, trial: id, attempt });
+            }
+          },
+          onLine: (line, tMs) => this.onLine(id, lv, line, tMs),
+        },
+      );
+    } catch (e) {
+      this.starting.delete(id);
+      this.emit({ type: "start", t_ms: Date.now(), trial: id, attempt, label: "not started" });
+      this.emit({ type: "end", t_ms: Date.now(), trial: id, attempt, status: "failed", reason: `could not start: ${(e as Error).message}`, code: null, signal: null });
+      this.wake();
+      return;
+    }
+    lv.proc = proc;
+    const pid = /^pid (\d+)$/.exec(proc.label)?.[1];
+    const job = /^job (\S+)$/.exec(proc.label)?.[1];
+    this.emit({ type: "start", t_ms: Date.now(), trial: id, attempt, label: proc.label, ...(pid ? { pid: Number(pid) } : {}), ...(job ? { job } : {}) });
+    this.live.set(id, lv);
+    this.starting.delete(id);
+    if (pendingRunning !== null && !runningSeen) {
+      runningSeen = true;
+      lv.lastOutputMs = pendingRunning;
+      this.emit({ type: "running", t_ms: pendingRunning, trial: id, attempt });
+    }
+    const early = lv.early ?? [];
+    lv.early = null;
+    for (const [line, tMs] of early) this.onLine(id, lv, line, tMs);
+    void proc.exited.then((exit) => this.onExit(id, lv, exit));
+    if (this.aborting) this.requestStop(id, "interrupted", "the run was interrupted");
+    this.wake();
+  }
+
+  private onLine(id: string, lv: Live, line: string, tMs: number): void {
+    if (lv.early) {
+      lv.early.push([line, tMs]);
+      return;
+    }
+    lv.lastOutputMs = tMs;
+    lv.spoke = true;
+    const p = parseTrialLine(line);
+    if (p.kind === "invalid") {
+      lv.invalidLines++;
+      return;
+    }
+    if (p.kind !== "record" || !this.live.has(id)) return;
+    this.onEpochs(id, lv, lv.tracker.add(p.record, tMs));
+  }
+
+  private onEpochs(id: string, lv: Live, epochs: EpochResult[]): void {
+    for (const e of epochs) {
+      this.emit({
+        type: "epoch",
+        t_ms: e.end_ms,
+        trial: id,
+        attempt: lv.attempt,
+        epoch: e.epoch,
+        train_loss: encodeNumber(e.train_loss),
+        val_loss: e.val_loss === null ? null : encodeNumber(e.val_loss),
+        steps: e.steps,
+        end_ms: e.end_ms,
+        ...(e.extra ? { extra: e.extra } : {}),
+      });
+      if (lv.stopRequest) continue;
+      const bad = !Number.isFinite(e.train_loss) || (e.val_loss !== null && !Number.isFinite(e.val_loss));
+      if (bad && (this.o.stopDiverged ?? true)) {
+        this.requestStop(id, "diverged", `diverged: non-finite loss at epoch ${e.epoch}`);
+        continue;
+      }
+      const t = this.trial(id);
+      const rung = this.rungs[t.passed];
+      const a = latestAttempt(t)!;
+      if (rung && e.epoch >= rung.epoch && a.heldAt === null && e.epoch < this.o.totalEpochs) {
+        void lv.proc?.hold();
+        this.emit({ type: "hold", t_ms: Date.now(), trial: id, attempt: lv.attempt, rung: t.passed });
+        this.wake();
+      }
+    }
+  }
+
+  private requestStop(id: string, status: EndStatus | null, reason: string): void {
+    const lv = this.live.get(id);
+    if (!lv || lv.stopRequest) return;
+    lv.stopRequest = { status, reason };
+    void lv.proc?.stop(this.o.graceS * 1000);
+  }
+
+  private onExit(id: string, lv: Live, exit: TrialExit): void {
+    this.onEpochs(id, lv, lv.tracker.finish());
+    this.live.delete(id);
+    const t = this.trial(id);
+    const a = latestAttempt(t)!;
+    const logs = this.folder.logPaths(id, lv.attempt);
+    const rel = path.relative(this.runDir, logs.stderr);
+    let status: EndStatus;
+    let reason: string;
+    const last = a.epochs[a.epochs.length - 1];
+    const diverged = a.epochs.some((e) => !Number.isFinite(e.train_loss) || (e.val_loss !== null && !Number.isFinite(e.val_loss)));
+    if (lv.stopRequest) {
+      if (lv.stopRequest.status === null) {
+        // a held trial stopped by an interruption: its epochs stay valid for the decision
+        this.wake();
+        return;
+      }
+      status = lv.stopRequest.status;
+      reason = lv.stopRequest.reason;
+      if (status === "failed") reason += `; log: ${rel}`;
+    } else if (exit.code === 0 && last && last.epoch >= this.o.totalEpochs) {
+      status = "completed";
+      reason = `finished ${last.epoch} epochs`;
+    } else if (exit.code === 0 && diverged) {
+      status = "diverged";
+      reason = `diverged: non-finite loss at epoch ${a.epochs.find((e) => !Number.isFinite(e.train_loss))?.epoch ?? last?.epoch}`;
+    } else {
+      status = "failed";
+      const how = exit.detail ?? (exit.signal ? `killed by ${exit.signal}` : exit.code === 0 ? `exited after ${a.epochs.length} of ${this.o.totalEpochs} epochs` : `exit code ${exit.code}`);
+      const tail = lastLine(logs.stderr);
+      reason = `${how}${tail ? `: ${tail}` : ""}; log: ${rel}`;
+    }
+    if (lv.invalidLines) reason += ` (${lv.invalidLines} output lines had a bad record and were ignored)`;
+    this.emit({ type: "end", t_ms: exit.t_ms, trial: id, attempt: lv.attempt, status, reason, code: exit.code, signal: exit.signal });
+    this.maybeUpdate(true);
+    this.wake();
+  }
+
+  private async abortAll(): Promise<void> {
+    this.aborting = true;
+    while (this.starting.size > 0) await new Promise((r) => setTimeout(r, 20));
+    const waits: Promise<unknown>[] = [];
+    for (const [id, lv] of this.live) {
+      const a = latestAttempt(this.trial(id));
+      const held = a !== undefined && a.heldAt !== null && !(this.trial(id).passed > a.heldAt);
+      if (!lv.stopRequest) {
+        lv.stopRequest = held ? { status: null, reason: "interrupted while held" } : { status: "interrupted", reason: "the run was interrupted" };
+        void lv.proc?.stop(this.o.graceS * 1000);
+      }
+      if (lv.proc) waits.push(lv.proc.exited);
+    }
+    await Promise.all(waits);
+    // let the exit handlers record the ends
+    await new Promise((r) => setImmediate(r));
+    this.emit({ type: "interrupted", t_ms: Date.now() });
+  }
+}
+
+/**
+ * Runs the trials under the stopping schedule and returns the report and the TPE payload.
+ * Throws InterruptedError (after stopping every trial) when `signal` aborts; the run folder
+ * then resumes with `resume: true`.
+ */
+export async function runTrials(opts: RunTrialsOptions): Promise<RunOutcome> {
+  return new Runner(opts).run();
+}

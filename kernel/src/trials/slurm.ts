@@ -1,0 +1,324 @@
+/**
+ * Slurm backend: each trial attempt is one batch job (`sbatch` of a fixed wrapper script with
+ * the trial's argv as its arguments: no shell string is built from config values), followed
+ * through its output file, held and resumed with `scancel --signal=STOP|CONT --full`, stopped
+ * with SIGTERM then SIGKILL to the job's processes and `scancel`. Where the job has GPUs and
+ * nvidia-smi, the wrapper logs their power next to the trial's output (the job's own power log).
+ *
+ * Held jobs keep their allocation: with fewer nodes than trials, give the partition room
+ * (OverSubscribe, or one GPU per trial) or the next trial waits for a held one's resources.
+ */
+import { execFile } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { GreenaiError } from "../errors";
+import { NVIDIA_SMI_FIELDS, NvidiaSmiStreamParser, powerSeriesFromGpuSamples } from "../energy/nvidia-smi";
+import type { DeviceSeries } from "../energy/series";
+import type { RunningTrial, TrialBackend, TrialCallbacks, TrialExit, TrialLaunch } from "./backend";
+import { LineSplitter } from "./local";
+import { isAlive } from "./proc";
+
+export interface SlurmBackendOptions {
+  /** Extra sbatch options, e.g. ["--partition=gpu", "--gres=gpu:1"]. */
+  sbatchArgs?: readonly string[];
+  /** Environment for the Slurm commands and the jobs (e.g. SLURM_CONF). Default process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** Polling period of squeue and the output files, ms. Default 200. */
+  pollMs?: number;
+  /** nvidia-smi sampling period inside jobs, ms. Default 100. */
+  gpuLogMs?: number;
+}
+
+/** Fixed wrapper: optional GPU power log, then the trial's argv exactly as given. */
+export const SLURM_WRAPPER = `#!/bin/sh
+# greenai trial wrapper (written by greenai; do not edit): runs "$@" as one command.
+# With GREENAI_POWER_LOG set, a GPU allocation and nvidia-smi, it logs the job's GPU power.
+meter=""
+gpus="\${SLURM_JOB_GPUS:-\${CUDA_VISIBLE_DEVICES:-}}"
+if [ -n "\${GREENAI_POWER_LOG:-}" ] && [ -n "$gpus" ] && command -v nvidia-smi >/dev/null 2>&1; then
+  nvidia-smi --query-gpu=${NVIDIA_SMI_FIELDS.join(",")} --format=csv,nounits -lms "\${GREENAI_GPU_LOG_MS:-100}" -i "$gpus" > "$GREENAI_POWER_LOG" 2>/dev/null &
+  meter=$!
+fi
+"$@"
+rc=$?
+if [ -n "$meter" ]; then kill "$meter" 2>/dev/null; wait "$meter" 2>/dev/null; fi
+exit $rc
+`;
+
+const END_STATES = new Set(["COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "NODE_FAIL", "OUT_OF_MEMORY", "PREEMPTED", "BOOT_FAIL", "DEADLINE", "REVOKED", "SPECIAL_EXIT"]);
+
+interface Job {
+  id: string;
+  trial: string;
+  attempt: number;
+  stdoutPath: string;
+  powerLog: string;
+  offset: number;
+  splitter: LineSplitter;
+  cb: TrialCallbacks;
+  state: string;
+  running: boolean;
+  ended: boolean;
+  resolve: (e: TrialExit) => void;
+}
+
+export class SlurmBackend implements TrialBackend {
+  readonly name = "slurm";
+  private readonly opts: SlurmBackendOptions;
+  private readonly jobs = new Map<string, Job>();
+  private timer?: NodeJS.Timeout;
+  private polling = false;
+
+  constructor(opts: SlurmBackendOptions = {}) {
+    this.opts = opts;
+  }
+
+  private env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+    return { ...(this.opts.env ?? process.env), ...extra };
+  }
+
+  /** Runs a Slurm command (argv, no shell); rejects with its stderr. */
+  run(cmd: string, args: readonly string[], extraEnv: Record<string, string> = {}): Promise<string> {
+    return new Promise((resolve, reject) => {
+      execFile(cmd, [...args], { env: this.env(extraEnv), timeout: 30_000, maxBuffer: 4 << 20 }, (err, stdout, stderr) => {
+        if (err) {
+          const code = (err as NodeJS.ErrnoException).code;
+          reject(new GreenaiError(code === "ENOENT" ? `${cmd} not found on PATH: install slurm-client or load the Slurm module` : `${cmd} ${args.join(" ")} failed: ${(stderr || err.message).trim()}`));
+        } else resolve(stdout);
+      });
+    });
+  }
+
+  async start(launch: TrialLaunch, cb: TrialCallbacks): Promise<RunningTrial> {
+    if (!launch.argv || launch.argv.length === 0) throw new RangeError(`trial ${launch.id}: the Slurm backend needs an argv`);
+    const runDir = path.resolve(path.dirname(launch.stdoutPath), "..", "..");
+    const wrapper = path.join(runDir, "slurm-wrapper.sh");
+    if (!fs.existsSync(wrapper) || fs.readFileSync(wrapper, "utf8") !== SLURM_WRAPPER) fs.writeFileSync(wrapper, SLURM_WRAPPER, { mode: 0o755 });
+    const powerLog = jobPowerLogPath(runDir, launch.id, launch.attempt);
+    fs.writeFileSync(launch.stdoutPath, "");
+    const out = await this.run(
+      "sbatch",
+      [
+        "--parsable",
+        `--job-name=greenai-${launch.id}`,
+        `--output=${launch.stdoutPath}`,
+        `--error=${launch.stderrPath}`,
+        `--chdir=${launch.cwd}`,
+        "--export=ALL",
+        ...(this.opts.sbatchArgs ?? []),
+        wrapper,
+        ...launch.argv,
+      ],
+      { ...launch.env, PYTHONUNBUFFERED: "1", GREENAI_POWER_LOG: powerLog, GREENAI_GPU_LOG_MS: String(this.opts.gpuLogMs ?? 100) },
+    );
+    const id = out.trim().split(";")[0];
+    if (!/^\d+(_\d+)?$/.test(id)) throw new GreenaiError(`sbatch printed ${JSON.stringify(out.trim())}; expected a job id`);
+    let resolveExit!: (e: TrialExit) => void;
+    const exited = new Promise<TrialExit>((r) => (resolveExit = r));
+    const job: Job = {
+      id,
+      trial: launch.id,
+      attempt: launch.attempt,
+      stdoutPath: launch.stdoutPath,
+      powerLog,
+      offset: 0,
+      splitter: new LineSplitter((line) => cb.onLine(line, Date.now())),
+      cb,
+      state: "PENDING",
+      running: false,
+      ended: false,
+      resolve: resolveExit,
+    };
+    this.jobs.set(id, job);
+    this.ensurePolling();
+    // signals to one job go out one after another: a STOP still on its way must not land after a TERM
+    let chain: Promise<unknown> = Promise.resolve();
+    const serial = <T>(op: () => Promise<T>): Promise<T> => {
+      const next = chain.then(op, op);
+      chain = next.catch(() => undefined);
+      return next;
+    };
+    const signal = (sig: string) => this.run("scancel", [`--signal=${sig}`, "--full", id]).catch(() => undefined);
+    const gone = async (ms: number) => {
+      const until = Date.now() + ms;
+      while (Date.now() < until) {
+        if (job.ended) return true;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      return job.ended;
+    };
+    return {
+      label: `job ${id}`,
+      hold: () =>
+        serial(async () => {
+          if (!job.ended) await signal("STOP");
+        }),
+      resume: () =>
+        serial(async () => {
+          if (!job.ended) await signal("CONT");
+        }),
+      stop: (graceMs: number) =>
+        serial(async () => {
+          if (job.ended) return;
+          if (!job.running) {
+            await this.run("scancel", [id]).catch(() => undefined);
+          } else {
+            await signal("TERM");
+            await signal("CONT"); // a held job receives the TERM once continued
+            if (!(await gone(graceMs))) {
+              await signal("KILL");
+              await this.run("scancel", [id]).catch(() => undefined);
+            }
+          }
+          if (!(await gone(30_000)) && !job.ended) {
+            // Slurm keeps the job COMPLETING (e.g. a process escaped its tracking): do not wait forever
+            job.ended = true;
+            this.jobs.delete(id);
+            job.splitter.flush();
+            job.resolve({ code: null, signal: null, t_ms: Date.now(), detail: `job ${id} did not end 30 s after scancel (state ${job.state}); check for stray processes` });
+          }
+        }),
+      exited,
+      livePids: () => this.jobPids(id),
+    };
+  }
+
+  /** PIDs of a job's processes on this node (`scontrol listpids`), zombies left out. */
+  async jobPids(id: string): Promise<number[]> {
+    let out: string;
+    try {
+      out = await this.run("scontrol", ["listpids", id]);
+    } catch {
+      return [];
+    }
+    return out
+      .split("\n")
+      .slice(1)
+      .map((l) => Number(l.trim().split(/\s+/)[0]))
+      .filter((p) => Number.isInteger(p) && p > 0 && isAlive(p));
+  }
+
+  /** Cancels a job left by an earlier, crashed session. */
+  async reap(job: string): Promise<void> {
+    await this.run("scancel", [job]).catch(() => undefined);
+  }
+
+  private ensurePolling(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => void this.poll(), this.opts.pollMs ?? 200);
+  }
+
+  private readNew(job: Job): void {
+    let fd: number;
+    try {
+      fd = fs.openSync(job.stdoutPath, "r");
+    } catch {
+      return;
+    }
+    try {
+      const size = fs.fstatSync(fd).size;
+      if (size <= job.offset) return;
+      const buf = Buffer.alloc(size - job.offset);
+      fs.readSync(fd, buf, 0, buf.length, job.offset);
+      job.offset = size;
+      job.splitter.push(buf.toString("utf8"));
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  private async exitOf(id: string, state: string): Promise<TrialExit> {
+    let code: number | null = null;
+    let sig: string | null = null;
+    try {
+      const out = await this.run("scontrol", ["show", "job", "-o", id]);
+      const m = /ExitCode=(\d+):(\d+)/.exec(out);
+      if (m) {
+        code = Number(m[1]);
+        if (Number(m[2]) > 0) sig = `signal ${m[2]}`;
+      }
+    } catch {
+      /* job record already purged */
+    }
+    if (sig) code = null;
+    return { code, signal: sig, t_ms: Date.now(), detail: state === "COMPLETED" || state === "" ? undefined : `Slurm state ${state}` };
+  }
+
+  private async poll(): Promise<void> {
+    if (this.polling) return;
+    this.polling = true;
+    try {
+      const active = [...this.jobs.values()].filter((j) => !j.ended);
+      if (active.length === 0) return;
+      let out = "";
+      try {
+        out = await this.run("squeue", ["-h", "-t", "all", "-j", active.map((j) => j.id).join(","), "-o", "%i|%T"]);
+      } catch {
+        return; // controller busy: try again next time
+      }
+      const states = new Map(
+        out
+          .split("\n")
+          .filter((l) => l.includes("|"))
+          .map((l) => l.trim().split("|") as [string, string]),
+      );
+      const now = Date.now();
+      for (const job of active) {
+        const st = states.get(job.id) ?? "";
+        job.state = st || job.state;
+        if (!job.running && (st === "RUNNING" || st === "COMPLETING" || st === "SUSPENDED" || END_STATES.has(st))) {
+          job.running = true;
+          job.cb.onRunning(now);
+        }
+        this.readNew(job);
+        if (st === "" || END_STATES.has(st)) {
+          // drain what slurmstepd still writes, then report the end
+          await new Promise((r) => setTimeout(r, 150));
+          this.readNew(job);
+          job.splitter.flush();
+          job.ended = true;
+          const exit = await this.exitOf(job.id, st);
+          job.resolve(exit);
+          this.jobs.delete(job.id);
+        }
+      }
+    } finally {
+      this.polling = false;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+}
+
+/** Path of a job's own GPU power log: trials/<id>/power-<attempt>.csv beside its output. */
+export function jobPowerLogPath(runDir: string, trial: string, attempt: number): string {
+  return path.join(runDir, "trials", trial, `power-${attempt}.csv`);
+}
+
+/**
+ * GPU power series from jobs' own power logs (device `gpu<i>@job<id>`), with the trial each
+ * device belongs to. Missing or empty logs (jobs without GPUs) are skipped.
+ */
+export function jobPowerSeries(jobs: readonly { trial: string; job: string; file: string }[]): { series: DeviceSeries[]; owner: Map<string, string> } {
+  const series: DeviceSeries[] = [];
+  const owner = new Map<string, string>();
+  for (const j of jobs) {
+    let text: string;
+    try {
+      text = fs.readFileSync(j.file, "utf8");
+    } catch {
+      continue;
+    }
+    const p = new NvidiaSmiStreamParser();
+    const rows = p.push(text);
+    p.end();
+    for (const s of powerSeriesFromGpuSamples(rows, `job${j.job}`)) {
+      series.push(s);
+      owner.set(s.device, j.trial);
+    }
+  }
+  return { series, owner };
+}
