@@ -245,4 +245,46 @@ function bundleOf(payload) {
   return { data: { [MIME[payload.kind]]: payload, "text/html": html, "text/plain": text }, metadata: {} };
 }
 
-module.exports = { rng, makeTpePayload, makeRibbonPayload, makeTimeseriesPayload, fallbacks, bundleOf };
+/**
+ * The TPE sample's training runs as a long CSV for `%tpe replay`:
+ * run_id,epoch,train_loss,val_loss,wall_time_s (epochs 0-based; nan where a run diverged;
+ * wall time = the epoch's energy at 250 W, so `--power-w 250 --energy wall` gives the kJ back).
+ */
+function tpeCurvesCsv(payload, watts = 250) {
+  const rows = ["run_id,epoch,train_loss,val_loss,wall_time_s"];
+  for (const t of payload.trials) {
+    for (let e = 0; e < t.epochs_run; e++) {
+      const f = (x) => (x === null || x === undefined ? "nan" : String(x));
+      rows.push(`${t.id},${e},${f(t.train_loss[e])},${f(t.val_loss[e])},${round((t.epoch_energy[e] * 1000) / watts, 3)}`);
+    }
+  }
+  return rows.join("\n") + "\n";
+}
+
+const RIBBON_TYPES = { "c5.xlarge": { price: 0.17, base: 3.2, perQuery: 0.11 }, "c5.2xlarge": { price: 0.34, base: 2.6, perQuery: 0.062 }, "g4dn.xlarge": { price: 0.526, base: 5.5, perQuery: 0.018 } };
+
+/**
+ * A RIBBON data folder for a synthetic model "toy" in the artifact's layout:
+ * query/configs/toy.json, query/price.csv, characterization/logs/<type>/toy_<batch>_1.json
+ * (100 latencies in ms per batch size 10..500: base + per-query time, log-normal noise).
+ * Returns {relative path: file text}.
+ */
+function ribbonDataFiles({ seed = 17 } = {}) {
+  const r = rng(seed);
+  const normal = () => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
+  const files = {};
+  const types = Object.keys(RIBBON_TYPES);
+  files["query/configs/toy.json"] = JSON.stringify({ ins_types: types, max_num: [8, 6, 4], num_samp: 10000, inter_arrival: 3, qos: 40, rm: "toy" }, null, 4) + "\n";
+  files["query/price.csv"] = ["instance,price", ...types.map((t) => `${t},${RIBBON_TYPES[t].price}`)].join("\n") + "\n";
+  for (const t of types) {
+    const { base, perQuery } = RIBBON_TYPES[t];
+    for (let b = 10; b <= 500; b += 10) {
+      const median = base + perQuery * b;
+      const lat = Array.from({ length: 100 }, () => round(median * Math.exp(0.04 * normal()), 2));
+      files[`characterization/logs/${t}/toy_${b}_1.json`] = JSON.stringify(lat) + "\n";
+    }
+  }
+  return files;
+}
+
+module.exports = { rng, makeTpePayload, makeRibbonPayload, makeTimeseriesPayload, fallbacks, bundleOf, tpeCurvesCsv, ribbonDataFiles };

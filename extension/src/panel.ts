@@ -31,10 +31,15 @@ export class SummaryPanel extends Widget {
       n.append(el("p", "greenai-summary-empty", "No greenai results in this notebook yet: run a %tpe, %ribbon or %dataset cell."));
       return;
     }
-    if (s.energy.length > 0) {
+    if (s.energy.length > 0 || s.measured.length > 0) {
       n.append(el("h3", "", "Energy"));
       const ul = el("ul", "greenai-summary-energy");
       for (const e of s.energy) ul.append(el("li", "", energyLine(e)));
+      for (const m of s.measured) {
+        const li = el("li", "greenai-summary-measured", `${m.title}: ${m.label} ${fmt(m.value, 4)} (measured) `);
+        li.append(this.link(m.cell, m.output));
+        ul.append(li);
+      }
       n.append(ul);
     }
     if (s.pools.length > 0) {

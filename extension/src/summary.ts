@@ -3,7 +3,7 @@
  * vendor payloads. Pure (outputs in, summary out), so it is tested without JupyterLab.
  */
 import { parsePayload, type RibbonPayload, type TimeseriesPayload, type TpePayload } from "greenai-common";
-import { dollarsPerHour, fmt, pct, poolLabel } from "./figures/format";
+import { dollarsPerHour, energyText, fmt, pct, poolLabel } from "./figures/format";
 
 /** The outputs of one cell, as the notebook model holds them. */
 export interface CellOutputs {
@@ -49,9 +49,19 @@ export interface DatasetLoaded {
   detail: string;
 }
 
+/** An energy a job's time series measured (a fact such as "GPU energy (J)"). */
+export interface EnergyMeasured {
+  cell: number;
+  output: number;
+  title: string;
+  label: string;
+  value: number;
+}
+
 export interface NotebookSummary {
   items: SummaryItem[];
   energy: EnergyTotal[];
+  measured: EnergyMeasured[];
   pools: PoolChoice[];
   datasets: DatasetLoaded[];
 }
@@ -84,7 +94,7 @@ function energyFields(o: Record<string, unknown>): string[] {
 
 /** Gathers every greenai output of a notebook into a summary. Bad payloads are listed, not thrown. */
 export function summarizeNotebook(cells: readonly CellOutputs[]): NotebookSummary {
-  const s: NotebookSummary = { items: [], energy: [], pools: [], datasets: [] };
+  const s: NotebookSummary = { items: [], energy: [], measured: [], pools: [], datasets: [] };
   const energy = new Map<string, EnergyTotal>();
   for (const c of cells) {
     c.outputs.forEach((out, oi) => {
@@ -120,7 +130,7 @@ function addTpe(s: NotebookSummary, energy: Map<string, EnergyTotal>, p: TpePayl
   const measured = p.energy?.measured === true;
   const lines: string[] = [];
   if (d) {
-    lines.push(`energy saved ${pct(d.energy_saved_fraction)} (${fmt(d.energy_all - d.energy_used, 4)} of ${fmt(d.energy_all, 4)} ${unit}, ${measured ? "measured" : "estimated"})`);
+    lines.push(`energy saved ${pct(d.energy_saved_fraction)} (${energyText(d.energy_all - d.energy_used, unit)} of ${energyText(d.energy_all, unit)}, ${measured ? "measured" : "estimated"})`);
     lines.push(`kept ${d.kept.length} of ${p.trials.length} after epoch ${d.budget_epoch}/${p.total_epochs}; ${d.best_survived ? "best survived" : `regret ${fmt(d.regret)}`}`);
     const key = `${unit}|${measured}`;
     const e = energy.get(key) ?? { unit, measured, used: 0, all: 0, saved: 0, runs: 0 };
@@ -150,6 +160,9 @@ function addTimeseries(s: NotebookSummary, p: TimeseriesPayload, cell: number, o
   const detail = `${p.job_id ? `job ${p.job_id}: ` : ""}${p.series.length} series, ${fmt(samples)} samples`;
   const lines = [detail, ...Object.entries(p.facts ?? {}).slice(0, 4).map(([k, v]) => `${k}: ${typeof v === "number" ? fmt(v, 4) : v}`)];
   s.datasets.push({ cell, output, title: p.title || "time series", detail });
+  // The job's energy: its first numeric "energy" fact (others are the same energy in other units).
+  const fact = Object.entries(p.facts ?? {}).find(([k, v]) => /energy/i.test(k) && typeof v === "number" && Number.isFinite(v));
+  if (fact) s.measured.push({ cell, output, title: p.title || "time series", label: fact[0], value: fact[1] as number });
   s.items.push({ kind: "timeseries", cell, output, title: p.title || "time series", lines });
 }
 
@@ -168,5 +181,5 @@ function addOther(s: NotebookSummary, kind: string, o: Record<string, unknown> |
 
 /** One-line text of an energy total, e.g. "saved 41.2 of 65.1 kJ (63.2%) in 2 TPE runs, measured". */
 export function energyLine(e: EnergyTotal): string {
-  return `saved ${fmt(e.saved, 4)} of ${fmt(e.all, 4)} ${e.unit} (${pct(e.all > 0 ? e.saved / e.all : 0)}) in ${e.runs} TPE run${e.runs === 1 ? "" : "s"}, ${e.measured ? "measured" : "estimated"}`;
+  return `TPE saved ${energyText(e.saved, e.unit)} of ${energyText(e.all, e.unit)} (${pct(e.all > 0 ? e.saved / e.all : 0)}) in ${e.runs} run${e.runs === 1 ? "" : "s"}, ${e.measured ? "measured" : "estimated"}`;
 }

@@ -34,19 +34,20 @@ const serverRoot = path.join(tmp, "root");
 const prefix = path.join(tmp, "prefix");
 fs.mkdirSync(path.join(serverRoot, "data"), { recursive: true });
 fs.cpSync(path.join(ROOT, "data", "samples"), path.join(serverRoot, "data", "samples"), { recursive: true });
+fs.cpSync(path.join(ROOT, "data", "supercloud-sample"), path.join(serverRoot, "data", "supercloud-sample"), { recursive: true });
 fs.mkdirSync(path.join(serverRoot, "notebooks"));
 fs.copyFileSync(path.join(ROOT, "notebooks", "00-tour.ipynb"), path.join(serverRoot, "notebooks", "00-tour.ipynb"));
 
-// The tour with the sample bundles stored as outputs, as a saved notebook would have them.
-const tour = JSON.parse(fs.readFileSync(path.join(ROOT, "notebooks", "00-tour.ipynb"), "utf8"));
-let count = 0;
-for (const cell of tour.cells) {
-  if (cell.cell_type !== "code") continue;
-  const src = Array.isArray(cell.source) ? cell.source.join("") : cell.source;
-  const m = /sample\("(\w+)"\)/.exec(src);
-  cell.execution_count = ++count;
-  cell.outputs = m ? [{ output_type: "display_data", ...JSON.parse(fs.readFileSync(path.join(ROOT, "data", "samples", `${m[1]}.bundle.json`), "utf8")) }] : [];
-}
+// A notebook whose outputs are the ready-made sample bundles, as a saved notebook would hold them.
+const cells = ["tpe", "ribbon", "timeseries"].map((name, i) => ({
+  cell_type: "code",
+  id: `stored-${name}`,
+  metadata: {},
+  execution_count: i + 1,
+  source: [`greenai.display(JSON.parse(require("fs").readFileSync("../data/samples/${name}.bundle.json", "utf8")));`],
+  outputs: [{ output_type: "display_data", ...JSON.parse(fs.readFileSync(path.join(ROOT, "data", "samples", `${name}.bundle.json`), "utf8")) }],
+}));
+const tour = { cells, metadata: { kernelspec: { name: "greenai", display_name: "TypeScript (greenai)", language: "typescript" }, language_info: { name: "typescript" } }, nbformat: 4, nbformat_minor: 5 };
 fs.writeFileSync(path.join(serverRoot, "notebooks", "stored-outputs.ipynb"), JSON.stringify(tour, null, 1));
 
 const { spawnSync } = require("child_process");

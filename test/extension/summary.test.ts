@@ -33,8 +33,12 @@ describe("summarizeNotebook", () => {
 
   it("adds up TPE energy per unit (two runs of 18 J, 4 J saved each)", () => {
     expect(s.energy).toEqual([{ unit: "J", measured: false, used: 28, all: 36, saved: 8, runs: 2 }]);
-    expect(energyLine(s.energy[0])).toBe("saved 8 of 36 J (22.2%) in 2 TPE runs, estimated");
-    expect(s.items[0].lines[0]).toBe("energy saved 22.2% (4 of 18 J, estimated)");
+    expect(energyLine(s.energy[0])).toBe("TPE saved 8 J of 36 J (22.2%) in 2 runs, estimated");
+    expect(s.items[0].lines[0]).toBe("energy saved 22.2% (4 J of 18 J, estimated)");
+  });
+
+  it("lists energies that jobs measured", () => {
+    expect(s.measured).toEqual([{ cell: 6, output: 0, title: "synthetic job", label: "energy (kJ)", value: 123.456 }]);
   });
 
   it("lists the pools chosen with their cost", () => {
@@ -58,7 +62,7 @@ describe("summarizeNotebook", () => {
   });
 
   it("gives an empty summary for a notebook without greenai outputs", () => {
-    expect(summarizeNotebook([{ index: 0, outputs: [{ data: { "text/plain": "1" } }] }])).toEqual({ items: [], energy: [], pools: [], datasets: [] });
+    expect(summarizeNotebook([{ index: 0, outputs: [{ data: { "text/plain": "1" } }] }])).toEqual({ items: [], energy: [], measured: [], pools: [], datasets: [] });
   });
 });
 
@@ -69,7 +73,8 @@ describe("SummaryPanel", () => {
     panel.showSummary("tour.ipynb", summarizeNotebook(notebook()), (c, o) => jumps.push([c, o]));
     const n = panel.node;
     expect(n.querySelector(".greenai-summary-title")?.textContent).toBe("greenai · tour.ipynb");
-    expect(n.querySelectorAll(".greenai-summary-energy li").length).toBe(1);
+    expect(n.querySelectorAll(".greenai-summary-energy li").length).toBe(2); // TPE total + one measured job
+    expect(n.querySelector(".greenai-summary-measured")?.textContent).toContain("synthetic job: energy (kJ) 123.5 (measured)");
     expect(n.querySelector(".greenai-summary-pools li")?.textContent).toContain("toy: 1× b at $3.000/h");
     expect(n.querySelectorAll(".greenai-summary-datasets li").length).toBe(2);
     expect(n.querySelectorAll(".greenai-summary-item").length).toBe(7);

@@ -1,5 +1,6 @@
 import { tpeDecision } from "greenai-common";
 import { clampTpeView, cumulativeEnergy, lossSeries, tpeFigure, tpeInitialView, tpeSummary } from "../../extension/src/figures/tpe";
+import { energyText } from "../../extension/src/figures/format";
 import { DARK_THEME, LIGHT_THEME, type Trace } from "../../extension/src/figures/types";
 import { smallTpe } from "./fixtures";
 
@@ -110,8 +111,16 @@ describe("tpeFigure", () => {
     const s = tpeSummary(p, p.decision);
     expect(s).toContain("decision after epoch 1/4");
     expect(s).toContain("keep 2 of 4 by val-loss");
-    expect(s).toContain("energy saved 22.2% (4 of 18 J)");
+    expect(s).toContain("energy saved 22.2% (4 J of 18 J)");
     expect(s).toContain("best stopped, regret 0.1");
+  });
+
+  it("writes joules in a readable unit", () => {
+    expect(energyText(97394890, "J")).toBe("97.4 MJ (27.1 kWh)");
+    expect(energyText(4, "J")).toBe("4 J");
+    expect(energyText(1500, "J")).toBe("1.5 kJ");
+    expect(energyText(12.5, "kJ")).toBe("12.5 kJ");
+    expect(energyText(null, "J")).toBe("– J");
   });
 
   it("handles a payload without trials", () => {

@@ -25,6 +25,19 @@ export function pct(x: number | null | undefined): string {
   return `${(100 * x).toFixed(1)}%`;
 }
 
+/**
+ * An energy with a readable unit: joules are scaled to kJ/MJ/GJ (with kWh beside from 1 MJ),
+ * other units are kept: energyText(97394890, "J") → "97.4 MJ (27.1 kWh)".
+ */
+export function energyText(x: number | null | undefined, unit: string, digits = 3): string {
+  if (x === null || x === undefined || !Number.isFinite(x)) return `– ${unit}`;
+  if (unit !== "J") return `${fmt(x, digits)} ${unit}`;
+  const a = Math.abs(x);
+  const [div, u] = a >= 1e9 ? [1e9, "GJ"] : a >= 1e6 ? [1e6, "MJ"] : a >= 1e3 ? [1e3, "kJ"] : [1, "J"];
+  const kwh = a >= 1e6 ? ` (${fmt(x / 3.6e6, digits)} kWh)` : "";
+  return `${fmt(x / div, digits)} ${u}${kwh}`;
+}
+
 /** Dollars per hour: 1.234 → "$1.23/h". */
 export function dollarsPerHour(x: number): string {
   return `$${x.toFixed(x < 10 ? 3 : 2)}/h`;

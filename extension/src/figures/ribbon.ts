@@ -194,7 +194,8 @@ export function ribbonFigure(p: RibbonPayload, view: RibbonView, theme: PlotThem
       x: homo.map((h) => h.price_per_hour),
       y: homo.map((h) => h.rate),
       text: homo.map((h) => plotlyText(h.instance_type)),
-      textposition: "top center",
+      // Alternate label sides: reference pools often share a price.
+      textposition: homo.map((_, i) => (i % 2 === 0 ? "top left" : "bottom right")),
       hovertext: homo.map((h) => `${plotlyText(poolLabel(h.pool, p.instance_types))} (homogeneous)<br>${dollarsPerHour(h.price_per_hour)} · rate ${fmt(h.rate, 4)}%`),
       hoverinfo: "text",
       marker: { symbol: "diamond-open", size: 12, color: theme.foreground, line: { width: 2 } },

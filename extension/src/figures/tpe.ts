@@ -4,7 +4,7 @@
  * recomputed with the shared `tpeDecision`, so the slider and the kernel agree exactly.
  */
 import { tpeDecision, type TpeDecision, type TpePayload, type TpeTrial } from "greenai-common";
-import { fmt, pct, plotlyText, roleColors, themeAxis, themeLayout } from "./format";
+import { energyText, fmt, pct, plotlyText, roleColors, themeAxis, themeLayout } from "./format";
 import type { Figure, PlotTheme, Trace } from "./types";
 
 /** What the user chose: decision point and number kept. */
@@ -245,7 +245,7 @@ export function tpeSummary(p: TpePayload, d: TpeDecision | undefined): string {
   const parts = [
     `decision after epoch ${d.budget_epoch}/${p.total_epochs}`,
     `keep ${d.kept.length} of ${p.trials.length} by ${p.score}`,
-    `energy saved ${pct(d.energy_saved_fraction)} (${fmt(d.energy_all - d.energy_used, 4)} of ${fmt(d.energy_all, 4)} ${p.energy?.unit ?? ""})`,
+    `energy saved ${pct(d.energy_saved_fraction)} (${energyText(d.energy_all - d.energy_used, p.energy?.unit ?? "")} of ${energyText(d.energy_all, p.energy?.unit ?? "")})`,
     `Spearman ${fmt(d.spearman)} · Kendall ${fmt(d.kendall)}`,
     d.true_best_id === null ? "no run finished" : d.best_survived ? "best survived" : `best stopped, regret ${fmt(d.regret, 3)}`,
   ];
