@@ -12,13 +12,71 @@ export function budgetEpoch(fraction: number, totalEpochs: number): number {
   return Math.min(totalEpochs, Math.max(1, Math.round(fraction * totalEpochs)));
 }
 
-function sum(xs: readonly number[], from: number, to: number): number {
+/** Energy of a trial's first `epochs` epochs (as far as it ran). */
+export function energyTo(t: TpeTrial, epochs: number): number {
+  const n = Math.min(epochs, t.epochs_run, t.epoch_energy.length);
   let s = 0;
-  for (let i = from; i < Math.min(to, xs.length); i++) s += xs[i];
+  for (let i = 0; i < n; i++) s += t.epoch_energy[i];
   return s;
 }
 
 const finite = (x: number | null | undefined): x is number => typeof x === "number" && Number.isFinite(x);
+
+/** Score of a trial if ranked after epoch T; null when it has none then (too short, failed, diverged). */
+export function scoreAt(t: TpeTrial, T: number): number | null {
+  return t.epochs_run >= T && !t.failed ? t.score_by_epoch[T - 1] : null;
+}
+
+/** Trials with a finite score at T, best (lowest) first; ties broken by id so results reproduce. */
+export function rankAt(trials: readonly TpeTrial[], T: number): TpeTrial[] {
+  return trials
+    .filter((t) => finite(scoreAt(t, T)))
+    .sort((a, b) => (scoreAt(a, T) as number) - (scoreAt(b, T) as number) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+export type DecisionOutcome = Omit<TpeDecision, "budget_fraction" | "budget_epoch" | "keep">;
+
+/**
+ * What a stopping policy achieved: `keptIds` ran to the end, every other trial stopped after
+ * `stopEpoch(t)` epochs. Rank correlation is of the score at `scoreEpoch` with the final loss
+ * (complete runs only); runs without a finite final loss count as +∞ for the regret.
+ */
+export function decisionOutcome(
+  trials: readonly TpeTrial[],
+  keptIds: ReadonlySet<string>,
+  stopEpoch: (t: TpeTrial) => number,
+  scoreEpoch: number,
+): DecisionOutcome {
+  let used = 0;
+  let all = 0;
+  for (const t of trials) {
+    all += energyTo(t, Infinity);
+    used += energyTo(t, keptIds.has(t.id) ? Infinity : stopEpoch(t));
+  }
+  const finalOf = (t: TpeTrial) => (finite(t.final_loss) ? t.final_loss : Infinity);
+  const byFinal = (a: TpeTrial, b: TpeTrial) => finalOf(a) - finalOf(b) || (a.id < b.id ? -1 : 1);
+  const complete = trials.filter((t) => finite(t.final_loss));
+  const trueBest = [...complete].sort(byFinal)[0];
+  const kept = trials.filter((t) => keptIds.has(t.id));
+  const chosen = kept.filter((t) => finite(t.final_loss)).sort(byFinal)[0];
+  const paired = complete.filter((t) => finite(scoreAt(t, scoreEpoch)));
+  const xs = paired.map((t) => scoreAt(t, scoreEpoch) as number);
+  const ys = paired.map((t) => t.final_loss as number);
+  const orNull = (x: number) => (Number.isFinite(x) ? x : null);
+  return {
+    kept: kept.map((t) => t.id),
+    stopped: trials.filter((t) => !keptIds.has(t.id)).map((t) => t.id),
+    energy_used: used,
+    energy_all: all,
+    energy_saved_fraction: all > 0 ? 1 - used / all : 0,
+    spearman: orNull(spearman(xs, ys)),
+    kendall: orNull(kendallTauB(xs, ys)),
+    chosen_id: chosen?.id ?? null,
+    true_best_id: trueBest?.id ?? null,
+    best_survived: trueBest !== undefined && keptIds.has(trueBest.id),
+    regret: chosen && trueBest ? (chosen.final_loss as number) - (trueBest.final_loss as number) : null,
+  };
+}
 
 /**
  * Applies the decision at budget fraction `fraction`, keeping `keep` trials.
@@ -29,46 +87,6 @@ export function tpeDecision(trials: readonly TpeTrial[], totalEpochs: number, fr
   if (!Number.isInteger(keep) || keep < 1) throw new RangeError(`keep must be an integer ≥ 1 but got ${keep}`);
   if (keep > trials.length) throw new RangeError(`keep (${keep}) is larger than the number of trials (${trials.length})`);
   const T = budgetEpoch(fraction, totalEpochs);
-  const scoreAtT = (t: TpeTrial) => (t.epochs_run >= T && !t.failed ? t.score_by_epoch[T - 1] : null);
-  const eligible = trials
-    .filter((t) => finite(scoreAtT(t)))
-    .sort((a, b) => (scoreAtT(a) as number) - (scoreAtT(b) as number) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  const keptSet = new Set(eligible.slice(0, keep).map((t) => t.id));
-
-  let used = 0;
-  let all = 0;
-  for (const t of trials) {
-    const ran = Math.min(t.epochs_run, t.epoch_energy.length);
-    all += sum(t.epoch_energy, 0, ran);
-    used += keptSet.has(t.id) ? sum(t.epoch_energy, 0, ran) : sum(t.epoch_energy, 0, Math.min(T, ran));
-  }
-
-  const finalOf = (t: TpeTrial) => (finite(t.final_loss) ? t.final_loss : Infinity);
-  const byFinal = (a: TpeTrial, b: TpeTrial) => finalOf(a) - finalOf(b) || (a.id < b.id ? -1 : 1);
-  const complete = trials.filter((t) => finite(t.final_loss));
-  const trueBest = [...complete].sort(byFinal)[0];
-  const keptTrials = trials.filter((t) => keptSet.has(t.id));
-  const chosen = keptTrials.filter((t) => finite(t.final_loss)).sort(byFinal)[0];
-
-  const paired = complete.filter((t) => finite(scoreAtT(t)));
-  const xs = paired.map((t) => scoreAtT(t) as number);
-  const ys = paired.map((t) => t.final_loss as number);
-  const orNull = (x: number) => (Number.isFinite(x) ? x : null);
-
-  return {
-    budget_fraction: fraction,
-    budget_epoch: T,
-    keep,
-    kept: keptTrials.map((t) => t.id),
-    stopped: trials.filter((t) => !keptSet.has(t.id)).map((t) => t.id),
-    energy_used: used,
-    energy_all: all,
-    energy_saved_fraction: all > 0 ? 1 - used / all : 0,
-    spearman: orNull(spearman(xs, ys)),
-    kendall: orNull(kendallTauB(xs, ys)),
-    chosen_id: chosen?.id ?? null,
-    true_best_id: trueBest?.id ?? null,
-    best_survived: trueBest !== undefined && keptSet.has(trueBest.id),
-    regret: chosen && trueBest ? (chosen.final_loss as number) - (trueBest.final_loss as number) : null,
-  };
+  const keptIds = new Set(rankAt(trials, T).slice(0, keep).map((t) => t.id));
+  return { budget_fraction: fraction, budget_epoch: T, keep, ...decisionOutcome(trials, keptIds, () => T, T) };
 }

@@ -114,6 +114,18 @@ suite(`kernel protocol${why ? ` [SKIPPED: ${why}]` : ""}`, () => {
     expect(reply.matches).toContain("zzlong");
   });
 
+  it("meters the TypeScript body of a cell with %%energy measure", async () => {
+    const r = await k.execute(
+      "%%energy measure --meter estimate --interval-ms 50 --as used\nlet acc = 0;\nfor (let i = 0; i < 3e6; i++) acc += i;\nawait new Promise((r) => setTimeout(r, 400));\nacc",
+    );
+    expect(r.reply.status).toBe("ok");
+    expect(streamText(r)).toBe("4499998500000\n");
+    const shown = r.iopub.find((m) => m.msg_type === "display_data" && !m.content.transient?.display_id)!.content;
+    expect(Object.keys(shown.data)).toContain("application/vnd.greenai.timeseries+json");
+    const check = await k.execute("[used.energy_j > 0, used.meter.measured, used.command]");
+    expect(streamText(check)).toBe("[ true, false, null ]\n");
+  });
+
   it("prints JSON with --json", async () => {
     const r = await k.execute("%echo a b --json");
     const disp = r.iopub.find((m) => m.msg_type === "display_data")!.content;

@@ -34,7 +34,9 @@ function digitsTrials(epochs: number, env: Record<string, string> = {}): TrialSp
     id: `t${i + 1}`,
     params: p,
     env,
-    argv: [PYTHON, DIGITS, "--lr", String(p.lr), "--width", String(p.width), "--depth", String(p.depth), "--epochs", String(epochs), "--workers", String(i % 2)],
+    // Two passes per epoch: Slurm trials are followed through polled log files, so on a loaded
+    // machine a loser could finish before its SIGSTOP lands if epochs were very short.
+    argv: [PYTHON, DIGITS, "--lr", String(p.lr), "--width", String(p.width), "--depth", String(p.depth), "--epochs", String(epochs), "--workers", String(i % 2), "--repeat", "2"],
   }));
 }
 

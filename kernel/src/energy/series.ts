@@ -54,9 +54,10 @@ export function cleanSeries(s: DeviceSeries): CleanSeries {
   const t: number[] = [];
   const v: number[] = [];
   for (const i of idx) {
-    // Two samples in one millisecond: keep the later one (a counter read later is more recent).
+    // Several samples in one millisecond: keep one. For a cumulative counter keep the latest
+    // reading, except at the very start, so that last − first still spans all the energy.
     if (t.length && t[t.length - 1] === s.t_ms[i]) {
-      v[v.length - 1] = s.values[i] as number;
+      if (s.kind === "energy-counter" && t.length > 1) v[v.length - 1] = s.values[i] as number;
       continue;
     }
     t.push(s.t_ms[i]);

@@ -70,14 +70,28 @@ const measureCommandSpec: MagicCommand = {
     description:
       "Runs the command given after -- (an argv, no shell) and meters the devices while it runs: GPUs by nvidia-smi, CPU packages by RAPL, " +
       "or, where nothing can be measured, CPU utilisation × a power model, always labelled as an estimate. The energy is the devices' whole " +
-      "energy over the run, other work on them included. In TypeScript cells use greenai.measureEnergy(async () => …).",
+      "energy over the run, other work on them included. As a cell magic (%%energy measure on the first line) it meters the TypeScript " +
+      "body of the cell instead; in code, use greenai.measureEnergy(async () => …).",
     flags: [...METER_FLAGS, { name: "duration", type: "number", min: 0, metavar: "S", help: "meter for S seconds instead of running a command (an idle baseline)" }],
     positionals: [{ name: "command", help: "the command and its arguments, after --", variadic: true }],
-    examples: ["%energy measure -- python3 train.py --epochs 1", "%energy measure --duration 5 --meter estimate --power-model 10,65", "%energy measure --json -- sleep 1"],
+    body: "optional",
+    bodyLanguage: "typescript",
+    examples: ["%energy measure -- python3 train.py --epochs 1", "%%energy measure\nawait trainOneEpoch()", "%energy measure --duration 5 --meter estimate --power-model 10,65", "%energy measure --json -- sleep 1"],
   },
   async run(args, ctx) {
     const argv = args.positionals;
     const duration = args.flags.duration as number | undefined;
+    if (ctx.body !== undefined) {
+      if (argv.length > 0 || duration !== undefined) throw new UsageError("%%energy measure meters the cell body: give no command and no --duration");
+      if (!ctx.runTypeScript) throw new UsageError("%%energy measure meters TypeScript cells: use it in a notebook");
+      const run = ctx.runTypeScript;
+      const opts = { ...meterOptionsFromFlags(args.flags, ctx), signal: ctx.signal };
+      const m = await measureEnergy(() => run(ctx.body ?? ""), opts);
+      const { text, bundle } = measurementBundle(m, "energy of the cell");
+      const { series, result: _result, ...rest } = m;
+      const value: EnergyMeasureResult = { ...rest, samples: series.reduce((a, s) => a + s.t_ms.length, 0) };
+      return { value, typeName: "EnergyMeasureResult", text, bundle };
+    }
     if (argv.length === 0 && duration === undefined) throw new UsageError("give a command after -- (e.g. %energy measure -- python3 train.py) or --duration S");
     if (argv.length > 0 && duration !== undefined) throw new UsageError("give either a command or --duration, not both");
     const opts = { ...meterOptionsFromFlags(args.flags, ctx), signal: ctx.signal };

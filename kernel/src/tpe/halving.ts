@@ -4,7 +4,7 @@
  * the last survivors finish. What Optuna's SuccessiveHalvingPruner and Ray Tune's ASHA users expect,
  * but synchronous and deterministic. Pure.
  */
-import { kendallTauB, spearman, type TpeDecision, type TpeTrial } from "greenai-common";
+import { decisionOutcome, rankAt, type TpeDecision, type TpeTrial } from "greenai-common";
 
 export interface HalvingOptions {
   /** Epochs every trial gets before the first cut (r0 ≥ 1). */
@@ -29,14 +29,6 @@ export interface HalvingOutcome extends TpeDecision {
   stop_epoch: Record<string, number>;
 }
 
-const finite = (x: number | null | undefined): x is number => typeof x === "number" && Number.isFinite(x);
-
-function energyTo(t: TpeTrial, epochs: number): number {
-  const n = Math.min(epochs, t.epochs_run, t.epoch_energy.length);
-  let s = 0;
-  for (let i = 0; i < n; i++) s += t.epoch_energy[i];
-  return s;
-}
 
 /** Rung epochs r0·η^i below `totalEpochs`. */
 export function rungEpochs(totalEpochs: number, opts: HalvingOptions): number[] {
@@ -61,54 +53,22 @@ export function successiveHalving(trials: readonly TpeTrial[], totalEpochs: numb
   const stopAt = new Map<string, number>(); // epoch each trial stopped at
   let active = [...trials];
   const rungs: HalvingRung[] = [];
-  const score = (t: TpeTrial, r: number) => (t.epochs_run >= r && !t.failed ? t.score_by_epoch[r - 1] : null);
   for (const r of rungEpochs(totalEpochs, opts)) {
     const keep = Math.max(1, Math.floor(active.length / reductionFactor));
-    const ranked = active
-      .filter((t) => finite(score(t, r)))
-      .sort((a, b) => (score(a, r) as number) - (score(b, r) as number) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    const promoted = ranked.slice(0, keep);
+    const promoted = rankAt(active, r).slice(0, keep);
     const promotedIds = new Set(promoted.map((t) => t.id));
     for (const t of active) if (!promotedIds.has(t.id)) stopAt.set(t.id, r);
     rungs.push({ epoch: r, entered: active.length, promoted: promoted.map((t) => t.id) });
     active = promoted;
     if (active.length === 0) break;
   }
-  for (const t of active) stopAt.set(t.id, totalEpochs);
-
-  let used = 0;
-  let all = 0;
-  for (const t of trials) {
-    all += energyTo(t, Infinity);
-    used += energyTo(t, stopAt.get(t.id) ?? totalEpochs);
-  }
-  const finalOf = (t: TpeTrial) => (finite(t.final_loss) ? t.final_loss : Infinity);
-  const byFinal = (a: TpeTrial, b: TpeTrial) => finalOf(a) - finalOf(b) || (a.id < b.id ? -1 : 1);
-  const complete = trials.filter((t) => finite(t.final_loss));
-  const trueBest = [...complete].sort(byFinal)[0];
-  const finishers = active;
-  const chosen = finishers.filter((t) => finite(t.final_loss)).sort(byFinal)[0];
   const r0 = minEpochs;
-  const paired = complete.filter((t) => finite(score(t, r0)));
-  const xs = paired.map((t) => score(t, r0) as number);
-  const ys = paired.map((t) => t.final_loss as number);
-  const orNull = (x: number) => (Number.isFinite(x) ? x : null);
-  const finisherIds = new Set(finishers.map((t) => t.id));
+  const finisherIds = new Set(active.map((t) => t.id));
   return {
     budget_fraction: r0 / totalEpochs,
     budget_epoch: r0,
-    keep: finishers.length,
-    kept: finishers.map((t) => t.id),
-    stopped: trials.filter((t) => !finisherIds.has(t.id)).map((t) => t.id),
-    energy_used: used,
-    energy_all: all,
-    energy_saved_fraction: all > 0 ? 1 - used / all : 0,
-    spearman: orNull(spearman(xs, ys)),
-    kendall: orNull(kendallTauB(xs, ys)),
-    chosen_id: chosen?.id ?? null,
-    true_best_id: trueBest?.id ?? null,
-    best_survived: trueBest !== undefined && finisherIds.has(trueBest.id),
-    regret: chosen && trueBest ? (chosen.final_loss as number) - (trueBest.final_loss as number) : null,
+    keep: active.length,
+    ...decisionOutcome(trials, finisherIds, (t) => stopAt.get(t.id) ?? totalEpochs, r0),
     min_epochs: r0,
     reduction_factor: reductionFactor,
     rungs,
