@@ -149,6 +149,8 @@ suite(`kernel protocol${why ? ` [SKIPPED: ${why}]` : ""}`, () => {
     expect(updates.length).toBeGreaterThan(1);
     const id = first[0].content.transient.display_id;
     expect(updates.every((u) => u.content.transient.display_id === id)).toBe(true);
+    // The line left in the notebook says how the work ended.
+    expect(updates[updates.length - 1].content.data["text/plain"]).toMatch(/^%sleep 0\.5: done after \d+\.\d s$/);
   });
 
   it("interrupts a running magic and stays usable", async () => {

@@ -81,9 +81,12 @@ export class MagicExecutor implements Executor {
       this.rejectInterrupt = reject;
     });
     interrupted.catch(() => undefined);
-    const ctx = this.magicContext(controller.signal, body, text);
+    const { ctx, finishProgress } = this.magicContext(controller.signal, body, text);
+    const t0 = Date.now();
+    let outcomeWord = "failed";
     try {
       const outcome = await Promise.race([dispatchMagic(this.registry, text, ctx, prefix === "%%" ? "%" : prefix), interrupted]);
+      outcomeWord = "done";
       if (outcome.kind === "help") {
         console.log(outcome.text);
         return true;
@@ -98,25 +101,33 @@ export class MagicExecutor implements Executor {
       return true;
     } catch (e) {
       this.lastError = e instanceof CellFailed && e.cellError ? e.cellError : cellErrorFrom(e);
+      if (this.lastError.ename === "InterruptedError") outcomeWord = "interrupted";
       return false;
     } finally {
+      // A progress line left in the notebook says how the work ended, not where it was.
+      finishProgress(`${outcomeWord} after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
       this.currentAbort = undefined;
       this.rejectInterrupt = undefined;
     }
   }
 
-  private magicContext(signal: AbortSignal, body: string | undefined, text: string): MagicContext {
+  private magicContext(signal: AbortSignal, body: string | undefined, text: string): { ctx: MagicContext; finishProgress: (message: string) => void } {
     const progressId = `greenai-progress-${process.pid}-${++this.progressSeq}`;
     const interval = this.opts.progressIntervalMs ?? 150;
     let last = 0;
+    let shown = false;
     const label = text.trim().split(/\s+/).slice(0, 2).join(" ");
-    return {
+    const finishProgress = (message: string) => {
+      if (shown) this.opts.display(progressBundle(label, message), progressId);
+    };
+    const ctx: MagicContext = {
       display: (bundle, displayId) => this.opts.display(bundle, displayId),
       log: (line) => console.log(line),
       progress: (message, fraction) => {
         const now = Date.now();
         if (now - last < interval && fraction !== 1) return;
         last = now;
+        shown = true;
         this.opts.display(progressBundle(label, message, fraction), progressId);
       },
       signal,
@@ -126,6 +137,7 @@ export class MagicExecutor implements Executor {
         if (!(await this.runTs(code, 1))) throw new CellFailed(this.lastError);
       },
     };
+    return { ctx, finishProgress };
   }
 
   /** Declares `let name: T` in the notebook, initialised from the magic's value. */

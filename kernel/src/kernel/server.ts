@@ -53,7 +53,8 @@ export class GreenaiServer extends ZmqServer {
 export function serializeSends<S extends { send: (msg: any) => Promise<void> }>(sock: S): S {
   let last: Promise<void> = Promise.resolve();
   const send = (msg: any) => {
-    const next = last.then(() => sock.send(msg));
+    // After shutdown the sockets are closed; late messages (e.g. idle) have nowhere to go.
+    const next = last.then(() => ((sock as { closed?: boolean }).closed ? undefined : sock.send(msg)));
     last = next.catch((e) => console.error("greenai kernel: a message could not be sent:", e));
     return next;
   };
