@@ -15,7 +15,7 @@ import { ErrorCollector } from "./errors";
 import { MagicExecutor } from "./executor";
 import { GreenaiHandler } from "./handler";
 import { GreenaiServer } from "./server";
-import { tslabTypeScriptPath } from "./types";
+import { tslabTypeScriptPath } from "./tslab-path";
 
 const KERNEL_SPEC: CommandSpec = {
   name: "kernel",
