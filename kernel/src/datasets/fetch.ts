@@ -183,7 +183,8 @@ async function download(f: ManifestFile, target: string, opts: FetchOptions, lab
       out.on("error", reject);
     });
   } catch (err) {
-    out.end();
+    // Flush what arrived before reporting, so the .part file is complete and a re-run resumes from it.
+    await new Promise<void>((resolve) => out.end(() => resolve()));
     if (err instanceof GreenaiError) throw err;
     throw new GreenaiError(`download of ${f.url} failed after ${got} bytes: ${(err as Error).message}; run the fetch again to resume`);
   }
