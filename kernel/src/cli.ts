@@ -4,7 +4,6 @@
  */
 import { GreenaiError, UsageError } from "./errors";
 import { dispatchMagic } from "./magics/dispatch";
-import { createRegistry } from "./magics/registry";
 import type { MagicContext } from "./magics/types";
 
 const TOP_HELP = `greenai: energy-aware AI tools from the shell and in Jupyter.
@@ -40,6 +39,8 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 async function runMagicCli(argv: string[]): Promise<number> {
+  // Loaded here, not at the top: `greenai install` and `greenai kernel` need none of the magics' modules up front.
+  const { createRegistry } = await import("./magics/registry");
   const registry = createRegistry();
   const controller = new AbortController();
   const onSigint = () => controller.abort();

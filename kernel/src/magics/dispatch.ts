@@ -3,7 +3,7 @@
  * Shared by the kernel and the CLI, so both parse, fail and answer alike.
  */
 import { UsageError } from "../errors";
-import { formatUsage, GLOBAL_FLAGS, parseArgs, tokenize, type CommandSpec } from "./options";
+import { formatUsage, parseArgs, tokenize, type CommandSpec } from "./options";
 import type { Magic, MagicCommand, MagicContext, MagicResult } from "./types";
 
 export class MagicRegistry {
@@ -25,11 +25,6 @@ export class MagicRegistry {
 
   list(): Magic[] {
     return [...this.magics.values()].sort((a, b) => a.name.localeCompare(b.name));
-  }
-
-  /** Every command spec, for completion and %lsmagic. */
-  commands(): MagicCommand[] {
-    return this.list().flatMap((m) => [...m.commands]);
   }
 }
 
@@ -151,6 +146,3 @@ export async function dispatchMagic(
   const result = await command.run(args, ctx);
   return { kind: "result", result, bindAs: g.as, json: g.json, spec };
 }
-
-/** Names of the global flags, for completion. */
-export const GLOBAL_FLAG_NAMES = GLOBAL_FLAGS.map((f) => `--${f.name}`);
