@@ -71,7 +71,11 @@ describe("RAPL counters", () => {
   it("meters a fake sysfs tree into cumulative-joule series", async () => {
     const root = fakePowercap({ "intel-rapl:0": { name: "package-0", energy: 5_000_000, max: 10_000_000 } });
     const seen: number[] = [];
-    const m = new RaplMeter({ root, intervalMs: 60_000, onSample: (s) => seen.push(s.value as number) });
+    // A fake clock a second per reading: the test runs within one millisecond, and a counter's
+    // readings at one instant span no time, so real clock times would give 0 J.
+    let clock = 0;
+    const now = () => (clock += 1000);
+    const m = new RaplMeter({ root, intervalMs: 60_000, now, onSample: (s) => seen.push(s.value as number) });
     await m.start(); // first reading: 0 J
     setEnergy(root, "intel-rapl:0", 9_000_000);
     m.sample(); // +4 J
@@ -81,7 +85,7 @@ describe("RAPL counters", () => {
     expect(m.source).toMatch(/measured: RAPL package-0/);
     expect(seen).toEqual([0, 4, 6, 6]);
     const [s] = m.series();
-    expect(s).toMatchObject({ device: "rapl:package-0", kind: "energy-counter" });
+    expect(s).toMatchObject({ device: "rapl:package-0", kind: "energy-counter", t_ms: [1000, 2000, 3000, 4000] });
     expect(seriesEnergy(s).energy_j).toBeCloseTo(6, 12);
   });
 

@@ -194,6 +194,8 @@ export interface RaplMeterOptions {
   /** Polling period, ms. Default 200. */
   intervalMs?: number;
   onSample?: Sink;
+  /** Clock for sample times, ms. Default Date.now (tests pass their own). */
+  now?: () => number;
 }
 
 /** Polls RAPL energy counters into cumulative-joule series (one per zone). */
@@ -215,7 +217,7 @@ export class RaplMeter implements EnergyMeter {
 
   /** Reads every zone once, now. */
   sample(): void {
-    const t = Date.now();
+    const t = (this.opts.now ?? Date.now)();
     for (const z of this.zones) {
       let v: number | null = null;
       try {
@@ -261,6 +263,8 @@ export interface EstimateMeterOptions {
   /** Device label. Default "cpu". */
   device?: string;
   onSample?: Sink;
+  /** Clock for sample times, ms. Default Date.now (tests pass their own). */
+  now?: () => number;
 }
 
 /**
@@ -294,7 +298,7 @@ export class EstimateMeter implements EnergyMeter {
   }
 
   sample(): void {
-    const t = Date.now();
+    const t = (this.opts.now ?? Date.now)();
     const cur = this.read();
     const device = this.opts.device ?? "cpu";
     if (cur === null) {
