@@ -4,6 +4,7 @@ import * as path from "path";
 import { EstimateMeter, NvidiaSmiMeter, openMeter } from "../../kernel/src/energy/meters";
 import { cpuTimesFromProcStat, cpuUtilization, defaultCpuPowerModel, estimatePowerW, powerModelFromText } from "../../kernel/src/energy/power-model";
 import { UsageError } from "../../kernel/src/errors";
+import { waitUntil } from "../helpers/wait";
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "meters-"));
 
@@ -97,7 +98,7 @@ describe("NvidiaSmiMeter", () => {
     const log = path.join(dir, "gpu.csv");
     const m = new NvidiaSmiMeter({ command: fakeNvidiaSmi(dir, rows), logFile: log, intervalMs: 100, node: "n1" });
     await m.start();
-    await new Promise((r) => setTimeout(r, 300));
+    await waitUntil(() => m.samples.length >= 2, "the fake nvidia-smi's two rows");
     await m.stop();
     expect(m.issues.filter((i) => !/truncated/.test(i.message))).toEqual([]);
     expect(m.samples).toHaveLength(2);

@@ -6,6 +6,7 @@ folder given, then reads one JSON request per line on stdin and answers one JSON
       -> {"reply": {...}, "iopub": [{"msg_type": ..., "content": ...}, ...]}
   {"op": "execute_nowait", "code": "..."}            -> {"msg_id": "..."}  (reply collected later)
   {"op": "collect", "msg_id": "...", "timeout": 30}  -> like execute
+  {"op": "started", "msg_id": "...", "timeout": 30}  -> {"ok": true} once its execute_input came
   {"op": "interrupt"}                                 -> {"ok": true}
   {"op": "complete"|"inspect"|"is_complete"|"kernel_info"|"comm_info", ...} -> {"reply": {...}}
   {"op": "shutdown"}                                  -> {"ok": true}
@@ -30,6 +31,26 @@ def main():
     # Messages read while waiting for another request are kept for their own collect().
     shell_buf, iopub_buf, idle = {}, {}, set()
 
+    def read_iopub(deadline):
+        msg = kc.get_iopub_msg(timeout=max(0.1, deadline - time.time()))
+        parent = msg["parent_header"].get("msg_id")
+        if msg["msg_type"] == "status":
+            if msg["content"]["execution_state"] == "idle":
+                idle.add(parent)
+        else:
+            iopub_buf.setdefault(parent, []).append({"msg_type": msg["msg_type"], "content": msg["content"]})
+        return msg, parent
+
+    def started(msg_id, timeout):
+        """Waits until the request's cell has begun (its execute_input); keeps what it read."""
+        deadline = time.time() + timeout
+        if any(m["msg_type"] == "execute_input" for m in iopub_buf.get(msg_id, [])):
+            return
+        while True:
+            msg, parent = read_iopub(deadline)
+            if parent == msg_id and msg["msg_type"] == "execute_input":
+                return
+
     def collect(msg_id, timeout):
         deadline = time.time() + timeout
         while msg_id not in shell_buf:
@@ -37,13 +58,7 @@ def main():
             shell_buf[msg["parent_header"].get("msg_id")] = msg
         # Drain iopub until this request's idle status.
         while msg_id not in idle:
-            msg = kc.get_iopub_msg(timeout=max(0.1, deadline - time.time()))
-            parent = msg["parent_header"].get("msg_id")
-            if msg["msg_type"] == "status":
-                if msg["content"]["execution_state"] == "idle":
-                    idle.add(parent)
-                continue
-            iopub_buf.setdefault(parent, []).append({"msg_type": msg["msg_type"], "content": msg["content"]})
+            read_iopub(deadline)
         reply = shell_buf.pop(msg_id)
         idle.discard(msg_id)
         return {"reply": reply["content"], "iopub": iopub_buf.pop(msg_id, [])}
@@ -60,6 +75,9 @@ def main():
                 out = {"msg_id": kc.execute(req["code"], stop_on_error=req.get("stop_on_error", True))}
             elif op == "collect":
                 out = collect(req["msg_id"], timeout)
+            elif op == "started":
+                started(req["msg_id"], timeout)
+                out = {"ok": True}
             elif op == "interrupt":
                 km.interrupt_kernel()
                 out = {"ok": True}

@@ -155,7 +155,8 @@ suite(`kernel protocol${why ? ` [SKIPPED: ${why}]` : ""}`, () => {
 
   it("interrupts a running magic and stays usable", async () => {
     const { msg_id } = await k.request({ op: "execute_nowait", code: "%sleep 30" });
-    await new Promise((r) => setTimeout(r, 1000));
+    await k.request({ op: "started", msg_id });
+    await new Promise((r) => setTimeout(r, 300));
     const t0 = Date.now();
     await k.request({ op: "interrupt" });
     const r = await k.request({ op: "collect", msg_id, timeout: 20 });
@@ -167,7 +168,8 @@ suite(`kernel protocol${why ? ` [SKIPPED: ${why}]` : ""}`, () => {
 
   it("interrupts an awaiting TypeScript cell", async () => {
     const { msg_id } = await k.request({ op: "execute_nowait", code: "await new Promise(r => setTimeout(r, 30000))" });
-    await new Promise((r) => setTimeout(r, 1000));
+    await k.request({ op: "started", msg_id });
+    await new Promise((r) => setTimeout(r, 1000)); // past type checking, into the await
     await k.request({ op: "interrupt" });
     const r = await k.request({ op: "collect", msg_id, timeout: 20 });
     expect(r.reply.ename).toBe("InterruptedError");

@@ -4,6 +4,7 @@ import * as path from "path";
 import { LocalBackend } from "../../kernel/src/trials/local";
 import { groupMembers, isAlive, listProcesses } from "../../kernel/src/trials/proc";
 import type { TrialLaunch } from "../../kernel/src/trials/backend";
+import { waitUntil } from "../helpers/wait";
 
 const FAKE = path.join(__dirname, "fixtures/fake_trial.js");
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -47,18 +48,16 @@ describe("LocalBackend", () => {
   it("holds and resumes the whole group", async () => {
     const { l, lines } = launch(["--epochs", "400", "--epoch-ms", "20", "--child"]);
     const t = await b.start(l, { onLine: (x) => lines.push(x), onRunning: () => undefined });
-    await sleep(300);
+    await waitUntil(async () => (await t.livePids()).length === 2 && lines.length > 0, "the trial and its child to run");
     const pids = await t.livePids();
-    expect(pids.length).toBe(2);
     await t.hold();
-    await sleep(150);
-    expect(pids.map(state)).toEqual(["T", "T"]);
+    await waitUntil(() => pids.every((p) => state(p) === "T"), "both processes to show state T");
+    await sleep(50); // a line already in the pipe may still arrive
     const n = lines.length;
     await sleep(200);
     expect(lines.length).toBe(n);
     await t.resume();
-    await sleep(200);
-    expect(lines.length).toBeGreaterThan(n);
+    await waitUntil(() => lines.length > n, "output after resume");
     await t.stop(1000);
     expect(pids.map(isAlive)).toEqual([false, false]);
   });
@@ -66,7 +65,7 @@ describe("LocalBackend", () => {
   it("stops a held group that ignores SIGTERM with SIGKILL after the grace period", async () => {
     const { l } = launch(["--epochs", "400", "--epoch-ms", "20", "--ignore-term", "--child"]);
     const t = await b.start(l, { onLine: () => undefined, onRunning: () => undefined });
-    await sleep(300);
+    await waitUntil(async () => (await t.livePids()).length === 2, "the trial and its child to run");
     const pgid = Number(/pid (\d+)/.exec(t.label)![1]);
     await t.hold();
     const t0 = Date.now();
