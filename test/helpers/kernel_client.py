@@ -2,13 +2,14 @@
 
 Starts the kernelspec named on the command line (JUPYTER_PATH must point at it) in the
 folder given, then reads one JSON request per line on stdin and answers one JSON line:
-  {"op": "execute", "code": "...", "timeout": 30, "stop_on_error": true}
+  {"op": "execute", "code": "...", "timeout": 30, "stop_on_error": true, "silent": false}
       -> {"reply": {...}, "iopub": [{"msg_type": ..., "content": ...}, ...]}
   {"op": "execute_nowait", "code": "..."}            -> {"msg_id": "..."}  (reply collected later)
   {"op": "collect", "msg_id": "...", "timeout": 30}  -> like execute
   {"op": "started", "msg_id": "...", "timeout": 30}  -> {"ok": true} once its execute_input came
   {"op": "interrupt"}                                 -> {"ok": true}
   {"op": "complete"|"inspect"|"is_complete"|"kernel_info"|"comm_info", ...} -> {"reply": {...}}
+  {"op": "history", "args": {"hist_access_type": "tail", "n": 3, ...}} -> {"reply": {...}, "msg_type": ...}
   {"op": "shutdown"}                                  -> {"ok": true}
 """
 import json
@@ -69,7 +70,7 @@ def main():
         timeout = req.get("timeout", 60)
         try:
             if op == "execute":
-                msg_id = kc.execute(req["code"], stop_on_error=req.get("stop_on_error", True))
+                msg_id = kc.execute(req["code"], silent=req.get("silent", False), stop_on_error=req.get("stop_on_error", True))
                 out = collect(msg_id, timeout)
             elif op == "execute_nowait":
                 out = {"msg_id": kc.execute(req["code"], stop_on_error=req.get("stop_on_error", True))}
@@ -90,6 +91,10 @@ def main():
             elif op == "is_complete":
                 kc.is_complete(req["code"])
                 out = {"reply": kc.get_shell_msg(timeout=timeout)["content"]}
+            elif op == "history":
+                kc.history(**req.get("args", {}))
+                r = kc.get_shell_msg(timeout=timeout)
+                out = {"reply": r["content"], "msg_type": r["msg_type"]}
             elif op == "kernel_info":
                 kc.kernel_info()
                 out = {"reply": kc.get_shell_msg(timeout=timeout)["content"]}

@@ -2,8 +2,9 @@
 
 Run by test/kernel/conformance.test.ts with /usr/bin/python3 and JUPYTER_PATH set.
 Samples cover what the kernel claims: execute (stdout, stderr), errors, display_data,
-completion, inspection, is_complete and kernel_info. execute_result, history, pager and
-clear_output are not claimed (tslab prints values as streams): those tests skip.
+completion, inspection, is_complete and kernel_info. execute_result, pager and
+clear_output are not claimed (tslab prints values as streams): those tests skip, and so does
+test_history, which needs execute_result samples; history_request is tested in protocol.test.ts.
 """
 import os
 import unittest

@@ -224,4 +224,26 @@ suite(`kernel protocol${why ? ` [SKIPPED: ${why}]` : ""}`, () => {
     expect(r.msg_type).toBe("comm_info_reply");
     expect(r.reply).toEqual({ status: "ok", comms: {} });
   });
+
+  it("answers history_request with this session's inputs (tail, range, search)", async () => {
+    const a = await k.execute("const histA = 1");
+    const b = await k.execute("%echo hist b");
+    expect((await k.request({ op: "execute", code: "'not stored'", silent: true })).reply.status).toBe("ok");
+    const na = a.reply.execution_count;
+    const nb = b.reply.execution_count;
+    const history = async (args: object) => {
+      const r = await k.request({ op: "history", args: { raw: true, output: false, ...args } });
+      expect(r.msg_type).toBe("history_reply");
+      expect(r.reply.status).toBe("ok");
+      return r.reply.history as [number, number, unknown][];
+    };
+    const tail = await history({ hist_access_type: "tail", n: 2 });
+    expect(tail.map((h) => h.slice(1))).toEqual([[na, "const histA = 1"], [nb, "%echo hist b"]]);
+    const session = tail[0][0];
+    expect(await history({ hist_access_type: "range", session: 0, start: na, stop: nb })).toEqual([[session, na, "const histA = 1"]]);
+    expect(await history({ hist_access_type: "search", pattern: "%echo hist*", n: 5 })).toEqual([[session, nb, "%echo hist b"]]);
+    // outputs are not kept (values print as streams): each comes back as null
+    expect(await history({ hist_access_type: "tail", n: 1, output: true })).toEqual([[session, nb, ["%echo hist b", null]]]);
+    expect(streamText(await k.execute("'alive'"))).toBe("alive\n");
+  });
 });

@@ -8,6 +8,7 @@ import { isCompleteCode } from "tslab/dist/converter";
 import { printQuickInfo } from "tslab/dist/inspect";
 import type { MagicExecutor } from "./executor";
 import type { CellError } from "./errors";
+import { InputHistory, type HistoryRequest } from "./history";
 import { hasMagic, maskMagicLines } from "./segments";
 
 export interface ExecuteRequest {
@@ -44,6 +45,7 @@ export class GreenaiHandler {
   /** Requests with a sequence number ≤ this are aborted (they were queued behind a failure). */
   private abortUpTo = 0;
   private queue: Promise<unknown> = Promise.resolve();
+  private readonly history = new InputHistory();
 
   constructor(
     readonly executor: MagicExecutor,
@@ -88,6 +90,7 @@ export class GreenaiHandler {
       this.setDisplayWriter(out.display);
       const count = ++this.execCount;
       if (!req.silent) out.input(count);
+      if (!req.silent && req.store_history !== false) this.history.add(count, req.code);
       let ok: boolean;
       let error: CellError | undefined;
       try {
@@ -139,6 +142,10 @@ export class GreenaiHandler {
   handleComplete(req: { code: string; cursor_pos: number }) {
     const info = this.executor.complete(req.code, req.cursor_pos);
     return { cursor_start: info.start, cursor_end: info.end, matches: info.candidates, metadata: {}, status: "ok" };
+  }
+
+  handleHistory(req: HistoryRequest) {
+    return this.history.reply(req);
   }
 
   handleShutdown(req: { restart?: boolean }) {

@@ -1,16 +1,18 @@
 /**
- * tslab's ZmqServer with what it gets wrong fixed: comm_info and error replies, and sends.
+ * tslab's ZmqServer with what it gets wrong fixed: comm_info and error replies, sends, and
+ * history_request (tslab logs "unknown msg_type" and never replies).
  * zeromq.js 6 allows one send in flight per socket and rejects the next ("Socket is busy
  * writing"); tslab does not await its sends, so under load messages (even `idle`) were lost.
  */
 import { ZmqServer } from "tslab/dist/jupyter";
 import type { GreenaiHandler } from "./handler";
 import type { CellError } from "./errors";
+import { peekMsgType, WireMessage, type Sendable } from "./wire";
 
 /** The parts of tslab's (unexported) ZmqMessage that we use. */
 interface Message {
   content: any;
-  createReply(): { header: { msg_type: string }; content: unknown; signAndSend(key: string, sock: unknown): void };
+  createReply(): { header: { msg_type: string }; content: unknown; signAndSend(key: string, sock: Sendable): void };
 }
 
 export class GreenaiServer extends ZmqServer {
@@ -26,11 +28,28 @@ export class GreenaiServer extends ZmqServer {
     this.control = serializeSends(this.control);
   }
 
-  private send(sock: unknown, parent: Message, msgType: string, content: unknown): void {
+  private send(sock: Sendable, parent: Message | WireMessage, msgType: string, content: unknown): void {
     const m = parent.createReply();
     m.header.msg_type = msgType;
     m.content = content;
     m.signAndSend(this.connInfo.key, sock);
+  }
+
+  override async handleShellMessage(sock: any, ...frames: Buffer[]): Promise<void> {
+    if (peekMsgType(frames) !== "history_request") return super.handleShellMessage(sock, ...frames);
+    let msg: WireMessage;
+    try {
+      msg = WireMessage.fromFrames(this.connInfo.key, frames);
+    } catch (e) {
+      console.error(`greenai kernel: history_request dropped: ${(e as Error).message}`);
+      return;
+    }
+    this.publishStatus("busy", msg as any);
+    try {
+      this.send(sock, msg, "history_reply", this.greenai.handleHistory(msg.content));
+    } finally {
+      this.publishStatus("idle", msg as any);
+    }
   }
 
   override handleCommInfoRequest(sock: any, msg: any): void {
