@@ -95,7 +95,8 @@ export interface TpePayload {
   /**
    * Optional: the policy that produced `decision` when it is not the plain TPE rule (absent = "tpe").
    * For successive halving, `decision.budget_epoch` is the first rung and `decision.kept` the
-   * trials that finished; a renderer's budget slider still recomputes the plain TPE rule.
+   * trials that finished. The renderer draws this decision "as run" (each trial stopped at its
+   * rung); its budget slider shows what the plain TPE rule would have done instead.
    */
   policy?: TpeHalvingPolicy;
 }

@@ -1,6 +1,6 @@
 /** Small hand-made payloads whose decisions, fronts and picks are worked out by hand in the tests. */
 import type { RibbonPayload, TimeseriesPayload, TpePayload, TpeTrial } from "greenai-common";
-import { tpeDecision } from "greenai-common";
+import { decisionOutcome, tpeDecision } from "greenai-common";
 
 function trial(id: string, val: (number | null)[], energy: number[], extra: Partial<TpeTrial> = {}): TpeTrial {
   const finalLoss = val.length === 4 && typeof val[3] === "number" ? val[3] : null;
@@ -39,6 +39,21 @@ export function smallTpe(): TpePayload {
     energy: { unit: "J", source: "synthetic", measured: false },
     trials,
     decision: tpeDecision(trials, 4, 0.25, 2),
+  };
+}
+
+/**
+ * smallTpe under successive halving, r0 = 1, η = 2 (worked by hand): rung 1 ranks all four by
+ * val loss (b .9, a 1.0, c 1.2, d 1.5) and promotes b, a; rung 2 ranks a .8, b .85 and promotes a.
+ * So c and d stop after epoch 1, b after epoch 2, a finishes: used 4 + 4 + 1 + 1 = 10 J of 18.
+ */
+export function halvingTpe(): TpePayload {
+  const p = smallTpe();
+  const stop: Record<string, number> = { b: 2, c: 1, d: 1 };
+  return {
+    ...p,
+    policy: { kind: "sh", min_epochs: 1, reduction_factor: 2, rungs: [{ epoch: 1, entered: 4, promoted: ["b", "a"] }, { epoch: 2, entered: 2, promoted: ["a"] }] },
+    decision: { budget_fraction: 0.25, budget_epoch: 1, keep: 1, ...decisionOutcome(p.trials, new Set(["a"]), (t) => stop[t.id] ?? 4, 1) },
   };
 }
 

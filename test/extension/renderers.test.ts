@@ -10,7 +10,7 @@ type AnyRenderer = PlotRenderer<"tpe"> | PlotRenderer<"ribbon"> | PlotRenderer<"
 import type { RibbonRenderer } from "../../extension/src/widgets/ribbon";
 import type { TimeseriesRenderer } from "../../extension/src/widgets/timeseries";
 import type { TpeRenderer } from "../../extension/src/widgets/tpe";
-import { smallRibbon, smallTpe, syntheticTimeseries } from "./fixtures";
+import { halvingTpe, smallRibbon, smallTpe, syntheticTimeseries } from "./fixtures";
 
 const mounted: Widget[] = [];
 
@@ -99,6 +99,31 @@ describe("TPE renderer", () => {
     await r.requestDraw();
     expect(keep.value).toBe("4"); // clamped to the number of trials
     expect(r.last?.decision.kept).toEqual(["a", "b", "c", "d"]);
+  });
+
+  it("opens a successive-halving payload as run, and goes back to it after a what-if", async () => {
+    const r = create<TpeRenderer>(tpeRendererFactory, MIME_TPE);
+    await r.renderModel(new MimeModel({ data: { [MIME_TPE]: halvingTpe() as never } }));
+    const asRun = r.node.querySelector<HTMLButtonElement>("button.greenai-tpe-as-run")!;
+    expect(asRun.disabled).toBe(true);
+    expect(r.status.textContent).toMatch(/^as run: successive halving/);
+    expect(r.last?.decision.energy_used).toBe(10);
+    const slider = r.node.querySelector<HTMLInputElement>("input.greenai-tpe-epoch")!;
+    slider.value = "2";
+    slider.dispatchEvent(new Event("input"));
+    await r.requestDraw();
+    expect(asRun.disabled).toBe(false);
+    expect(r.status.textContent).toMatch(/^what-if, plain TPE rule: decision after epoch 2\/4/);
+    asRun.click();
+    await r.requestDraw();
+    expect([asRun.disabled, slider.value]).toEqual([true, "1"]);
+    expect(r.last?.decision.energy_used).toBe(10);
+  });
+
+  it("has no as-run button for a plain TPE payload (its decision is the slider's)", async () => {
+    const r = create<TpeRenderer>(tpeRendererFactory, MIME_TPE);
+    await r.renderModel(new MimeModel({ data: { [MIME_TPE]: smallTpe() as never } }));
+    expect(r.node.querySelector("button.greenai-tpe-as-run")).toBeNull();
   });
 
   it("reads a payload sent as JSON text (tslab display.raw)", async () => {

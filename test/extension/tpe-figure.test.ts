@@ -1,15 +1,26 @@
 import { tpeDecision } from "greenai-common";
-import { clampTpeView, cumulativeEnergy, lossSeries, tpeFigure, tpeInitialView, tpeSummary } from "../../extension/src/figures/tpe";
+import {
+  clampTpeView,
+  cumulativeEnergy,
+  lossSeries,
+  stopEpochAsRun,
+  tpeFigure,
+  tpeInitialView,
+  tpeLastDecisionEpoch,
+  tpeSummary,
+} from "../../extension/src/figures/tpe";
 import { energyText } from "../../extension/src/figures/format";
 import { DARK_THEME, LIGHT_THEME, type Trace } from "../../extension/src/figures/types";
-import { smallTpe } from "./fixtures";
+import { halvingTpe, smallTpe } from "./fixtures";
 
 const byRole = (data: Trace[], role: string) => data.find((t) => (t.meta as { role: string }).role === role) as Trace & { x: (number | null)[]; y: (number | null)[]; text: (string | null)[] };
 
 describe("tpeFigure", () => {
   it("starts from the payload's own decision", () => {
     const p = smallTpe();
-    expect(tpeInitialView(p)).toEqual({ budgetEpoch: 1, keep: 2 });
+    expect(tpeInitialView(p)).toEqual({ budgetEpoch: 1, keep: 2, asRun: true });
+    // for a plain TPE payload, as run and recomputed are the same decision and drawing
+    expect(tpeFigure(p, tpeInitialView(p), LIGHT_THEME).data).toEqual(tpeFigure(p, { budgetEpoch: 1, keep: 2 }, LIGHT_THEME).data);
   });
 
   it("clamps views to 1..total epochs and 1..trials", () => {
@@ -128,5 +139,45 @@ describe("tpeFigure", () => {
     const f = tpeFigure(p, { budgetEpoch: 1, keep: 1 }, LIGHT_THEME);
     expect(byRole(f.data, "kept").x).toEqual([]);
     expect((f.layout.annotations as unknown[]).length).toBe(1);
+  });
+});
+
+describe("tpeFigure as run and what-if", () => {
+  it("draws a successive-halving payload as it ran: each trial stops at its own rung", () => {
+    const p = halvingTpe();
+    const stopAt = stopEpochAsRun(p);
+    expect(["b", "c", "d"].map((id) => stopAt(p.trials.find((t) => t.id === id)!))).toEqual([2, 1, 1]);
+    const f = tpeFigure(p, tpeInitialView(p), LIGHT_THEME);
+    expect(f.decision).toBe(p.decision);
+    expect(f.decision.energy_used).toBe(10);
+    // b is drawn for two epochs (x = 2, 4 J), c and d for one
+    const stopped = byRole(f.data, "stop-point");
+    expect(stopped.x).toEqual([4, 1, 1]);
+    expect(stopped.text[0]).toMatch(/^b stopped after epoch 2/);
+    expect(tpeSummary(p, f.decision, true)).toMatch(/^as run: successive halving, rungs at epochs 1, 2 of 4 · finished 1 of 4 by val-loss · energy saved 44\.4/);
+  });
+
+  it("recomputes the plain TPE rule once a control moves, and says so", () => {
+    const p = halvingTpe();
+    const f = tpeFigure(p, { ...tpeInitialView(p), asRun: false }, LIGHT_THEME);
+    expect(f.decision).toEqual(tpeDecision(p.trials, 4, 1 / 4, 1));
+    expect(f.decision.kept).toEqual(["b"]); // best at T = 1; a is stopped there now
+    expect(byRole(f.data, "stop-point").x).toEqual([1, 1, 1]);
+    expect(tpeSummary(p, f.decision, false)).toMatch(/^what-if, plain TPE rule: decision after epoch 1\/4 · keep 1 of 4/);
+  });
+
+  it("lets a what-if decision of a live run go only as far as every trial has losses", () => {
+    const p = smallTpe();
+    // a live run stopped c and d after epoch 1 (their later energies are projections)
+    p.trials[2] = { ...p.trials[2], epochs_measured: 1, val_loss: [1.2, null, null, null], score_by_epoch: [1.2, null, null, null] };
+    p.trials[3] = { ...p.trials[3], epochs_measured: 1 };
+    expect(tpeLastDecisionEpoch(p)).toBe(1);
+    expect(clampTpeView(p, { budgetEpoch: 3, keep: 2 }).budgetEpoch).toBe(1);
+    expect(tpeLastDecisionEpoch(smallTpe())).toBe(4);
+    // as run, a stopped live trial is drawn to where it really stopped
+    const q = smallTpe();
+    q.trials[2] = { ...q.trials[2], epochs_measured: 2 };
+    q.trials[3] = { ...q.trials[3], epochs_measured: 1 };
+    expect(stopEpochAsRun(q)(q.trials[2])).toBe(2);
   });
 });

@@ -1,7 +1,11 @@
 /**
  * TPE figure: cumulative energy (x) against loss (y) per trial. Stopped trials end where
- * the decision stopped them, kept trials run to the end and are highlighted. The decision is
- * recomputed with the shared `tpeDecision`, so the slider and the kernel agree exactly.
+ * the decision stopped them, kept trials run to the end and are highlighted.
+ *
+ * Two views: "as run" draws the payload's own decision, whatever policy made it (successive
+ * halving stops trials at several rungs; a live trial stops where it really stopped); a
+ * what-if view (slider or keep moved) recomputes the plain TPE rule with the shared
+ * `tpeDecision`, so the slider and the kernel agree exactly.
  */
 import { tpeDecision, type TpeDecision, type TpePayload, type TpeTrial } from "greenai-common";
 import { energyText, fmt, pct, plotlyText, roleColors, themeAxis, themeLayout } from "./format";
@@ -15,6 +19,8 @@ export interface TpeView {
   keep: number;
   /** Log-scaled loss axis. */
   logY?: boolean;
+  /** Show the payload's own decision (its policy, its real stop points), not a recomputation. */
+  asRun?: boolean;
 }
 
 /** The figure plus the decision it shows. */
@@ -23,23 +29,57 @@ export interface TpeFigure extends Figure {
   view: TpeView;
 }
 
-/** The view the payload was computed with (its own decision). */
+/** The view the payload was computed with: its own decision, as run. */
 export function tpeInitialView(p: TpePayload): TpeView {
-  return clampTpeView(p, { budgetEpoch: p.decision?.budget_epoch ?? Math.ceil(p.total_epochs / 4), keep: p.decision?.keep ?? 1 });
+  const v = clampTpeView(p, { budgetEpoch: p.decision?.budget_epoch ?? Math.ceil(p.total_epochs / 4), keep: p.decision?.keep ?? 1 });
+  return p.decision ? { ...v, asRun: true } : v;
 }
 
-/** Keeps a view inside what the payload allows (T in 1..total, keep in 1..trials). */
+/**
+ * The last epoch a what-if decision can be taken after: where every trial has losses. Live
+ * trials that were stopped have none past `epochs_measured`, so they could not be ranked later.
+ */
+export function tpeLastDecisionEpoch(p: TpePayload): number {
+  let last = Math.max(1, Math.floor(p.total_epochs) || 1);
+  for (const t of p.trials) if (t.epochs_measured !== undefined && t.epochs_measured < t.epochs_run) last = Math.min(last, t.epochs_measured);
+  return Math.max(1, last);
+}
+
+/** Keeps a view inside what the payload allows (T in 1..last decision epoch, keep in 1..trials). */
 export function clampTpeView(p: TpePayload, v: TpeView): TpeView {
-  const total = Math.max(1, Math.floor(p.total_epochs) || 1);
   const n = Math.max(1, p.trials.length);
   const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, Math.round(Number.isFinite(x) ? x : lo)));
-  return { ...v, budgetEpoch: clamp(v.budgetEpoch, 1, total), keep: clamp(v.keep, 1, n) };
+  return { ...v, budgetEpoch: clamp(v.budgetEpoch, 1, tpeLastDecisionEpoch(p)), keep: clamp(v.keep, 1, n) };
 }
 
-/** The decision for a view: `tpeDecision` at fraction T / total_epochs. */
+/** Whether the payload's decision came from something other than the plain TPE rule on complete curves. */
+export function tpeIsPolicyRun(p: TpePayload): boolean {
+  return p.policy !== undefined || p.trials.some((t) => t.epochs_measured !== undefined);
+}
+
+/** The decision for a view: the payload's own as run, else `tpeDecision` at fraction T / total_epochs. */
 export function tpeDecisionFor(p: TpePayload, v: TpeView): TpeDecision {
+  if (v.asRun && p.decision) return p.decision;
   const c = clampTpeView(p, v);
   return tpeDecision(p.trials, p.total_epochs, c.budgetEpoch / p.total_epochs, c.keep);
+}
+
+/**
+ * The epoch after which a stopped trial stopped in the run: its successive-halving rung, where
+ * a live trial was really stopped (`epochs_measured`), else the decision epoch.
+ */
+export function stopEpochAsRun(p: TpePayload): (t: TpeTrial) => number {
+  const rungStop = new Map<string, number>();
+  if (p.policy?.kind === "sh") {
+    let entered: Set<string> | null = null; // null: every trial entered the first rung
+    for (const r of p.policy.rungs) {
+      const promoted = new Set(r.promoted);
+      for (const t of p.trials) if ((entered === null || entered.has(t.id)) && !promoted.has(t.id)) rungStop.set(t.id, r.epoch);
+      entered = promoted;
+    }
+  }
+  const T = p.decision?.budget_epoch ?? 1;
+  return (t) => rungStop.get(t.id) ?? t.epochs_measured ?? T;
 }
 
 const isNum = (x: unknown): x is number => typeof x === "number" && Number.isFinite(x);
@@ -106,6 +146,7 @@ export function tpeFigure(p: TpePayload, view: TpeView, theme: PlotTheme): TpeFi
   const unit = plotlyText(p.energy?.unit ?? "");
   const decision: TpeDecision = p.trials.length > 0 ? tpeDecisionFor(p, v) : p.decision;
   const kept = new Set(decision?.kept ?? []);
+  const stopEpoch = v.asRun ? stopEpochAsRun(p) : () => v.budgetEpoch;
   const stoppedLine: Polyline = { x: [], y: [], text: [] };
   const keptLine: Polyline = { x: [], y: [], text: [] };
   const stopMarks: Polyline = { x: [], y: [], text: [] };
@@ -127,9 +168,10 @@ export function tpeFigure(p: TpePayload, view: TpeView, theme: PlotTheme): TpeFi
         if (t.id === decision.chosen_id) chosenEnd = { ...end, text };
       }
     } else {
-      const end = appendCurve(stoppedLine, t, v.budgetEpoch, unit);
+      const stop = stopEpoch(t);
+      const end = appendCurve(stoppedLine, t, stop, unit);
       if (end) {
-        const why = t.failed ? "failed" : t.diverged && t.epochs_run <= v.budgetEpoch ? "diverged" : "stopped";
+        const why = t.failed ? "failed" : t.diverged && t.epochs_run <= stop ? "diverged" : "stopped";
         stopMarks.x.push(end.x);
         stopMarks.y.push(end.y);
         stopMarks.text.push(`${id} ${why} after epoch ${end.epoch}<br>loss ${fmt(end.y, 4)} · ${fmt(end.x, 4)} ${unit}${paramsText(t)}`);
@@ -139,7 +181,7 @@ export function tpeFigure(p: TpePayload, view: TpeView, theme: PlotTheme): TpeFi
       // Where the true best would have ended had it not been stopped.
       const n = Math.min(t.epochs_run, t.epoch_energy.length);
       const e = cumulativeEnergy(t, n);
-      if (n > 0 && isNum(t.final_loss)) bestEnd = { x: e[n - 1], y: t.final_loss, text: `${id}: true best, stopped at epoch ${Math.min(v.budgetEpoch, t.epochs_run)}<br>final loss ${fmt(t.final_loss, 4)} had it run on` };
+      if (n > 0 && isNum(t.final_loss)) bestEnd = { x: e[n - 1], y: t.final_loss, text: `${id}: true best, stopped at epoch ${Math.min(stopEpoch(t), t.epochs_run)}<br>final loss ${fmt(t.final_loss, 4)} had it run on` };
     }
   }
 
@@ -239,12 +281,19 @@ export function tpeFigure(p: TpePayload, view: TpeView, theme: PlotTheme): TpeFi
   };
 }
 
-/** One line that says what the decision did: T, k, energy saved, correlations, outcome. */
-export function tpeSummary(p: TpePayload, d: TpeDecision | undefined): string {
+/**
+ * One line that says what the decision did: how it was taken (as run, or a what-if with the
+ * plain TPE rule), k, energy saved, correlations, outcome.
+ */
+export function tpeSummary(p: TpePayload, d: TpeDecision | undefined, asRun = true): string {
   if (!d) return "no decision";
+  const how =
+    asRun && p.policy?.kind === "sh"
+      ? `as run: successive halving, rungs at epochs ${p.policy.rungs.map((r) => r.epoch).join(", ")} of ${p.total_epochs}`
+      : `${asRun ? "" : tpeIsPolicyRun(p) ? "what-if, plain TPE rule: " : ""}decision after epoch ${d.budget_epoch}/${p.total_epochs}`;
   const parts = [
-    `decision after epoch ${d.budget_epoch}/${p.total_epochs}`,
-    `keep ${d.kept.length} of ${p.trials.length} by ${p.score}`,
+    how,
+    `${asRun && p.policy ? "finished" : "keep"} ${d.kept.length} of ${p.trials.length} by ${p.score}`,
     `energy saved ${pct(d.energy_saved_fraction)} (${energyText(d.energy_all - d.energy_used, p.energy?.unit ?? "")} of ${energyText(d.energy_all, p.energy?.unit ?? "")})`,
     `Spearman ${fmt(d.spearman)} · Kendall ${fmt(d.kendall)}`,
     d.true_best_id === null ? "no run finished" : d.best_survived ? "best survived" : `best stopped, regret ${fmt(d.regret, 3)}`,
