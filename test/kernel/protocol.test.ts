@@ -109,6 +109,8 @@ suite(`kernel protocol${why ? ` [SKIPPED: ${why}]` : ""}`, () => {
     const bad = await k.execute("%%time\nlet q: string = 1");
     expect(bad.reply.ename).toBe("TSError");
     expect(bad.reply.evalue).toMatch(/^2:5 - /);
+    const continued = await k.execute("%%time \\\n  --as t2\nlet q2: string = 1");
+    expect(continued.reply.evalue).toMatch(/^3:5 - /); // line numbers count the continued header
     const code = "%%time\nconst zzlong = 1;\nzzl";
     const { reply } = await k.request({ op: "complete", code, cursor_pos: code.length });
     expect(reply.matches).toContain("zzlong");

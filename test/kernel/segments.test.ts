@@ -15,8 +15,11 @@ describe("splitCell", () => {
   });
   it("gives a %% cell magic the rest of the cell as its body", () => {
     expect(splitCell("\n%%echo --x\nline 1\n%not a magic here\n")).toEqual([
-      { kind: "cell", text: "echo --x", body: "line 1\n%not a magic here\n", line: 1 },
+      { kind: "cell", text: "echo --x", body: "line 1\n%not a magic here\n", line: 1, bodyLine: 2 },
     ]);
+  });
+  it("starts a %% body below a continued header", () => {
+    expect(splitCell("%%time \\\n  --as t\nx")).toEqual([{ kind: "cell", text: "time  --as t", body: "x", line: 0, bodyLine: 2 }]);
   });
   it("joins backslash continuations", () => {
     expect(splitCell("%tpe replay \\\n  --budget 0.2\n1")).toEqual([

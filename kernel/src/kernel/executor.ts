@@ -60,7 +60,7 @@ export class MagicExecutor implements Executor {
       const ok =
         seg.kind === "ts"
           ? await this.runTs(seg.code, seg.line)
-          : await this.runMagic(seg.text, seg.kind === "cell" ? seg.body : undefined, seg.kind === "cell" ? "%%" : "%");
+          : await this.runMagic(seg.text, seg.kind === "cell" ? { text: seg.body, line: seg.bodyLine } : undefined, seg.kind === "cell" ? "%%" : "%");
       if (!ok) return false;
     }
     return true;
@@ -74,7 +74,7 @@ export class MagicExecutor implements Executor {
     return ok;
   }
 
-  private async runMagic(text: string, body: string | undefined, prefix: string): Promise<boolean> {
+  private async runMagic(text: string, body: { text: string; line: number } | undefined, prefix: string): Promise<boolean> {
     const controller = new AbortController();
     this.currentAbort = controller;
     const interrupted = new Promise<never>((_, reject) => {
@@ -111,7 +111,7 @@ export class MagicExecutor implements Executor {
     }
   }
 
-  private magicContext(signal: AbortSignal, body: string | undefined, text: string): { ctx: MagicContext; finishProgress: (message: string) => void } {
+  private magicContext(signal: AbortSignal, body: { text: string; line: number } | undefined, text: string): { ctx: MagicContext; finishProgress: (message: string) => void } {
     const progressId = `greenai-progress-${process.pid}-${++this.progressSeq}`;
     const interval = this.opts.progressIntervalMs ?? 150;
     let last = 0;
@@ -132,9 +132,10 @@ export class MagicExecutor implements Executor {
       },
       signal,
       cwd: process.cwd(),
-      body,
+      body: body?.text,
       runTypeScript: async (code) => {
-        if (!(await this.runTs(code, 1))) throw new CellFailed(this.lastError);
+        // Diagnostics count lines from the cell's top: the body starts below the (continued) header.
+        if (!(await this.runTs(code, body?.line ?? 1))) throw new CellFailed(this.lastError);
       },
     };
     return { ctx, finishProgress };

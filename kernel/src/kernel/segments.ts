@@ -8,7 +8,7 @@
 export type Segment =
   | { kind: "ts"; code: string; /** 0-based line of the chunk's first line in the cell. */ line: number }
   | { kind: "line"; text: string; line: number }
-  | { kind: "cell"; text: string; body: string; line: number };
+  | { kind: "cell"; text: string; body: string; line: number; /** 0-based line of the body's first line. */ bodyLine: number };
 
 const MAGIC_LINE = /^\s*%[A-Za-z]/;
 const CELL_MAGIC = /^\s*%%[A-Za-z]/;
@@ -32,7 +32,7 @@ export function splitCell(src: string): Segment[] {
     while (text.endsWith("\\") && end + 1 < lines.length) {
       text = text.slice(0, -1) + " " + lines[++end].trim();
     }
-    return [{ kind: "cell", text, body: lines.slice(end + 1).join("\n"), line: first }];
+    return [{ kind: "cell", text, body: lines.slice(end + 1).join("\n"), line: first, bodyLine: end + 1 }];
   }
   const out: Segment[] = [];
   let chunk: string[] = [];
