@@ -47,7 +47,11 @@ export class InputHistory {
       case "search": {
         const re = globToRegExp(req.pattern ?? "*");
         let hits = this.lines.filter((e) => re.test(e.input));
-        if (req.unique) hits = hits.filter((e, i) => !hits.slice(i + 1).some((later) => later.input === e.input));
+        if (req.unique) {
+          // keep the latest of equal inputs
+          const seen = new Set<string>();
+          hits = hits.reverse().filter((e) => !seen.has(e.input) && seen.add(e.input)).reverse();
+        }
         return last(hits, req.n);
       }
       default: // "tail", the common case
