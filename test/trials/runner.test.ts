@@ -22,7 +22,7 @@ function sixTrials(extra: string[] = []): TrialSpec[] {
   return [1.5, 0.9, 1.2, 0.7, 2.0, 1.1].map((loss0, i) => ({
     id: `t${i + 1}`,
     params: { loss0 },
-    argv: node("--epochs", "8", "--epoch-ms", "40", "--busy-ms", "10", "--loss0", String(loss0), "--child", ...extra),
+    argv: node("--epochs", "8", "--epoch-ms", "100", "--busy-ms", "10", "--loss0", String(loss0), "--child", ...extra),
   }));
 }
 
