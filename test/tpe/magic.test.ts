@@ -10,6 +10,7 @@ import { tpeMagic, type TpeReplayResult, type TpeScoreResult, type TpeSweepResul
 import type { MagicContext, MagicResult } from "../../kernel/src/magics/types";
 import { DataFormatError, UsageError } from "../../kernel/src/errors";
 import { PLOTLY_MIME } from "../../kernel/src/display/bundle";
+import { drawn } from "../../kernel/src/display/precision";
 import { sharedData } from "../helpers/shared-data";
 
 let dir: string;
@@ -85,6 +86,12 @@ describe("%tpe replay", () => {
     expect(p.trials.find((t) => t.id === "r4")!.diverged).toBe(true);
     expect(tpeDecision(p.trials, p.total_epochs, 0.3, 2)).toEqual(p.decision);
     expect(JSON.parse(JSON.stringify(p))).toEqual(p); // JSON-safe: no NaN or undefined inside
+    // drawn curves carry 6 significant digits; what decisions read keeps full precision
+    const r0 = p.trials.find((t) => t.id === "r0")!;
+    const full = Number(String(2.2 + 3 / 7));
+    expect(r0.val_loss[6]).toBe(2.62857);
+    expect(r0.val_loss[6]).toBe(drawn(full));
+    expect(r0.score_by_epoch[6]).toBe(full);
     expect(data["text/html"]).not.toMatch(/<script/i);
     expect(r.text).toMatch(/Runs reported, not dropped/);
   });
@@ -97,6 +104,9 @@ describe("%tpe replay", () => {
     const p = r.bundle!.data[MIME_TPE] as TpePayload;
     expect(p.policy?.kind).toBe("sh");
     expect(r.value.kept).toEqual(["r0"]);
+    // the fallback figure's legend names the rungs runs were stopped at
+    const names = (r.bundle!.data[PLOTLY_MIME] as { data: { name: string }[] }).data.map((d) => d.name);
+    expect(names).toContain("stopped at epochs 1, 2"); // 3 of 5 lose at rung 1, 1 of 2 at rung 2
   });
 
   it("accounts energy from average power, and from measured power logs", async () => {

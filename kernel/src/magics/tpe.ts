@@ -8,6 +8,7 @@
 import * as path from "path";
 import { MIME_TPE, type TpeDecision, type TpePayload, type TpeTrial } from "greenai-common";
 import { escapeHtml, formatNumber, htmlTable, makeBundle, textTable } from "../display/bundle";
+import { drawn, trialForDisplay } from "../display/precision";
 import { DataFormatError, throwIfAborted, UsageError } from "../errors";
 import {
   bestSetting,
@@ -372,6 +373,14 @@ function num(x: number | null, digits = 4): string {
   return x === null ? "n/a" : formatNumber(x, digits);
 }
 
+/** Legend of the stopped runs: "stopped at epoch 10", "stopped at epochs 1, 4, 16". */
+function stoppedLabel(epochs: Set<number>): string {
+  const e = [...epochs].sort((a, b) => a - b);
+  if (e.length === 0) return "stopped";
+  if (e.length > 5) return `stopped at epochs ${e[0]}–${e[e.length - 1]}`;
+  return `stopped at epoch${e.length > 1 ? "s" : ""} ${e.join(", ")}`;
+}
+
 /** Cumulative energy and validation loss of each trial, as far as the policy ran it. */
 function energyCurveFigure(trials: readonly TpeTrial[], decision: TpeDecision, unit: EnergyUnit, title: string, stopAt: (t: TpeTrial) => number) {
   const kept = new Set(decision.kept);
@@ -380,14 +389,15 @@ function energyCurveFigure(trials: readonly TpeTrial[], decision: TpeDecision, u
   const unrunX: (number | null)[] = [];
   const unrunY: (number | null)[] = [];
   const keptTraces: object[] = [];
+  const stopEpochs = new Set<number>();
   for (const t of trials) {
     let e = 0;
     const xs: number[] = [];
     const ys: (number | null)[] = [];
     for (let i = 0; i < t.epochs_run; i++) {
       e += t.epoch_energy[i] ?? 0;
-      xs.push(e);
-      ys.push(t.val_loss[i]);
+      xs.push(drawn(e) as number);
+      ys.push(drawn(t.val_loss[i]));
     }
     const stop = stopAt(t);
     if (kept.has(t.id)) {
@@ -400,6 +410,7 @@ function energyCurveFigure(trials: readonly TpeTrial[], decision: TpeDecision, u
         line: { width: 2 },
       });
     } else {
+      stopEpochs.add(stop);
       stoppedX.push(...xs.slice(0, stop), null);
       stoppedY.push(...ys.slice(0, stop), null);
       if (stop < xs.length) {
@@ -410,7 +421,7 @@ function energyCurveFigure(trials: readonly TpeTrial[], decision: TpeDecision, u
   }
   const data: object[] = [
     { type: "scatter", mode: "lines", name: "not run (saved)", x: unrunX, y: unrunY, line: { color: "rgba(150,150,150,0.25)", width: 1, dash: "dot" }, hoverinfo: "skip" },
-    { type: "scatter", mode: "lines", name: `stopped at epoch ${decision.budget_epoch}`, x: stoppedX, y: stoppedY, line: { color: "rgba(120,120,120,0.55)", width: 1 } },
+    { type: "scatter", mode: "lines", name: stoppedLabel(stopEpochs), x: stoppedX, y: stoppedY, line: { color: "rgba(120,120,120,0.55)", width: 1 } },
     ...keptTraces,
   ];
   return {
@@ -536,7 +547,7 @@ async function runReplay(args: ParsedArgs, ctx: MagicContext): Promise<MagicResu
     score,
     total_epochs: set.totalEpochs,
     energy: { unit: plan.unit, source: plan.source, measured: plan.measured },
-    trials,
+    trials: trials.map(trialForDisplay),
     decision,
   };
   if (rungs) payload.policy = { kind: "sh", min_epochs: f["min-epochs"] as number, reduction_factor: f["reduction-factor"] as number, rungs };
@@ -772,7 +783,7 @@ async function runSweep(args: ParsedArgs, ctx: MagicContext): Promise<MagicResul
     score: show.score,
     total_epochs: set.totalEpochs,
     energy: { unit: plan.unit, source: plan.source, measured: plan.measured },
-    trials: [...showTrials],
+    trials: showTrials.map(trialForDisplay),
     decision,
     sweep: points.map(({ budget_fraction, keep, score, energy_saved_fraction, regret, spearman, pareto }) => ({
       budget_fraction,

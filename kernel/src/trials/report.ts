@@ -5,6 +5,7 @@
  * their mean measured energy per epoch), and the TpePayload for the notebook. Pure.
  */
 import { kendallTauB, spearman, tpeDecision, type TpeDecision, type TpePayload, type TpeTrial } from "greenai-common";
+import { trialForDisplay } from "../display/precision";
 import { attributeEnergy, type ActiveInterval, type Attribution } from "../energy/attribute";
 import type { DeviceSeries } from "../energy/series";
 import type { Rung, StopMethod } from "./policy";
@@ -305,7 +306,7 @@ export function buildRunReport(inp: BuildReportInput): { report: TpeRunReport; p
     score: spec.score,
     total_epochs: N,
     energy: { unit: "J", source: inp.energySource, measured: inp.measured },
-    trials: payloadTrials,
+    trials: payloadTrials.map(trialForDisplay),
     decision,
   };
   return { report, payload };
