@@ -13,7 +13,10 @@ export interface TpeTrial {
   id: string;
   /** Mean training loss of each epoch run; null where not recorded. */
   train_loss: (number | null)[];
-  /** Validation loss after each epoch run; null where not measured. */
+  /**
+   * Validation loss after each epoch run; null where not measured. The kernel rounds both loss
+   * curves to 6 significant digits: they are drawn, never ranked (decisions read the scores).
+   */
   val_loss: (number | null)[];
   /** Energy of each epoch run, in the payload's `energy.unit`. */
   epoch_energy: number[];
