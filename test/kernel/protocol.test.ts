@@ -233,19 +233,21 @@ suite(`kernel protocol${why ? ` [SKIPPED: ${why}]` : ""}`, () => {
     expect((await k.request({ op: "execute", code: "'not stored'", silent: true })).reply.status).toBe("ok");
     const na = a.reply.execution_count;
     const nb = b.reply.execution_count;
+    // a silent request neither stores history nor advances the counter
+    expect((await k.execute("1")).reply.execution_count).toBe(nb + 1);
     const history = async (args: object) => {
       const r = await k.request({ op: "history", args: { raw: true, output: false, ...args } });
       expect(r.msg_type).toBe("history_reply");
       expect(r.reply.status).toBe("ok");
       return r.reply.history as [number, number, unknown][];
     };
-    const tail = await history({ hist_access_type: "tail", n: 2 });
-    expect(tail.map((h) => h.slice(1))).toEqual([[na, "const histA = 1"], [nb, "%echo hist b"]]);
+    const tail = await history({ hist_access_type: "tail", n: 3 });
+    expect(tail.map((h) => h.slice(1))).toEqual([[na, "const histA = 1"], [nb, "%echo hist b"], [nb + 1, "1"]]);
     const session = tail[0][0];
     expect(await history({ hist_access_type: "range", session: 0, start: na, stop: nb })).toEqual([[session, na, "const histA = 1"]]);
     expect(await history({ hist_access_type: "search", pattern: "%echo hist*", n: 5 })).toEqual([[session, nb, "%echo hist b"]]);
     // outputs are not kept (values print as streams): each comes back as null
-    expect(await history({ hist_access_type: "tail", n: 1, output: true })).toEqual([[session, nb, ["%echo hist b", null]]]);
+    expect(await history({ hist_access_type: "tail", n: 1, output: true })).toEqual([[session, nb + 1, ["1", null]]]);
     expect(streamText(await k.execute("'alive'"))).toBe("alive\n");
   });
 });

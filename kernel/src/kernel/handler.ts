@@ -88,9 +88,11 @@ export class GreenaiHandler {
       process.stdout.write = this.toIopub("stdout", out.stream);
       process.stderr.write = this.toIopub("stderr", out.stream);
       this.setDisplayWriter(out.display);
-      const count = ++this.execCount;
+      // The counter counts requests that store history (silent implies not), as in IPython.
+      const stored = !req.silent && req.store_history !== false;
+      const count = stored ? ++this.execCount : this.execCount;
       if (!req.silent) out.input(count);
-      if (!req.silent && req.store_history !== false) this.history.add(count, req.code);
+      if (stored) this.history.add(count, req.code);
       let ok: boolean;
       let error: CellError | undefined;
       try {
