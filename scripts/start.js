@@ -110,13 +110,15 @@ function tsc(project) {
   run(process.execPath, [require.resolve("typescript/bin/tsc", { paths: [ROOT] }), "-p", project]);
 }
 
-function build() {
+/** Builds what is stale; the self-hosted JupyterLab frontend only when it will be served. */
+function build(selfHosted) {
   buildIfStale("greenai-common", ["common/src", "common/tsconfig.json"], "common/dist/index.js", () => tsc("common/tsconfig.json"));
   buildIfStale("greenai kernel", ["kernel/src", "kernel/tsconfig.json", "common/dist"], "kernel/dist/cli.js", () => tsc("kernel/tsconfig.json"));
   buildIfStale("extension (TypeScript)", ["extension/src", "extension/tsconfig.json", "common/dist"], "extension/lib/index.js", () => tsc("extension/tsconfig.json"));
   buildIfStale("extension (prebuilt labextension)", ["extension/lib", "extension/style", "extension/package.json", "common/dist"], "extension/labextension/package.json", () =>
     run(process.execPath, [path.join(ROOT, "extension/scripts/build-labextension.js")]),
   );
+  if (!selfHosted) return;
   buildIfStale("JupyterLab frontend (webpack, a few minutes the first time)", ["lab/src", "lab/webpack.config.js", "lab/package.json", "extension/lib", "extension/style", "package-lock.json"], "lab/build/bundle.js", () =>
     run(process.execPath, [require.resolve("webpack-cli/bin/cli.js", { paths: [path.join(ROOT, "lab")] }), "--config", "webpack.config.js", "--mode", "production"], { cwd: path.join(ROOT, "lab") }),
   );
@@ -188,7 +190,7 @@ async function main() {
   const useSystem = o.systemLab ? systemLab() : null;
   if (o.systemLab && !useSystem) fail("--system-lab: no `jupyter lab` of version 4 on PATH");
   if (!useSystem) step(`Python: ${PYTHON} (jupyter_server, jupyterlab_server ${checkPython()})`);
-  if (o.build) build();
+  if (o.build) build(!useSystem);
   else if (!fs.existsSync(path.join(ROOT, "kernel/dist/cli.js"))) fail("--no-build, but nothing is built: run npm run build first");
   install();
 
