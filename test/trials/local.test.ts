@@ -52,7 +52,7 @@ describe("LocalBackend", () => {
     const pids = await t.livePids();
     await t.hold();
     await waitUntil(() => pids.every((p) => state(p) === "T"), "both processes to show state T");
-    await sleep(50); // a line already in the pipe may still arrive
+    await sleep(200); // a line already in the pipe may still arrive
     const n = lines.length;
     await sleep(200);
     expect(lines.length).toBe(n);
