@@ -41,6 +41,7 @@ import {
   type EnergyUnit,
   type HalvingRung,
   type KeepSpec,
+  type PowerLog,
   type RunStatus,
   type ScoreName,
   type ScoreOptions,
@@ -579,6 +580,24 @@ async function runReplay(args: ParsedArgs, ctx: MagicContext): Promise<MagicResu
 // ---------------------------------------------------------------------------------------------
 // %tpe score
 
+/**
+ * A scored log's measured energy: its power log integrated per GPU (trapezoidal rule), spread
+ * uniformly over its epochs, and over its steps in litmatter mode (steps ≠ null).
+ */
+function scoreEnergy(power: PowerLog, epochs: number, steps: number | null): TpeScoreEnergy {
+  const e = energyByGpu(power.series);
+  const kJ = e.joules / 1e3;
+  const spread = `per epoch = total / ${epochs} epochs` + (steps === null ? "" : `, per step = total / ${steps} steps (uniform, as litmatter)`);
+  return {
+    total_kJ: kJ,
+    per_epoch_kJ: kJ / epochs,
+    per_step_kJ: steps === null ? null : kJ / steps,
+    gpus: e.gpus.map((g) => ({ gpu: g.gpu, kJ: g.joules / 1e3, samples: g.samples, mean_power_W: g.meanPowerW })),
+    source: `measured: ${power.format} log ${power.file}, trapezoidal rule per GPU, summed over ${e.gpus.length} GPU(s); ${spread}`,
+    measured: true,
+  };
+}
+
 async function runScore(args: ParsedArgs, ctx: MagicContext): Promise<MagicResult<TpeScoreResult>> {
   const spec = SCORE_SPEC;
   const f = args.flags;
@@ -594,6 +613,7 @@ async function runScore(args: ParsedArgs, ctx: MagicContext): Promise<MagicResul
   const notes: string[] = [];
   let energy: TpeScoreEnergy | null = null;
   const power = f.power !== undefined ? await powerLogFromFile(resolvePath(ctx, f.power as string), ctx.signal) : null;
+  if (power) notes.push(...power.notes);
 
   let value: TpeScoreResult;
   if (mode === "litmatter") {
@@ -607,19 +627,7 @@ async function runScore(args: ParsedArgs, ctx: MagicContext): Promise<MagicResul
     } catch (e) {
       throw new UsageError(`--epoch ${T}: ${(e as Error).message} (${file})`, formatUsage(spec));
     }
-    if (power) {
-      const e = energyByGpu(power.series);
-      const kJ = e.joules / 1e3;
-      energy = {
-        total_kJ: kJ,
-        per_epoch_kJ: kJ / s.T_end,
-        per_step_kJ: kJ / s.steps,
-        gpus: e.gpus.map((g) => ({ gpu: g.gpu, kJ: g.joules / 1e3, samples: g.samples, mean_power_W: g.meanPowerW })),
-        source: `measured: ${power.format} log ${power.file}, trapezoidal rule per GPU, summed over ${e.gpus.length} GPU(s); per epoch = total / ${s.T_end} epochs, per step = total / ${s.steps} steps (uniform, as litmatter)`,
-        measured: true,
-      };
-      notes.push(...power.notes);
-    }
+    if (power) energy = scoreEnergy(power, s.T_end, s.steps);
     value = {
       mode,
       log: file,
@@ -665,20 +673,7 @@ async function runScore(args: ParsedArgs, ctx: MagicContext): Promise<MagicResul
     }
     const trials = f.all ? set.trials.map((c) => (throwIfAborted(ctx.signal), rowOf(c))) : undefined;
     const row = f.all && f.trial === undefined ? null : rowOf(chosen);
-    if (power) {
-      const e = energyByGpu(power.series);
-      const kJ = e.joules / 1e3;
-      const n = set.totalEpochs;
-      energy = {
-        total_kJ: kJ,
-        per_epoch_kJ: kJ / n,
-        per_step_kJ: null,
-        gpus: e.gpus.map((g) => ({ gpu: g.gpu, kJ: g.joules / 1e3, samples: g.samples, mean_power_W: g.meanPowerW })),
-        source: `measured: ${power.format} log ${power.file}, trapezoidal rule per GPU, summed over ${e.gpus.length} GPU(s); per epoch = total / ${n} epochs`,
-        measured: true,
-      };
-      notes.push(...power.notes);
-    }
+    if (power) energy = scoreEnergy(power, set.totalEpochs, null);
     value = {
       mode,
       log: file,
