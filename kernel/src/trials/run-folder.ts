@@ -16,22 +16,14 @@ import { tableFromArrays, tableToIPC } from "apache-arrow";
 import { DataFormatError, UsageError } from "../errors";
 import type { MeterSample } from "../energy/meters";
 import type { DeviceSeries, SeriesKind } from "../energy/series";
-import type { Rung, StopMethod } from "./policy";
-import type { TpeRunReport } from "./report";
+import type { RunSpecSummary, TpeRunReport } from "./report";
 import type { RunEvent } from "./run-state";
-import type { ScoreName } from "./scores";
 import type { Params } from "./space";
 
-export interface RunFolderSpec {
+/** run.json: what the report needs of the run, and what resuming must match. */
+export interface RunFolderSpec extends RunSpecSummary {
   schema_version: 1;
-  title: string;
-  method: StopMethod;
-  score: ScoreName;
-  total_epochs: number;
-  budget_fraction: number;
-  keep: number;
   eta: number;
-  rungs: Rung[];
   backend: string;
   /** Each trial's parameters and argv (null for function trials). */
   trials: { id: string; params: Params; argv: string[] | null }[];
