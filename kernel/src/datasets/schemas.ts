@@ -15,8 +15,6 @@ import {
   PyListBuilder,
   TresMapBuilder,
   Utf8Builder,
-  isNullField,
-  parseSmallInt,
   rowWords,
 } from "./columns";
 
@@ -138,50 +136,6 @@ const epochS = (name: string, zeroIsNull: boolean, o: Partial<ColumnSpec> = {}):
   make: () => new Int64Builder(name, "epoch-s", !o.key, { zeroIsNull }),
   ...o,
 });
-
-/** Values of TRES ids 1001/1002 in a TRES text: the GPU count (max of the two), 0 if none; undefined if unreadable. */
-let memoBuf: Uint8Array | undefined;
-let memoS = -1;
-let memoE = -1;
-let memoV: number | null | undefined;
-
-export function gpusFromTres(buf: Uint8Array, s: number, e: number): number | null | undefined {
-  // gpus_req and gpu_job decode the same field one after the other.
-  if (buf === memoBuf && s === memoS && e === memoE) return memoV;
-  memoBuf = buf;
-  memoS = s;
-  memoE = e;
-  memoV = gpusFromTresUncached(buf, s, e);
-  return memoV;
-}
-
-function gpusFromTresUncached(buf: Uint8Array, s: number, e: number): number | null | undefined {
-  if (isNullField(buf, s, e)) return null;
-  let gpus = 0;
-  let i = s;
-  while (i < e) {
-    let key = 0;
-    const ks = i;
-    while (i < e) {
-      const d = buf[i] - 48;
-      if (d < 0 || d > 9) break;
-      key = key * 10 + d;
-      i++;
-    }
-    if (i === ks || i >= e || buf[i] !== 0x3d) return undefined;
-    i++;
-    const vs = i;
-    while (i < e && buf[i] !== 0x2c) i++;
-    if (i === vs) return undefined;
-    if (key === 1001 || key === 1002) {
-      const v = parseSmallInt(buf, vs, i);
-      if (Number.isNaN(v) || v < 0) return undefined;
-      if (v < 2147483647) gpus = Math.max(gpus, v);
-    }
-    i++;
-  }
-  return gpus;
-}
 
 /** The scheduler log: `slurm-log.csv` (or `scheduler-log.csv`), 29 columns. */
 export const SLURM_SPEC: TableSpec = {

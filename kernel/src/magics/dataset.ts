@@ -399,7 +399,8 @@ async function runJob(args: ParsedArgs, ctx: MagicContext): Promise<MagicResult<
   const cpu = job.cpu
     ? { rows: job.cpu.numRows, nodes: [...new Set(textColumn(job.cpu, "Node").filter((x): x is string => x !== null))], steps: [...new Set(textColumn(job.cpu, "Step").filter((x): x is string => x !== null))] }
     : null;
-  const devices = job.gpu ? [...new Set(textColumn(job.gpu, "node").map((n, i) => `gpu${numberColumn(job.gpu!, "gpu_index")[i]}@${n}`))].sort() : [];
+  // one entry per (node, GPU) of the series: the energy's per-GPU list (present whenever job.gpu is)
+  const devices = (job.energy?.per_gpu ?? []).map((g) => `gpu${g.gpu_index}@${g.node}`).sort();
   const stamps = new Set(job.energy?.per_gpu.map((g) => g.timestamps));
   const gpu = job.gpu ? { rows: job.gpu.numRows, devices, timestamps: (stamps.size === 1 ? [...stamps][0] : "mixed") as "ms" | "whole-second" | "mixed" } : null;
   const arrow_file = job.gpu ? await maybeWriteArrow(ctx, job.gpu, f.arrow as string | undefined) : null;
