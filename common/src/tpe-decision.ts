@@ -34,6 +34,21 @@ export function rankAt(trials: readonly TpeTrial[], T: number): TpeTrial[] {
     .sort((a, b) => (scoreAt(a, T) as number) - (scoreAt(b, T) as number) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
+/**
+ * The epoch after which each trial lost a successive-halving rung: every trial enters the first
+ * rung, the promoted ones enter the next. Trials that were never stopped are absent.
+ */
+export function rungStopEpochs(ids: readonly string[], rungs: readonly { epoch: number; promoted: readonly string[] }[]): Map<string, number> {
+  const stop = new Map<string, number>();
+  let entered = ids;
+  for (const r of rungs) {
+    const promoted = new Set(r.promoted);
+    for (const id of entered) if (!promoted.has(id)) stop.set(id, r.epoch);
+    entered = r.promoted;
+  }
+  return stop;
+}
+
 export type DecisionOutcome = Omit<TpeDecision, "budget_fraction" | "budget_epoch" | "keep">;
 
 /**

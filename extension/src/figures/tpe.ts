@@ -7,7 +7,7 @@
  * what-if view (slider or keep moved) recomputes the plain TPE rule with the shared
  * `tpeDecision`, so the slider and the kernel agree exactly.
  */
-import { tpeDecision, type TpeDecision, type TpePayload, type TpeTrial } from "greenai-common";
+import { rungStopEpochs, tpeDecision, type TpeDecision, type TpePayload, type TpeTrial } from "greenai-common";
 import { energyText, fmt, pct, plotlyText, roleColors, themeAxis, themeLayout } from "./format";
 import type { Figure, PlotTheme, Trace } from "./types";
 
@@ -57,11 +57,10 @@ export function tpeIsPolicyRun(p: TpePayload): boolean {
   return p.policy !== undefined || p.trials.some((t) => t.epochs_measured !== undefined);
 }
 
-/** The decision for a view: the payload's own as run, else `tpeDecision` at fraction T / total_epochs. */
-export function tpeDecisionFor(p: TpePayload, v: TpeView): TpeDecision {
+/** The decision for a clamped view: the payload's own as run, else `tpeDecision` at fraction T / total_epochs. */
+function tpeDecisionFor(p: TpePayload, v: TpeView): TpeDecision {
   if (v.asRun && p.decision) return p.decision;
-  const c = clampTpeView(p, v);
-  return tpeDecision(p.trials, p.total_epochs, c.budgetEpoch / p.total_epochs, c.keep);
+  return tpeDecision(p.trials, p.total_epochs, v.budgetEpoch / p.total_epochs, v.keep);
 }
 
 /**
@@ -69,15 +68,7 @@ export function tpeDecisionFor(p: TpePayload, v: TpeView): TpeDecision {
  * a live trial was really stopped (`epochs_measured`), else the decision epoch.
  */
 export function stopEpochAsRun(p: TpePayload): (t: TpeTrial) => number {
-  const rungStop = new Map<string, number>();
-  if (p.policy?.kind === "sh") {
-    let entered: Set<string> | null = null; // null: every trial entered the first rung
-    for (const r of p.policy.rungs) {
-      const promoted = new Set(r.promoted);
-      for (const t of p.trials) if ((entered === null || entered.has(t.id)) && !promoted.has(t.id)) rungStop.set(t.id, r.epoch);
-      entered = promoted;
-    }
-  }
+  const rungStop = p.policy?.kind === "sh" ? rungStopEpochs(p.trials.map((t) => t.id), p.policy.rungs) : new Map<string, number>();
   const T = p.decision?.budget_epoch ?? 1;
   return (t) => rungStop.get(t.id) ?? t.epochs_measured ?? T;
 }

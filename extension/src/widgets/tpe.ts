@@ -64,9 +64,4 @@ export class TpeRenderer extends PlotRenderer<"tpe"> {
     this.status.textContent = tpeSummary(p, fig.decision, fig.view.asRun === true);
     return fig;
   }
-
-  /** The current view (for tests and the summary panel). */
-  get currentView(): TpeView {
-    return this.view;
-  }
 }

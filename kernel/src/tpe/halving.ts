@@ -4,7 +4,7 @@
  * the last survivors finish. What Optuna's SuccessiveHalvingPruner and Ray Tune's ASHA users expect,
  * but synchronous and deterministic. Pure.
  */
-import { decisionOutcome, rankAt, type TpeDecision, type TpeTrial } from "greenai-common";
+import { decisionOutcome, rankAt, rungStopEpochs, type TpeDecision, type TpeTrial } from "greenai-common";
 
 export interface HalvingOptions {
   /** Epochs every trial gets before the first cut (r0 ≥ 1). */
@@ -50,18 +50,16 @@ export function successiveHalving(trials: readonly TpeTrial[], totalEpochs: numb
   if (minEpochs >= totalEpochs) throw new RangeError(`minEpochs (${minEpochs}) must be below the total epochs (${totalEpochs})`);
   if (trials.length === 0) throw new RangeError("no trials to replay");
 
-  const stopAt = new Map<string, number>(); // epoch each trial stopped at
   let active = [...trials];
   const rungs: HalvingRung[] = [];
   for (const r of rungEpochs(totalEpochs, opts)) {
     const keep = Math.max(1, Math.floor(active.length / reductionFactor));
     const promoted = rankAt(active, r).slice(0, keep);
-    const promotedIds = new Set(promoted.map((t) => t.id));
-    for (const t of active) if (!promotedIds.has(t.id)) stopAt.set(t.id, r);
     rungs.push({ epoch: r, entered: active.length, promoted: promoted.map((t) => t.id) });
     active = promoted;
     if (active.length === 0) break;
   }
+  const stopAt = rungStopEpochs(trials.map((t) => t.id), rungs);
   const r0 = minEpochs;
   const finisherIds = new Set(active.map((t) => t.id));
   return {
