@@ -5,6 +5,7 @@
 import { spawn } from "child_process";
 import type { TimeSeries, TimeseriesPayload } from "greenai-common";
 import { InterruptedError } from "../errors";
+import { LineSplitter } from "../trials/local";
 import { openMeter, type OpenMeterOptions } from "./meters";
 import { cleanSeries, meanPowerW, windowEnergy, type DeviceSeries } from "./series";
 
@@ -123,21 +124,20 @@ export async function measureCommand(argv: readonly string[], opts: MeasureOptio
           }
         };
         opts.signal?.addEventListener("abort", onAbort);
-        let buf = "";
-        const feed = (d: Buffer) => {
-          const parts = (buf + d.toString("utf8")).split("\n");
-          buf = parts.pop() ?? "";
-          for (const p of parts) opts.onOutput?.(p);
-        };
-        child.stdout!.on("data", feed);
-        child.stderr!.on("data", feed);
+        // One splitter per stream, so a partial stdout line never joins a stderr chunk.
+        const onLine = (line: string) => opts.onOutput?.(line);
+        const out = new LineSplitter(onLine);
+        const err = new LineSplitter(onLine);
+        child.stdout!.setEncoding("utf8").on("data", (d: string) => out.push(d));
+        child.stderr!.setEncoding("utf8").on("data", (d: string) => err.push(d));
         child.on("error", (e) => {
           opts.signal?.removeEventListener("abort", onAbort);
           reject(new Error(`cannot run ${argv[0]}: ${(e as NodeJS.ErrnoException).code ?? e.message}`));
         });
         child.on("close", (c, s) => {
           opts.signal?.removeEventListener("abort", onAbort);
-          if (buf) opts.onOutput?.(buf);
+          out.flush();
+          err.flush();
           code = c;
           sig = s;
           resolve();
