@@ -293,6 +293,7 @@ class Runner {
     const onAbort = () => this.wake();
     this.o.signal?.addEventListener("abort", onAbort);
     const flusher = setInterval(() => this.flushSamples(), 1000);
+    let outcome: RunOutcome | undefined;
     try {
       for (;;) {
         if (this.o.signal?.aborted) {
@@ -323,12 +324,13 @@ class Runner {
       this.flushSamples();
       await this.backend.close();
       try {
-        this.writeResults();
+        outcome = this.build(Date.now(), true);
+        this.writeResults(outcome.report);
       } catch {
         /* the events log is the record; results are rebuilt on resume */
       }
     }
-    return this.build(Date.now(), true);
+    return outcome ?? this.build(Date.now(), true);
   }
 
   private build(nowMs: number, final: boolean): RunOutcome {
@@ -354,8 +356,7 @@ class Runner {
     });
   }
 
-  private writeResults(): void {
-    const { report } = this.build(Date.now(), true);
+  private writeResults(report: TpeRunReport): void {
     this.folder.writeReport(report);
     const epochs = new Map<string, { attempt: number; epochs: EpochResult[] }>();
     for (const t of this.state.trials.values()) {
