@@ -57,7 +57,9 @@ describe("Pruner queries", () => {
     p.after(g.indexOf([1, 2, 0]), false);
     p.after(g.indexOf([2, 1, 2]), true);
     const un = Array.from(p.unprunedIndices());
-    expect(un.length).toBe(p.remaining);
+    const brute = Array.from({ length: g.size }, (_, i) => i).filter((i) => !p.isPruned(i));
+    expect(un).toEqual(brute);
+    expect(p.remaining).toBe(brute.length);
     expect(p.minRemainingPriceMicro()).toBe(Math.min(...un.map((i) => g.priceMicro[i])));
     const dom = p.dominatedUnprunedCounts();
     for (let i = 0; i < g.size; i++) {
