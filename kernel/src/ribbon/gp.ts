@@ -448,7 +448,7 @@ function maximise1d(
   const step0 = 0.5;
   let dir = 1;
   let xr = Math.min(hi, b + step0);
-  let fr = xr === b ? -Infinity : at(xr);
+  const fr = xr === b ? -Infinity : at(xr);
   if (fr <= fb) {
     const xl = Math.max(lo, b - step0);
     const fl = xl === b ? -Infinity : at(xl);
@@ -458,7 +458,6 @@ function maximise1d(
     }
     dir = -1;
     xr = b;
-    fr = fb;
     b = xl;
     fb = fl;
   } else {
@@ -466,7 +465,6 @@ function maximise1d(
     b = xr;
     fb = fr;
     xr = t;
-    fr = at(t);
   }
   // Walk uphill: (prev, b) with f(b) > f(prev); double the step until f falls or a bound is hit.
   let prev = xr;
