@@ -65,11 +65,20 @@ function unitsOf(series: readonly TimeSeries[]): string {
   return units.join(", ");
 }
 
-/** Builds the figure for a view; series must be time-sorted (see `sortedSeries`). */
+/** Each payload's series sorted by time, once: every zoom redraws, and must not re-sort a million samples. */
+const sortedByPayload = new WeakMap<TimeseriesPayload, TimeSeries[]>();
+
+function sortedSeriesOf(p: TimeseriesPayload): TimeSeries[] {
+  let sorted = sortedByPayload.get(p);
+  if (!sorted) sortedByPayload.set(p, (sorted = p.series.map(sortedSeries)));
+  return sorted;
+}
+
+/** Builds the figure for a view (series are sorted by time first, once per payload). */
 export function timeseriesFigure(p: TimeseriesPayload, view: TimeseriesView, theme: PlotTheme): TimeseriesFigure {
   const buckets = view.buckets ?? DEFAULT_BUCKETS;
   const threshold = view.webglThreshold ?? DEFAULT_WEBGL_THRESHOLD;
-  const series = p.series.map(sortedSeries);
+  const series = sortedSeriesOf(p);
   const extent = timeExtent(series);
   const groups = GROUP_ORDER.filter((g) => series.some((s) => s.group === g));
   const nPanels = Math.max(1, groups.length);
