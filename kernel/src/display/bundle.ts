@@ -2,6 +2,7 @@
  * MIME bundles: one display_data message carrying our vendor JSON plus fallbacks
  * (Plotly JSON, script-free HTML, plain text) so outputs read well everywhere.
  */
+import type { GreenaiPayload } from "greenai-common";
 
 /** A Jupyter MIME bundle: data keyed by MIME type, optional per-type metadata. */
 export interface MimeBundle {
@@ -10,9 +11,9 @@ export interface MimeBundle {
 }
 
 /** The kinds of greenai payloads, each with its own vendor MIME type. */
-export type PayloadKind = "tpe" | "ribbon" | "timeseries" | "table" | "energy";
+export type PayloadKind = GreenaiPayload["kind"];
 
-/** `application/vnd.greenai.<kind>+json`. */
+/** `application/vnd.greenai.<kind>+json` (the MIME_* constants of greenai-common). */
 export function vendorMime(kind: PayloadKind): string {
   return `application/vnd.greenai.${kind}+json`;
 }
@@ -20,8 +21,8 @@ export function vendorMime(kind: PayloadKind): string {
 export const PLOTLY_MIME = "application/vnd.plotly.v1+json";
 
 export interface BundleParts {
-  /** Vendor payload (a JSON object with `schema_version`). */
-  payload?: { kind: PayloadKind; value: object };
+  /** Vendor payload; its `kind` names the MIME type. */
+  payload?: GreenaiPayload;
   /** Plotly figure `{data, layout}` for VS Code and jupyterlab-plotly. */
   plotly?: { data: unknown[]; layout?: object };
   /** Script-free HTML (tables, inline SVG). */
@@ -33,7 +34,7 @@ export interface BundleParts {
 /** Builds one bundle; vendor data stays a JSON object, never a string. */
 export function makeBundle(parts: BundleParts): MimeBundle {
   const data: Record<string, unknown> = {};
-  if (parts.payload) data[vendorMime(parts.payload.kind)] = parts.payload.value;
+  if (parts.payload) data[vendorMime(parts.payload.kind)] = parts.payload;
   if (parts.plotly) data[PLOTLY_MIME] = parts.plotly;
   if (parts.html !== undefined) data["text/html"] = parts.html;
   data["text/plain"] = parts.text;

@@ -454,7 +454,7 @@ async function runJob(args: ParsedArgs, ctx: MagicContext): Promise<MagicResult<
     (energyRows.length ? htmlTable(["GPU", "energy (J)", "mean power (W)", "seconds", "samples", "timestamps"], energyRows, { caption: "GPU energy, trapezoidal per GPU" }) : "") +
     (record ? `<details><summary>scheduler record</summary>${htmlTable(["column", "value"], Object.entries(record).map(([k, v]) => [k, v]), { maxRows: 100 })}</details>` : "");
   const bundle: MimeBundle = makeBundle({
-    payload: payload.series.length ? { kind: "timeseries", value: payload } : undefined,
+    payload: payload.series.length ? payload : undefined,
     plotly: payload.series.length ? plotlyFromPayload(payload) : undefined,
     html,
     text: summary,

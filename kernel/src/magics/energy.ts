@@ -60,7 +60,7 @@ function measurementBundle(m: EnergyMeasurement, title: string) {
     data: payload.series.map((s) => ({ type: "scatter", mode: "lines", name: s.name, x: s.t_ms.map((t) => new Date(t).toISOString()), y: s.values })),
     layout: { title: { text: title }, xaxis: { title: { text: "time" } }, yaxis: { title: { text: "power (W)" } } },
   };
-  return { text, bundle: makeBundle({ payload: { kind: "timeseries", value: payload }, plotly, html, text }) };
+  return { text, bundle: makeBundle({ payload, plotly, html, text }) };
 }
 
 const measureCommandSpec: MagicCommand = {

@@ -468,7 +468,7 @@ const gridCommand: MagicCommand = {
       `${value.monotonicity_flips} feasible pools turn infeasible when one instance is added${value.monotonicity_flips > grid.size / 100 ? " — many: pruning (which assumes the opposite) may lose the optimum; try --dispatch earliest-finish-all" : ""}`,
     ].join("\n");
     const p = payloadOf(l, `${grid.space.model}: whole grid`, "exhaustive", "complete", [], value.best, homogeneous, rates);
-    return { value, typeName: "RibbonGridResult", text, bundle: makeBundle({ payload: { kind: "ribbon", value: p }, plotly: plotOf(p), html: `<p>${escapeHtml(text).replace(/\n/g, "<br>")}</p>`, text }) };
+    return { value, typeName: "RibbonGridResult", text, bundle: makeBundle({ payload: p, plotly: plotOf(p), html: `<p>${escapeHtml(text).replace(/\n/g, "<br>")}</p>`, text }) };
   },
 };
 
@@ -582,7 +582,7 @@ const searchCommand: MagicCommand = {
         value.trace.map((t) => [t.order + 1, ...t.pool, t.price, t.rate, t.p99_ms ?? "", t.feasible ? "yes" : "no", t.via]),
         { maxRows: 300 },
       );
-    return { value, typeName: "RibbonSearchResult", text, bundle: makeBundle({ payload: { kind: "ribbon", value: p }, plotly: plotOf(p), html, text }) };
+    return { value, typeName: "RibbonSearchResult", text, bundle: makeBundle({ payload: p, plotly: plotOf(p), html, text }) };
   },
 };
 
@@ -692,7 +692,7 @@ const compareCommand: MagicCommand = {
     const text = `${head.join("\n")}\n${textTable(columns, rows)}`;
     const p = payloadOf(l, `${grid.space.model}: improved search (seed 0) over the grid`, shown ? "improved" : "exhaustive", shown ? shown.stopReason : "complete", shown ? shown.evaluations : [], optimum, homogeneous, rates);
     const html = `<p>${head.map(escapeHtml).join("<br>")}</p>${htmlTable(columns, rows)}`;
-    return { value, typeName: "RibbonCompareResult", text, bundle: makeBundle({ payload: { kind: "ribbon", value: p }, plotly: plotOf(p), html, text }) };
+    return { value, typeName: "RibbonCompareResult", text, bundle: makeBundle({ payload: p, plotly: plotOf(p), html, text }) };
   },
 };
 

@@ -106,7 +106,7 @@ function resultBundle(report: TpeRunReport, payload: TpePayload, final: boolean)
       ...(report.budget_epoch ? { shapes: [{ type: "line", x0: report.budget_epoch, x1: report.budget_epoch, yref: "paper", y0: 0, y1: 1, line: { dash: "dash" } }] } : {}),
     },
   };
-  return { text, bundle: makeBundle({ payload: { kind: "tpe", value: payload }, plotly, html, text }) };
+  return { text, bundle: makeBundle({ payload, plotly, html, text }) };
 }
 
 let displayCounter = 0;

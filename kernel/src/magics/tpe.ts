@@ -574,7 +574,7 @@ async function runReplay(args: ParsedArgs, ctx: MagicContext): Promise<MagicResu
     (problems.length ? `\n<p>Runs reported, not dropped (never chosen):</p>${htmlTable(["run", "problem", "epochs", "reason"], problemRows)}` : "") +
     (rungs ? `\n${htmlTable(["rung epoch", "entered", "promoted"], rungs.map((r) => [r.epoch, r.entered, r.promoted.length]), { caption: "rungs" })}` : "");
   const plotly = energyCurveFigure(trials, decision, plan.unit, title, stopAt);
-  return { value, typeName: "TpeReplayResult", text, bundle: makeBundle({ payload: { kind: "tpe", value: payload }, plotly, html, text }) };
+  return { value, typeName: "TpeReplayResult", text, bundle: makeBundle({ payload, plotly, html, text }) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -827,7 +827,7 @@ async function runSweep(args: ParsedArgs, ctx: MagicContext): Promise<MagicResul
     : `No setting reaches regret ≤ ${maxRegret}`;
   const text = `${title}\n${head}\nEnergy: ${plan.source}\n\nFrontier (energy saved vs regret):\n${textTable(cols, rowsOf(frontier))}`;
   const html = `<p>${escapeHtml(head)}</p><p>Energy: ${escapeHtml(plan.source)}</p>${htmlTable(cols, rowsOf(frontier), { caption: "Frontier: energy saved vs regret" })}`;
-  return { value, typeName: "TpeSweepResult", text, bundle: makeBundle({ payload: { kind: "tpe", value: payload }, plotly, html, text }) };
+  return { value, typeName: "TpeSweepResult", text, bundle: makeBundle({ payload, plotly, html, text }) };
 }
 
 // ---------------------------------------------------------------------------------------------
