@@ -3,7 +3,7 @@
  * Shared by the kernel and the CLI, so both parse, fail and answer alike.
  */
 import { UsageError } from "../errors";
-import { formatUsage, parseArgs, tokenize, type CommandSpec } from "./options";
+import { formatUsage, parseArgs, tokenize, type CommandSpec, type ParsedArgs } from "./options";
 import type { Magic, MagicCommand, MagicContext, MagicResult } from "./types";
 
 export class MagicRegistry {
@@ -143,6 +143,19 @@ export async function dispatchMagic(
     throw new UsageError(`${prefix}${spec.name} is a cell magic: write %%${spec.name} on the first line and the body below it`, formatUsage(spec, prefix));
   }
   const args = parseArgs(g.words, spec, prefix);
-  const result = await command.run(args, ctx);
+  const result = await runAsUsage(command, args, ctx, prefix);
   return { kind: "result", result, bindAs: g.as, json: g.json, spec };
+}
+
+/**
+ * Runs a command. Cores check their arguments with RangeError (they know no commands); here,
+ * at the one edge every magic passes, such an error becomes a UsageError with the command's usage.
+ */
+async function runAsUsage(command: MagicCommand, args: ParsedArgs, ctx: MagicContext, prefix: string): Promise<MagicResult> {
+  try {
+    return await command.run(args, ctx);
+  } catch (err) {
+    if (err instanceof RangeError) throw new UsageError(err.message, formatUsage(command.spec, prefix));
+    throw err;
+  }
 }

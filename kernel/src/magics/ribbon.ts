@@ -5,7 +5,7 @@
  */
 import * as path from "path";
 import type { RibbonEvaluation, RibbonPayload } from "greenai-common";
-import { GreenaiError, throwIfAborted, UsageError } from "../errors";
+import { GreenaiError, throwIfAborted } from "../errors";
 import { escapeHtml, formatNumber, htmlTable, makeBundle, textTable } from "../display/bundle";
 import {
   cheapestFeasible,
@@ -40,7 +40,7 @@ import {
   type SizeMix,
 } from "../ribbon";
 import { round2 } from "../ribbon/catalogue";
-import { formatUsage, type FlagSpec, type ParsedArgs } from "./options";
+import type { FlagSpec, ParsedArgs } from "./options";
 import type { Magic, MagicCommand, MagicContext, MagicResult } from "./types";
 
 /** A pool with its price and rate, as the CLI prints it. */
@@ -696,23 +696,8 @@ const compareCommand: MagicCommand = {
   },
 };
 
-/** Library argument checks throw RangeError; at the magic's edge they are usage errors. */
-function rangeAsUsage(cmd: MagicCommand): MagicCommand {
-  return {
-    spec: cmd.spec,
-    async run(args, ctx) {
-      try {
-        return await cmd.run(args, ctx);
-      } catch (err) {
-        if (err instanceof RangeError) throw new UsageError(err.message, formatUsage(cmd.spec));
-        throw err;
-      }
-    },
-  };
-}
-
 export const ribbonMagic: Magic = {
   name: "ribbon",
   summary: "cheapest heterogeneous serving pool meeting a QoS target (RIBBON: simulator + Bayesian optimisation)",
-  commands: [simulateCommand, gridCommand, searchCommand, compareCommand].map(rangeAsUsage),
+  commands: [simulateCommand, gridCommand, searchCommand, compareCommand],
 };
