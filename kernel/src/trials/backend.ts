@@ -1,9 +1,44 @@
 /**
  * The contract between the trial runner and where trials execute (local processes, Slurm
  * jobs, in-process functions). The runner decides; a backend only starts, holds, resumes
- * and stops one trial and reports its output lines and its end.
+ * and stops one trial and reports its output lines and its end. It also gives a handle that
+ * the run folder records, ends what a crashed session left behind (reap), and may report
+ * power that its trials measured themselves (deviceSeries). A new backend needs no runner edit.
  */
+import type { DeviceSeries } from "../energy/series";
 import type { Params } from "./space";
+
+/** What the run folder records of a started trial so that a later session can find it again. */
+export interface TrialHandle {
+  /** Process (and process group) id of a local trial. */
+  pid?: number;
+  /** Scheduler job id, e.g. Slurm's "17". */
+  job?: string;
+}
+
+/** One attempt as the run folder records it. */
+export interface RecordedAttempt {
+  /** Absolute path of the run folder. */
+  runDir: string;
+  trial: string;
+  attempt: number;
+  handle: TrialHandle;
+}
+
+/** Power series the trials measured themselves, and the trial each device belongs to. */
+export interface OwnedSeries {
+  series: DeviceSeries[];
+  /** device → trial id. */
+  owner: Map<string, string>;
+}
+
+/** Names of the variables every trial's environment carries, so its processes can be recognised later. */
+export const TRIAL_ENV = { runDir: "GREENAI_RUN_DIR", trial: "GREENAI_TRIAL_ID", attempt: "GREENAI_ATTEMPT" } as const;
+
+/** The environment variables that name a trial attempt's run folder, trial and attempt. */
+export function trialEnv(runDir: string, trial: string, attempt: number): Record<string, string> {
+  return { [TRIAL_ENV.runDir]: runDir, [TRIAL_ENV.trial]: trial, [TRIAL_ENV.attempt]: String(attempt) };
+}
 
 /**
  * A trial written as a TypeScript function: yields records like a trial process prints them
@@ -48,6 +83,8 @@ export interface TrialExit {
 export interface RunningTrial {
   /** e.g. "pid 4242", "job 17". */
   readonly label: string;
+  /** Recorded in the run folder; reap() finds the trial with it after a crash. Empty when there is nothing to find. */
+  readonly handle: TrialHandle;
   /** Pauses the trial (all its processes); it keeps its memory but uses no CPU. */
   hold(): Promise<void>;
   resume(): Promise<void>;
@@ -63,6 +100,14 @@ export interface TrialBackend {
   /** "local", "slurm", "function". */
   readonly name: string;
   start(launch: TrialLaunch, cb: TrialCallbacks): Promise<RunningTrial>;
+  /**
+   * Ends what a crashed session left of an unfinished attempt (a resumed run calls it once per
+   * such attempt, before starting anything). Only kills what provably belongs to that attempt;
+   * never rejects.
+   */
+  reap(attempt: RecordedAttempt): Promise<void>;
+  /** Power the given attempts measured themselves (e.g. each Slurm job's own GPU log); read again on every report. */
+  deviceSeries?(attempts: readonly RecordedAttempt[]): OwnedSeries;
   /** Releases what the backend holds (pollers); trials are stopped by the runner first. */
   close(): Promise<void>;
 }

@@ -61,6 +61,7 @@ export class FunctionBackend implements TrialBackend {
     void exited.then(() => (ended = true));
     return {
       label: "in-process function",
+      handle: {},
       async hold() {
         if (held || ended) return;
         held = true;
@@ -86,6 +87,11 @@ export class FunctionBackend implements TrialBackend {
         return [];
       },
     };
+  }
+
+  /** A function dies with its session: nothing is left to end. */
+  async reap(): Promise<void> {
+    /* nothing outlives the session */
   }
 
   async close(): Promise<void> {

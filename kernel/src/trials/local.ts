@@ -7,8 +7,8 @@
  */
 import { spawn } from "child_process";
 import * as fs from "fs";
-import { groupMembers, signalGroup, sleep, within } from "./proc";
-import type { RunningTrial, TrialBackend, TrialCallbacks, TrialExit, TrialLaunch } from "./backend";
+import { groupMembers, processEnv, signalGroup, sleep, within } from "./proc";
+import { TRIAL_ENV, type RecordedAttempt, type RunningTrial, type TrialBackend, type TrialCallbacks, type TrialExit, type TrialLaunch } from "./backend";
 
 /** Splits a byte stream into lines, calling `onLine` per complete line; flush() emits the rest. */
 export class LineSplitter {
@@ -87,6 +87,7 @@ export class LocalBackend implements TrialBackend {
     void exited.then(() => (ended = true));
     const trial: RunningTrial = {
       label: pid !== undefined ? `pid ${pid}` : "not started",
+      handle: pid !== undefined ? { pid } : {},
       async hold() {
         if (pid !== undefined && !ended) signalGroup(pid, "SIGSTOP");
       },
@@ -111,6 +112,13 @@ export class LocalBackend implements TrialBackend {
       },
     };
     return trial;
+  }
+
+  /** Kills the recorded process group, but only while the process's environment still names this run and trial (pids are reused). */
+  async reap({ handle, runDir, trial }: RecordedAttempt): Promise<void> {
+    if (!handle.pid) return;
+    const env = processEnv(handle.pid);
+    if (env?.get(TRIAL_ENV.runDir) === runDir && env.get(TRIAL_ENV.trial) === trial) signalGroup(handle.pid, "SIGKILL");
   }
 
   async close(): Promise<void> {

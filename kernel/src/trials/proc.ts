@@ -86,6 +86,22 @@ export function isAlive(pid: number): boolean {
   }
 }
 
+/** A process's environment (/proc/<pid>/environ) as name → value; null when it is gone or not ours to read. */
+export function processEnv(pid: number): Map<string, string> | null {
+  let text: string;
+  try {
+    text = fs.readFileSync(`/proc/${pid}/environ`, "utf8");
+  } catch {
+    return null;
+  }
+  const env = new Map<string, string>();
+  for (const kv of text.split("\0")) {
+    const eq = kv.indexOf("=");
+    if (eq > 0) env.set(kv.slice(0, eq), kv.slice(eq + 1));
+  }
+  return env;
+}
+
 /** Sends a signal to a process group; false when the group no longer exists. */
 export function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
   try {

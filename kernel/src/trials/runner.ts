@@ -11,10 +11,9 @@ import type { TpePayload } from "greenai-common";
 import { InterruptedError } from "../errors";
 import { openMeter, type EnergyMeter, type MeterSample, type OpenMeterOptions } from "../energy/meters";
 import type { DeviceSeries } from "../energy/series";
-import type { RunningTrial, TrialBackend, TrialExit, TrialFunction } from "./backend";
+import { trialEnv, type RecordedAttempt, type RunningTrial, type TrialBackend, type TrialExit, type TrialFunction } from "./backend";
 import { FunctionBackend } from "./function-backend";
 import { LocalBackend } from "./local";
-import { jobPowerLogPath, jobPowerSeries } from "./slurm";
 import { decideRung, halvingRungs, tpeRungs, type Rung, type StopMethod } from "./policy";
 import { EpochTracker, parseTrialLine, type EpochResult } from "./records";
 import { buildRunReport, type RunSpecSummary, type TpeRunReport } from "./report";
@@ -28,6 +27,7 @@ import {
   trialStatus,
   type EndStatus,
   type RunEvent,
+  type AttemptState,
   type RunState,
   type TrialRunState,
 } from "./run-state";
@@ -148,19 +148,6 @@ function lastLine(file: string): string {
   }
 }
 
-/** Kills processes left by a crashed session: same pid, and its environment names this run and trial. */
-function reapLocal(pid: number | undefined, runDir: string, id: string): void {
-  if (!pid) return;
-  try {
-    const env = fs.readFileSync(`/proc/${pid}/environ`, "utf8").split("\0");
-    if (env.includes(`GREENAI_RUN_DIR=${runDir}`) && env.includes(`GREENAI_TRIAL_ID=${id}`)) {
-      process.kill(-pid, "SIGKILL");
-    }
-  } catch {
-    /* gone */
-  }
-}
-
 class Runner {
   private readonly o: Required<Pick<RunTrialsOptions, "totalEpochs" | "method" | "budget" | "keep" | "eta" | "score" | "concurrency" | "graceS">> & RunTrialsOptions;
   private readonly rungs: Rung[];
@@ -238,7 +225,16 @@ class Runner {
     return this.o.trials.find((t) => t.id === id)!;
   }
 
-  private open(): void {
+  /** Function trials run in-process; the rest on the chosen backend. */
+  private backendOf(id: string): TrialBackend {
+    return this.spec(id).fn ? this.functionBackend : this.backend;
+  }
+
+  private recorded(id: string, a: AttemptState): RecordedAttempt {
+    return { runDir: this.runDir, trial: id, attempt: a.attempt, handle: { pid: a.pid, job: a.job } };
+  }
+
+  private async open(): Promise<void> {
     const spec = this.folderSpec();
     const ids = this.o.trials.map((t) => t.id);
     this.state = emptyRunState(ids);
@@ -249,26 +245,22 @@ class Runner {
       this.priorSeries = folder.readSeries();
       this.startMs = events.length ? events[0].t_ms : Date.now();
       // processes of unfinished attempts may survive a crashed kernel: end them
+      const reaps: Promise<void>[] = [];
       for (const t of this.state.trials.values()) {
         const a = latestAttempt(t);
         if (!a || a.end) continue;
-        reapLocal(a.pid, this.runDir, t.id);
-        if (a.job) void this.backendReap(a.job);
+        reaps.push(this.backendOf(t.id).reap(this.recorded(t.id, a)));
         if (t.stoppedAtRung !== null) {
           this.emit({ type: "end", t_ms: Date.now(), trial: t.id, attempt: a.attempt, status: "stopped", reason: `stopped at epoch ${this.rungs[t.stoppedAtRung]?.epoch} by the decision`, code: null, signal: null });
         } else if (a.heldAt === null) {
           this.emit({ type: "end", t_ms: this.state.last_ms, trial: t.id, attempt: a.attempt, status: "interrupted", reason: "the run was interrupted while this attempt ran; it is redone", code: null, signal: null });
         }
       }
+      await Promise.all(reaps);
     } else {
       this.folder = RunFolder.create(this.runDir, spec);
       this.startMs = Date.now();
     }
-  }
-
-  private async backendReap(job: string): Promise<void> {
-    const b = this.backend as TrialBackend & { reap?(job: string): Promise<void> };
-    if (b.reap) await b.reap(job);
   }
 
   private flushSamples(): void {
@@ -278,7 +270,7 @@ class Runner {
   }
 
   async run(): Promise<RunOutcome> {
-    this.open();
+    await this.open();
     const session = this.state.sessions + 1;
     const meterOpts: OpenMeterOptions = {
       ...this.o.meter,
@@ -335,14 +327,11 @@ class Runner {
 
   private build(nowMs: number, final: boolean): RunOutcome {
     let series = final ? this.folder.readSeries() : mergeSeries(this.priorSeries, this.meter?.series() ?? []);
-    const jobList: { trial: string; job: string; file: string }[] = [];
-    for (const t of this.state.trials.values()) {
-      for (const a of t.attempts) if (a.job) jobList.push({ trial: t.id, job: a.job, file: jobPowerLogPath(this.runDir, t.id, a.attempt) });
-    }
-    const jobs = jobList.length ? jobPowerSeries(jobList) : undefined;
-    if (jobs && jobs.series.length) series = [...series, ...jobs.series];
+    // power the backend's trials measured themselves (e.g. Slurm jobs' GPU logs), on top of the meter's
+    const own = this.backend.deviceSeries?.([...this.state.trials.values()].filter((t) => this.backendOf(t.id) === this.backend).flatMap((t) => t.attempts.map((a) => this.recorded(t.id, a))));
+    if (own && own.series.length) series = [...series, ...own.series];
     return buildRunReport({
-      deviceOwner: jobs?.owner,
+      deviceOwner: own?.owner,
       spec: this.specSummary,
       state: this.state,
       series,
@@ -483,7 +472,7 @@ class Runner {
     this.starting.add(id);
     const logs = this.folder.logPaths(id, attempt);
     const lv: Live = { attempt, tracker: new EpochTracker(), lastOutputMs: Date.now(), spoke: false, invalidLines: 0, early: [] };
-    const backend = spec.fn ? this.functionBackend : this.backend;
+    const backend = this.backendOf(id);
     let proc: RunningTrial;
     let runningSeen = false;
     let pendingRunning: number | null = null;
@@ -496,7 +485,7 @@ class Runner {
           argv: spec.argv,
           fn: spec.fn,
           cwd: this.o.cwd ?? process.cwd(),
-          env: { ...spec.env, GREENAI_RUN_DIR: this.runDir, GREENAI_TRIAL_ID: id, GREENAI_ATTEMPT: String(attempt) },
+          env: { ...spec.env, ...trialEnv(this.runDir, id, attempt) },
           stdoutPath: logs.stdout,
           stderrPath: logs.stderr,
         },
@@ -520,9 +509,8 @@ class Runner {
       return;
     }
     lv.proc = proc;
-    const pid = /^pid (\d+)$/.exec(proc.label)?.[1];
-    const job = /^job (\S+)$/.exec(proc.label)?.[1];
-    this.emit({ type: "start", t_ms: Date.now(), trial: id, attempt, label: proc.label, ...(pid ? { pid: Number(pid) } : {}), ...(job ? { job } : {}) });
+    const { pid, job } = proc.handle;
+    this.emit({ type: "start", t_ms: Date.now(), trial: id, attempt, label: proc.label, ...(pid !== undefined ? { pid } : {}), ...(job !== undefined ? { job } : {}) });
     this.live.set(id, lv);
     this.starting.delete(id);
     if (pendingRunning !== null && !runningSeen) {

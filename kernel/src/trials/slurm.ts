@@ -14,7 +14,7 @@ import * as path from "path";
 import { GreenaiError } from "../errors";
 import { NVIDIA_SMI_FIELDS, NvidiaSmiStreamParser, powerSeriesFromGpuSamples } from "../energy/nvidia-smi";
 import type { DeviceSeries } from "../energy/series";
-import type { RunningTrial, TrialBackend, TrialCallbacks, TrialExit, TrialLaunch } from "./backend";
+import type { OwnedSeries, RecordedAttempt, RunningTrial, TrialBackend, TrialCallbacks, TrialExit, TrialLaunch } from "./backend";
 import { LineSplitter } from "./local";
 import { isAlive } from "./proc";
 
@@ -149,6 +149,7 @@ export class SlurmBackend implements TrialBackend {
     };
     return {
       label: `job ${id}`,
+      handle: { job: id },
       hold: () =>
         serial(async () => {
           if (!job.ended) await signal("STOP");
@@ -198,9 +199,15 @@ export class SlurmBackend implements TrialBackend {
       .filter((p) => Number.isInteger(p) && p > 0 && isAlive(p));
   }
 
-  /** Cancels a job left by an earlier, crashed session. */
-  async reap(job: string): Promise<void> {
-    await this.run("scancel", [job]).catch(() => undefined);
+  /** Cancels the job an earlier, crashed session left. */
+  async reap({ handle }: RecordedAttempt): Promise<void> {
+    if (handle.job) await this.run("scancel", [handle.job]).catch(() => undefined);
+  }
+
+  /** Each job's own GPU power log (devices `gpu<i>@job<id>`), owned by the job's trial. */
+  deviceSeries(attempts: readonly RecordedAttempt[]): OwnedSeries {
+    const jobs = attempts.flatMap((a) => (a.handle.job ? [{ trial: a.trial, job: a.handle.job, file: jobPowerLogPath(a.runDir, a.trial, a.attempt) }] : []));
+    return jobPowerSeries(jobs);
   }
 
   private ensurePolling(): void {
