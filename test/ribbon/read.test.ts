@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { DataFormatError, UsageError } from "../../kernel/src/errors";
+import { DataFormatError } from "../../kernel/src/errors";
 import { PoolGrid, type PoolSpace } from "../../kernel/src/ribbon/catalogue";
 import { lookupTableFromJson, lookupTableJson } from "../../kernel/src/ribbon/evaluators";
 import { parseJsonLocated } from "../../kernel/src/ribbon/json";
@@ -111,7 +111,7 @@ describeWithData("ribbon", "RIBBON data folder", (dir) => {
   });
 
   it("rejects an unknown model, listing the known ones", () => {
-    expect(() => ribbonProblemFromDir(dir, "bert")).toThrow(UsageError);
+    expect(() => ribbonProblemFromDir(dir, "bert")).toThrow(RangeError);
     expect(() => ribbonProblemFromDir(dir, "bert")).toThrow(/unknown model "bert".*models: candle, dien, mtwnd, resnet, vgg/);
   });
 

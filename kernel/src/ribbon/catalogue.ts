@@ -3,7 +3,6 @@
  * instance type, with 0 ≤ c_i ≤ max_i; its price is Σ c_i · p_i in $/h, computed exactly
  * in micro-dollars. The grid is every such pool except the empty one.
  */
-import { UsageError } from "../errors";
 
 /** A pool search space: instance types in pool order, their prices, and count bounds. */
 export interface PoolSpace {
@@ -131,7 +130,7 @@ export class PoolGrid {
     return Array.from(this.counts.subarray(i * this.dims, (i + 1) * this.dims));
   }
 
-  /** Index of a pool in the grid; throws UsageError for a wrong length, out-of-bounds counts or the empty pool. */
+  /** Index of a pool in the grid; throws RangeError for a wrong length, out-of-bounds counts or the empty pool. */
   indexOf(pool: Pool): number {
     checkPool(this.space, pool);
     let idx = 0;
@@ -170,23 +169,23 @@ export function poolPrice(space: PoolSpace, pool: Pool): number {
 
 /**
  * Checks that a pool belongs to a space: one integer count per type, each within its bounds,
- * at least one instance. Throws UsageError saying which count is wrong and the allowed range.
+ * at least one instance. Throws RangeError saying which count is wrong and the allowed range.
  */
 export function checkPool(space: PoolSpace, pool: Pool): void {
   const d = space.types.length;
   if (pool.length !== d) {
-    throw new UsageError(
+    throw new RangeError(
       `pool ${formatPool(pool)} has ${pool.length} count${pool.length === 1 ? "" : "s"} but ${space.model} pools have ${d}, one per type: ${space.types.join(", ")}`,
     );
   }
   for (let j = 0; j < d; j++) {
     const c = pool[j];
-    if (!Number.isInteger(c)) throw new UsageError(`count of ${space.types[j]} in pool ${formatPool(pool)} must be a whole number but got ${c}`);
+    if (!Number.isInteger(c)) throw new RangeError(`count of ${space.types[j]} in pool ${formatPool(pool)} must be a whole number but got ${c}`);
     if (c < 0 || c > space.maxCounts[j]) {
-      throw new UsageError(
+      throw new RangeError(
         `count of ${space.types[j]} in pool ${formatPool(pool)} is out of bounds: ${c} is not in 0..${space.maxCounts[j]} (the ${space.model} search space)`,
       );
     }
   }
-  if (pool.every((c) => c === 0)) throw new UsageError(`the empty pool ${formatPool(pool)} serves nothing; give at least one instance`);
+  if (pool.every((c) => c === 0)) throw new RangeError(`the empty pool ${formatPool(pool)} serves nothing; give at least one instance`);
 }

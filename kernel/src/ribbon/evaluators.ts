@@ -5,7 +5,7 @@
 import { DataFormatError, GreenaiError } from "../errors";
 import type { Pool, PoolGrid } from "./catalogue";
 import { formatPool, poolKey, round2 } from "./catalogue";
-import { lineColumn, type JsonNode } from "./json";
+import { where, type JsonNode } from "./json";
 import type { DispatchPolicy, ServingSimulator } from "./simulator";
 
 /** What an evaluator reports about one pool. */
@@ -133,10 +133,7 @@ export function measurementFromValue(v: unknown, what: string): PoolMeasurement 
  * column; the empty pool's entry is ignored; missing pools stay NaN.
  */
 export function lookupTableFromJson(root: JsonNode, text: string, grid: PoolGrid, file: string): LookupTable {
-  const at = (offset: number) => {
-    const { line, column } = lineColumn(text, offset);
-    return `${file}:${line}:${column}`;
-  };
+  const at = (offset: number) => where(file, text, offset);
   if (root.kind !== "object") throw new DataFormatError(`${at(root.offset)}: a lookup table is a JSON object {"c1, c2, c3": [price, rate], …}`);
   const rates = new Float64Array(grid.size).fill(NaN);
   let priceMismatches = 0;

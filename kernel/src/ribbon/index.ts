@@ -30,8 +30,8 @@ export {
   type RibbonSearchOptions,
 } from "./search";
 export * from "./baselines";
+export { RIBBON_DEFAULT_QUERIES, type RibbonProblem, type RibbonProblemOverrides } from "./problem";
 export {
-  RIBBON_DEFAULT_QUERIES,
   instancePricesFromCsv,
   latencyListFromFile,
   latencyProfileFromDir,
@@ -42,8 +42,6 @@ export {
   ribbonProblemFromDir,
   writeLookupTable,
   type RibbonModelConfig,
-  type RibbonProblem,
-  type RibbonProblemOverrides,
 } from "./read";
 export { CommandEvaluator, type CommandEvaluatorOptions } from "./read-command";
 export { isKairosDir, kairosProblemFromDir, tarEntries } from "./read-kairos";

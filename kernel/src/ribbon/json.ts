@@ -2,6 +2,7 @@
  * A small JSON parser that remembers where each value starts, so that input errors can name
  * the line and column of the offending value, not just "invalid JSON". Pure: text in, tree out.
  */
+import { DataFormatError } from "../errors";
 
 export type JsonNode =
   | { kind: "object"; offset: number; entries: { key: string; keyOffset: number; value: JsonNode }[] }
@@ -164,4 +165,23 @@ export function parseJsonLocated(text: string): JsonNode {
   ws();
   if (i < n) fail("the end of the file after the top-level value");
   return root;
+}
+
+/** Parses JSON text read from `file` (a path, or `archive:member`); a syntax error is a DataFormatError at `file:line:column`. */
+export function parseJsonFile(text: string, file: string): JsonNode {
+  try {
+    return parseJsonLocated(text);
+  } catch (err) {
+    if (err instanceof JsonSyntaxError) {
+      const { line, column } = lineColumn(text, err.offset);
+      throw new DataFormatError(`${file}:${line}:${column}: invalid JSON: ${err.message}`);
+    }
+    throw err;
+  }
+}
+
+/** `file:line:column` of a node. */
+export function where(file: string, text: string, offset: number): string {
+  const { line, column } = lineColumn(text, offset);
+  return `${file}:${line}:${column}`;
 }

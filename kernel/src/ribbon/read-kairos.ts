@@ -8,12 +8,11 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as zlib from "zlib";
-import { DataFormatError, UsageError } from "../errors";
+import { DataFormatError } from "../errors";
 import type { PoolSpace } from "./catalogue";
 import { checkSpace } from "./catalogue";
-import { lineColumn, parseJsonLocated, JsonSyntaxError } from "./json";
-import type { RibbonProblem, RibbonProblemOverrides } from "./read";
-import { parseJsonFile, readText, RIBBON_DEFAULT_QUERIES, where } from "./read";
+import { parseJsonFile, where } from "./json";
+import { readText, RIBBON_DEFAULT_QUERIES, type RibbonProblem, type RibbonProblemOverrides } from "./problem";
 
 /** Regular files of a (gzipped) ustar archive: path → content. Long names (GNU 'L', pax 'x') supported. */
 export function tarEntries(archive: Buffer, file = "archive"): Map<string, Buffer> {
@@ -85,20 +84,16 @@ export function kairosProblemFromDir(dir: string, model: string, overrides: Ribb
   const chosen = overrides.types ?? types;
   const pricesPerHour = chosen.map((t) => {
     const j = types.indexOf(t);
-    if (j < 0) throw new UsageError(`unknown instance type ${t}: ${instFile} lists ${types.join(", ")}`);
+    if (j < 0) throw new RangeError(`unknown instance type ${t}: ${instFile} lists ${types.join(", ")}`);
     return allPrices[j];
   });
   const maxCounts = overrides.maxCounts ?? (overrides.types ? undefined : allMax);
-  if (!maxCounts) throw new UsageError(`--types needs --max with one bound per type (${chosen.length} numbers)`);
-  if (maxCounts.length !== chosen.length) throw new UsageError(`--max has ${maxCounts.length} bounds but there are ${chosen.length} instance types`);
+  if (!maxCounts) throw new RangeError(`--types needs --max with one bound per type (${chosen.length} numbers)`);
+  if (maxCounts.length !== chosen.length) throw new RangeError(`--max has ${maxCounts.length} bounds but there are ${chosen.length} instance types`);
   const space: PoolSpace = { model, types: chosen, pricesPerHour, maxCounts };
-  try {
-    checkSpace(space);
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  checkSpace(space);
   if (overrides.qosMs === undefined || overrides.meanGapMs === undefined) {
-    throw new UsageError(`the Kairos data give no QoS target or arrival rate for ${model}: pass --qos MS and --mean-gap MS`);
+    throw new RangeError(`the Kairos data give no QoS target or arrival rate for ${model}: pass --qos MS and --mean-gap MS`);
   }
   const archive = path.join(dir, "data.tar.gz");
   let entries: Map<string, Buffer>;
@@ -117,26 +112,16 @@ export function kairosProblemFromDir(dir: string, model: string, overrides: Ribb
     models.add(m[2]);
     if (m[2] !== model || !chosen.includes(m[1])) continue;
     const where2 = `${archive}:${name}`;
-    const body = buf.toString("utf8");
-    let node;
-    try {
-      node = parseJsonLocated(body);
-    } catch (err) {
-      if (err instanceof JsonSyntaxError) {
-        const { line, column } = lineColumn(body, err.offset);
-        throw new DataFormatError(`${where2}:${line}:${column}: invalid JSON: ${err.message}`);
-      }
-      throw err;
-    }
+    const node = parseJsonFile(buf.toString("utf8"), where2);
     if (node.kind !== "array" || node.items.length === 0 || node.items.some((x) => x.kind !== "number" || !(x.value >= 0))) {
       throw new DataFormatError(`${where2}: expected a non-empty JSON list of latencies in ms ≥ 0`);
     }
     if (!lists.has(m[1])) lists.set(m[1], new Map());
     (lists.get(m[1]) as Map<number, Float64Array>).set(Number(m[3]), Float64Array.from(node.items, (x) => (x as { value: number }).value));
   }
-  if (!models.has(model)) throw new UsageError(`unknown model ${JSON.stringify(model)}: ${archive} profiles ${[...models].sort().join(", ")}`);
+  if (!models.has(model)) throw new RangeError(`unknown model ${JSON.stringify(model)}: ${archive} profiles ${[...models].sort().join(", ")}`);
   for (const t of chosen) {
-    if (!lists.has(t)) throw new UsageError(`instance type ${t} has no latency profile of ${model} in ${archive}`);
+    if (!lists.has(t)) throw new RangeError(`instance type ${t} has no latency profile of ${model} in ${archive}`);
   }
   return {
     space,

@@ -1,17 +1,19 @@
 /**
  * Readers of the RIBBON artifact's inputs (the only file access of kernel/src/ribbon):
  * `query/configs/<model>.json`, `query/price.csv`, `characterization/logs/<type>/<model>_<batch>_1.json`.
- * Every malformed input is a DataFormatError naming file, line and column; unknown names are UsageErrors.
+ * Every malformed input is a DataFormatError naming file, line and column; unknown names and bad
+ * overrides are RangeErrors (the dispatcher shows them as usage errors).
  */
 import * as fs from "fs";
 import * as path from "path";
-import { DataFormatError, UsageError } from "../errors";
+import { DataFormatError } from "../errors";
 import type { PoolGrid, PoolSpace } from "./catalogue";
 import { checkSpace } from "./catalogue";
 import { lookupTableFromJson, lookupTableJson, type LookupTable } from "./evaluators";
-import { lineColumn, parseJsonLocated, JsonSyntaxError, type JsonNode } from "./json";
+import { parseJsonFile, where, type JsonNode } from "./json";
+import { readText, RIBBON_DEFAULT_QUERIES, type RibbonProblem, type RibbonProblemOverrides } from "./problem";
 import { isKairosDir, kairosProblemFromDir } from "./read-kairos";
-import type { LatencyProfile, SizeMix, Workload } from "./workload";
+import type { LatencyProfile, Workload } from "./workload";
 
 /** One model's settings from `query/configs/<model>.json`. */
 export interface RibbonModelConfig {
@@ -23,59 +25,6 @@ export interface RibbonModelConfig {
   meanGapMs: number;
   qosMs: number;
   file: string;
-}
-
-/** Everything the simulator and the optimisers need for one model. */
-export interface RibbonProblem {
-  space: PoolSpace;
-  workload: Workload;
-  profile: LatencyProfile;
-  /** Count N of the artifact's homogeneous baseline N × type 1 (`homogeneous.json`), if known. */
-  baselineCount?: number;
-  configFile: string;
-  dataDir: string;
-}
-
-/** Overrides of a model's settings (CLI flags). */
-export interface RibbonProblemOverrides {
-  types?: string[];
-  maxCounts?: number[];
-  qosMs?: number;
-  meanGapMs?: number;
-  queries?: number;
-  mix?: SizeMix;
-}
-
-/** Default number of simulated queries, as the artifact's evaluator uses. */
-export const RIBBON_DEFAULT_QUERIES = 25_000;
-
-/** Reads a file as UTF-8 text, turning a missing file into a DataFormatError that says what it is for. */
-export function readText(file: string, what: string): string {
-  try {
-    return fs.readFileSync(file, "utf8");
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new DataFormatError(`${file}: cannot read ${what} (${code ?? String(err)})`);
-  }
-}
-
-/** Parses JSON text, reporting a syntax error as `file:line:column: …`. */
-export function parseJsonFile(text: string, file: string): JsonNode {
-  try {
-    return parseJsonLocated(text);
-  } catch (err) {
-    if (err instanceof JsonSyntaxError) {
-      const { line, column } = lineColumn(text, err.offset);
-      throw new DataFormatError(`${file}:${line}:${column}: invalid JSON: ${err.message}`);
-    }
-    throw err;
-  }
-}
-
-/** `file:line:column` of a node. */
-export function where(file: string, text: string, offset: number): string {
-  const { line, column } = lineColumn(text, offset);
-  return `${file}:${line}:${column}`;
 }
 
 function field(obj: JsonNode, key: string, file: string, text: string): JsonNode {
@@ -166,7 +115,7 @@ export function latencyListFromFile(file: string): Float64Array {
 
 /**
  * Reads every `<rm>_<batch>_1.json` of the given types under `logsDir/<type>/`. A type without
- * a folder is a UsageError listing the profiled types; missing batch sizes are reported later,
+ * a folder is a RangeError listing the profiled types; missing batch sizes are reported later,
  * by the simulator, only if a trace needs them.
  */
 export function latencyProfileFromDir(logsDir: string, rm: string, types: readonly string[]): LatencyProfile {
@@ -176,14 +125,14 @@ export function latencyProfileFromDir(logsDir: string, rm: string, types: readon
   for (const type of types) {
     const dir = path.join(logsDir, type);
     if (!fs.existsSync(dir)) {
-      throw new UsageError(`unknown instance type ${type}: no latency profiles in ${logsDir}/${type} (profiled types: ${profiled.join(", ") || "none"})`);
+      throw new RangeError(`unknown instance type ${type}: no latency profiles in ${logsDir}/${type} (profiled types: ${profiled.join(", ") || "none"})`);
     }
     const byBatch = new Map<number, Float64Array>();
     for (const f of fs.readdirSync(dir).sort()) {
       const m = pattern.exec(f);
       if (m) byBatch.set(Number(m[1]), latencyListFromFile(path.join(dir, f)));
     }
-    if (byBatch.size === 0) throw new UsageError(`instance type ${type} has no latency profile of model ${rm} in ${dir} (expected files ${rm}_<batch>_1.json)`);
+    if (byBatch.size === 0) throw new RangeError(`instance type ${type} has no latency profile of model ${rm} in ${dir} (expected files ${rm}_<batch>_1.json)`);
     lists.set(type, byBatch);
   }
   return { model: rm, lists, source: logsDir };
@@ -202,10 +151,10 @@ export function ribbonModelsInDir(dataDir: string): string[] {
 
 /** Checks that DIR looks like the RIBBON artifact's data folder. */
 export function checkDataDir(dataDir: string): void {
-  if (!fs.existsSync(dataDir)) throw new UsageError(`--data folder ${dataDir} does not exist`);
+  if (!fs.existsSync(dataDir)) throw new RangeError(`--data folder ${dataDir} does not exist`);
   for (const sub of ["query/configs", "query/price.csv", "characterization/logs"]) {
     if (!fs.existsSync(path.join(dataDir, sub))) {
-      throw new UsageError(`--data ${dataDir} is not a RIBBON data folder: ${sub} is missing (expected the artifact layout query/configs, query/price.csv, characterization/logs)`);
+      throw new RangeError(`--data ${dataDir} is not a RIBBON data folder: ${sub} is missing (expected the artifact layout query/configs, query/price.csv, characterization/logs)`);
     }
   }
 }
@@ -220,31 +169,27 @@ export function ribbonProblemFromDir(dataDir: string, model: string, overrides: 
   checkDataDir(dataDir);
   const configFile = path.join(dataDir, "query", "configs", `${model}.json`);
   const models = ribbonModelsInDir(dataDir);
-  if (!models.includes(model)) throw new UsageError(`unknown model ${JSON.stringify(model)}: no ${configFile} (models: ${models.join(", ")})`);
+  if (!models.includes(model)) throw new RangeError(`unknown model ${JSON.stringify(model)}: no ${configFile} (models: ${models.join(", ")})`);
   const cfg = ribbonConfigFromFile(configFile, model);
   const priceFile = path.join(dataDir, "query", "price.csv");
   const prices = instancePricesFromCsv(priceFile);
   const types = overrides.types ?? cfg.types;
   let maxCounts = overrides.maxCounts ?? (overrides.types ? undefined : cfg.maxCounts);
-  if (!maxCounts) throw new UsageError(`--types needs --max with one bound per type (${types.length} numbers)`);
+  if (!maxCounts) throw new RangeError(`--types needs --max with one bound per type (${types.length} numbers)`);
   if (maxCounts.length !== types.length) {
-    throw new UsageError(`--max has ${maxCounts.length} bounds but there are ${types.length} instance types (${types.join(", ")})`);
+    throw new RangeError(`--max has ${maxCounts.length} bounds but there are ${types.length} instance types (${types.join(", ")})`);
   }
   maxCounts = maxCounts.map((m, j) => {
-    if (!Number.isInteger(m) || m < 0 || m > 1000) throw new UsageError(`max count of ${types[j]} must be a whole number in 0..1000 but got ${m}`);
+    if (!Number.isInteger(m) || m < 0 || m > 1000) throw new RangeError(`max count of ${types[j]} must be a whole number in 0..1000 but got ${m}`);
     return m;
   });
   const pricesPerHour = types.map((t) => {
     const p = prices.get(t);
-    if (p === undefined) throw new UsageError(`unknown instance type ${t}: it has no price in ${priceFile} (known: ${[...prices.keys()].join(", ")})`);
+    if (p === undefined) throw new RangeError(`unknown instance type ${t}: it has no price in ${priceFile} (known: ${[...prices.keys()].join(", ")})`);
     return p;
   });
   const space: PoolSpace = { model, types, pricesPerHour, maxCounts };
-  try {
-    checkSpace(space);
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  checkSpace(space);
   const profile = latencyProfileFromDir(path.join(dataDir, "characterization", "logs"), cfg.rm, types);
   const workload: Workload = {
     meanGapMs: overrides.meanGapMs ?? cfg.meanGapMs,
@@ -280,7 +225,7 @@ export function writeLookupTable(file: string, grid: PoolGrid, rates: ArrayLike<
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(file, lookupTableJson(grid, rates));
   } catch (err) {
-    throw new UsageError(`cannot write the lookup table to ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    throw new RangeError(`cannot write the lookup table to ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
   }
 }
 
