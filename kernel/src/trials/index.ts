@@ -1,5 +1,6 @@
 /** Live trials: records, schedules, backends (local, Slurm, function), the runner and its report. */
-export type { RunningTrial, TrialBackend, TrialCallbacks, TrialExit, TrialFunction, TrialLaunch } from "./backend";
+export { TRIAL_ENV, trialEnv } from "./backend";
+export type { OwnedSeries, RecordedAttempt, RunningTrial, TrialBackend, TrialCallbacks, TrialExit, TrialFunction, TrialHandle, TrialLaunch } from "./backend";
 export { FunctionBackend } from "./function-backend";
 export { LocalBackend } from "./local";
 export { decideRung, halvingRungs, tpeRungs, type Rung, type StopMethod } from "./policy";
