@@ -3,7 +3,7 @@ import * as os from "os";
 import * as path from "path";
 import { LocalBackend } from "../../kernel/src/trials/local";
 import { groupMembers, isAlive, listProcesses } from "../../kernel/src/trials/proc";
-import type { TrialLaunch } from "../../kernel/src/trials/backend";
+import { trialEnv, type TrialLaunch } from "../../kernel/src/trials/backend";
 import { waitUntil } from "../helpers/wait";
 
 const FAKE = path.join(__dirname, "fixtures/fake_trial.js");
@@ -74,6 +74,23 @@ describe("LocalBackend", () => {
     expect(took).toBeGreaterThanOrEqual(550);
     expect(groupMembers(pgid)).toEqual([]);
     expect((await t.exited).signal).toBe("SIGKILL");
+  });
+
+  it("reap kills a recorded group only while its environment names the same run and trial", async () => {
+    const { l, dir } = launch(["--epochs", "400", "--epoch-ms", "20", "--child"]);
+    const t = await b.start({ ...l, env: trialEnv(dir, "t1", 1) }, { onLine: () => undefined, onRunning: () => undefined });
+    await waitUntil(async () => (await t.livePids()).length === 2, "the trial and its child to run");
+    const pid = Number(/pid (\d+)/.exec(t.label)![1]);
+    expect(t.handle).toEqual({ pid });
+    // a reused pid that belongs to another trial or run is left alone
+    await b.reap({ runDir: dir, trial: "t2", attempt: 1, handle: t.handle });
+    await b.reap({ runDir: path.join(dir, "other"), trial: "t1", attempt: 1, handle: t.handle });
+    await b.reap({ runDir: dir, trial: "t1", attempt: 1, handle: {} });
+    await sleep(100);
+    expect(await t.livePids()).toHaveLength(2);
+    await b.reap({ runDir: dir, trial: "t1", attempt: 1, handle: t.handle });
+    expect((await t.exited).signal).toBe("SIGKILL");
+    await waitUntil(() => groupMembers(pid).length === 0, "the whole group to be gone");
   });
 
   it("reports a command that cannot start", async () => {

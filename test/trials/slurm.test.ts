@@ -59,6 +59,29 @@ done
 }
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "slurm-run-"));
+
+describe("SlurmBackend without a cluster", () => {
+  it("deviceSeries reads each job's own power log and gives its GPUs to the job's trial", () => {
+    const runDir = tmp();
+    const header = "timestamp, index, utilization.gpu [%], utilization.memory [%], memory.free [MiB], memory.used [MiB], temperature.gpu, temperature.memory, power.draw [W], pcie.link.width.current";
+    const row = (s: number, gpu: number, w: number) => `2024/05/01 12:00:0${s}.000, ${gpu}, 90, 40, 1000, 15000, 60, [N/A], ${w.toFixed(2)}, 16`;
+    fs.mkdirSync(path.join(runDir, "trials", "a"), { recursive: true });
+    fs.writeFileSync(path.join(runDir, "trials", "a", "power-2.csv"), [header, row(0, 0, 100), row(0, 1, 50), row(1, 0, 110), row(1, 1, 60)].join("\n") + "\n");
+    const { series, owner } = new SlurmBackend().deviceSeries([
+      { runDir, trial: "a", attempt: 1, handle: { job: "11" } }, // no log: a job without GPUs
+      { runDir, trial: "a", attempt: 2, handle: { job: "12" } },
+      { runDir, trial: "b", attempt: 1, handle: { pid: 77 } }, // not a job
+    ]);
+    expect(series.map((s) => [s.device, s.values])).toEqual([
+      ["gpu0@job12", [100, 110]],
+      ["gpu1@job12", [50, 60]],
+    ]);
+    expect([...owner]).toEqual([
+      ["gpu0@job12", "a"],
+      ["gpu1@job12", "a"],
+    ]);
+  });
+});
 const meter = { meter: "auto" as const, intervalMs: 100 };
 
 describeSlurm("live trials on a local Slurm cluster", () => {
