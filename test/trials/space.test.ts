@@ -1,4 +1,4 @@
-import { UsageError } from "../../kernel/src/errors";
+import { DataFormatError } from "../../kernel/src/errors";
 import { expandArgv, gridFromText, mulberry32, paramsListFromJson, sampleSpace, spaceFromText, templateNames } from "../../kernel/src/trials/space";
 
 describe("gridFromText", () => {
@@ -11,7 +11,7 @@ describe("gridFromText", () => {
     ]);
     expect(gridFromText("opt=adam,sgd")).toEqual([{ opt: "adam" }, { opt: "sgd" }]);
   });
-  it.each(["", "lr", "lr=", "lr=1,,2", "1x=2", "a=1;a=2"])("rejects %p", (t) => expect(() => gridFromText(t)).toThrow(UsageError));
+  it.each(["", "lr", "lr=", "lr=1,,2", "1x=2", "a=1;a=2"])("rejects %p", (t) => expect(() => gridFromText(t)).toThrow(RangeError));
 });
 
 describe("spaceFromText and sampleSpace", () => {
@@ -37,7 +37,7 @@ describe("spaceFromText and sampleSpace", () => {
     expect(new Set(a.map((p) => p.depth)).size).toBe(3);
   });
   it.each(["lr=log(0,1)", "lr=log(1)", "d=int(1.5,3)", "lr=normal(0,1)", "x=uniform(2,1)", "c=choice(a,,b)"])("rejects %p", (t) =>
-    expect(() => spaceFromText(t)).toThrow(UsageError),
+    expect(() => spaceFromText(t)).toThrow(RangeError),
   );
 });
 
@@ -49,6 +49,8 @@ describe("paramsListFromJson", () => {
   it("names the bad item", () => {
     expect(() => paramsListFromJson('{"lr": 1}\nnope\n', "c.jsonl")).toThrow(/c\.jsonl:2/);
     expect(() => paramsListFromJson('[{"lr": [1]}]', "c.json")).toThrow(/item 1: lr/);
+    expect(() => paramsListFromJson("[1,", "c.json")).toThrow(DataFormatError);
+    expect(() => paramsListFromJson('[{"lr": [1]}]', "c.json")).toThrow(DataFormatError);
   });
 });
 

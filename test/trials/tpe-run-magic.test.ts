@@ -61,6 +61,9 @@ describe("%tpe run", () => {
     await expect(d("tpe run --epochs 5 --space 'a=int(1,2)' -- x {a}")).rejects.toThrow(/--samples/);
     await expect(d("tpe run --epochs 5 --grid a=1,2")).rejects.toThrow(/command after --/);
     await expect(d("tpe run --epochs 5 --grid a=1,2 -- x {b}")).rejects.toThrow(/\{b\} but no parameter b/);
+    // the cores' RangeErrors reach the user as usage errors of the command
+    await expect(d("tpe run --epochs 5 --grid a=1,2 -- x {b}")).rejects.toThrow(UsageError);
+    await expect(d("tpe run --epochs 5 --grid 'a=1,,2' -- x {a}")).rejects.toThrow(UsageError);
     await expect(d("tpe run --epochs 5 --grid a=1,2 --keep 3 -- x {a}")).rejects.toThrow(/--keep 3 is more than the 2 trials/);
     await expect(d("tpe run --epochs 5 --grid 'a=1,2;b=3' -- x {a}")).rejects.toThrow(/does not use parameter \{b\}/);
     await expect(d("tpe run --epochs 5 --grid a=1 --sbatch-args=--x -- x {a}")).rejects.toThrow(UsageError);

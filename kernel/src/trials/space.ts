@@ -3,7 +3,7 @@
  * expansion of an argv template (`--lr {lr}`) per configuration. Pure; the sampler is
  * handed its seed. No shell is involved anywhere: each template word stays one argument.
  */
-import { UsageError } from "../errors";
+import { DataFormatError } from "../errors";
 
 export type ParamValue = string | number | boolean | null;
 export type Params = Record<string, ParamValue>;
@@ -22,13 +22,13 @@ export function paramValueFromText(text: string): ParamValue {
 
 function splitAssignments(text: string, flag: string): [string, string][] {
   const parts = text.split(";").map((s) => s.trim()).filter((s) => s !== "");
-  if (parts.length === 0) throw new UsageError(`${flag} is empty; write NAME=…;NAME=…`);
+  if (parts.length === 0) throw new RangeError(`${flag} is empty; write NAME=…;NAME=…`);
   const seen = new Set<string>();
   return parts.map((p) => {
     const eq = p.indexOf("=");
     const name = eq > 0 ? p.slice(0, eq).trim() : "";
-    if (!NAME.test(name)) throw new UsageError(`${flag}: ${JSON.stringify(p)} is not NAME=VALUES (NAME: letters, digits, _)`);
-    if (seen.has(name)) throw new UsageError(`${flag}: parameter ${name} is given twice`);
+    if (!NAME.test(name)) throw new RangeError(`${flag}: ${JSON.stringify(p)} is not NAME=VALUES (NAME: letters, digits, _)`);
+    if (seen.has(name)) throw new RangeError(`${flag}: parameter ${name} is given twice`);
     seen.add(name);
     return [name, p.slice(eq + 1).trim()];
   });
@@ -38,7 +38,7 @@ function splitAssignments(text: string, flag: string): [string, string][] {
 export function gridFromText(text: string, flag = "--grid"): Params[] {
   const axes = splitAssignments(text, flag).map(([name, vals]) => {
     const values = vals.split(",").map((s) => s.trim());
-    if (values.some((v) => v === "")) throw new UsageError(`${flag}: ${name} needs comma-separated values but got ${JSON.stringify(vals)}`);
+    if (values.some((v) => v === "")) throw new RangeError(`${flag}: ${name} needs comma-separated values but got ${JSON.stringify(vals)}`);
     return { name, values: values.map(paramValueFromText) };
   });
   let out: Params[] = [{}];
@@ -60,19 +60,19 @@ export type Dimension =
 export function spaceFromText(text: string, flag = "--space"): Dimension[] {
   return splitAssignments(text, flag).map(([name, spec]) => {
     const m = /^(uniform|log|int|choice)\((.*)\)$/.exec(spec);
-    if (!m) throw new UsageError(`${flag}: ${name}=${spec} should be uniform(LOW,HIGH), log(LOW,HIGH), int(LOW,HIGH) or choice(A,B,…)`);
+    if (!m) throw new RangeError(`${flag}: ${name}=${spec} should be uniform(LOW,HIGH), log(LOW,HIGH), int(LOW,HIGH) or choice(A,B,…)`);
     const args = m[2].split(",").map((s) => s.trim());
     if (m[1] === "choice") {
-      if (args.some((a) => a === "")) throw new UsageError(`${flag}: ${name}=choice(…) needs comma-separated values`);
+      if (args.some((a) => a === "")) throw new RangeError(`${flag}: ${name}=choice(…) needs comma-separated values`);
       return { name, kind: "choice", values: args.map(paramValueFromText) };
     }
     const nums = args.map((a) => (a === "" ? NaN : Number(a)));
     if (nums.length !== 2 || nums.some((x) => !Number.isFinite(x)) || nums[0] > nums[1]) {
-      throw new UsageError(`${flag}: ${name}=${spec} needs two numbers LOW ≤ HIGH`);
+      throw new RangeError(`${flag}: ${name}=${spec} needs two numbers LOW ≤ HIGH`);
     }
     const [low, high] = nums;
-    if (m[1] === "log" && low <= 0) throw new UsageError(`${flag}: ${name}=log(…) needs LOW > 0`);
-    if (m[1] === "int" && !(Number.isInteger(low) && Number.isInteger(high))) throw new UsageError(`${flag}: ${name}=int(…) needs integer bounds`);
+    if (m[1] === "log" && low <= 0) throw new RangeError(`${flag}: ${name}=log(…) needs LOW > 0`);
+    if (m[1] === "int" && !(Number.isInteger(low) && Number.isInteger(high))) throw new RangeError(`${flag}: ${name}=int(…) needs integer bounds`);
     return { name, kind: m[1] as "uniform" | "log" | "int", low, high };
   });
 }
@@ -116,7 +116,7 @@ export function paramsListFromJson(text: string, file: string): Params[] {
     try {
       items = JSON.parse(t);
     } catch (e) {
-      throw new UsageError(`${file}: not valid JSON (${(e as Error).message})`);
+      throw new DataFormatError(`${file}: not valid JSON (${(e as Error).message})`);
     }
   } else {
     items = [];
@@ -125,16 +125,16 @@ export function paramsListFromJson(text: string, file: string): Params[] {
       try {
         items.push(JSON.parse(line));
       } catch {
-        throw new UsageError(`${file}:${i + 1}: not a JSON object; expected one configuration object per line`);
+        throw new DataFormatError(`${file}:${i + 1}: not a JSON object; expected one configuration object per line`);
       }
     });
   }
   return items.map((it, i) => {
-    if (typeof it !== "object" || it === null || Array.isArray(it)) throw new UsageError(`${file}: item ${i + 1} is not an object of parameters`);
+    if (typeof it !== "object" || it === null || Array.isArray(it)) throw new DataFormatError(`${file}: item ${i + 1} is not an object of parameters`);
     const p: Params = {};
     for (const [k, v] of Object.entries(it)) {
-      if (!NAME.test(k)) throw new UsageError(`${file}: item ${i + 1}: parameter name ${JSON.stringify(k)} must be letters, digits, _`);
-      if (v !== null && !["string", "number", "boolean"].includes(typeof v)) throw new UsageError(`${file}: item ${i + 1}: ${k} must be a string, number, boolean or null`);
+      if (!NAME.test(k)) throw new DataFormatError(`${file}: item ${i + 1}: parameter name ${JSON.stringify(k)} must be letters, digits, _`);
+      if (v !== null && !["string", "number", "boolean"].includes(typeof v)) throw new DataFormatError(`${file}: item ${i + 1}: ${k} must be a string, number, boolean or null`);
       p[k] = v as ParamValue;
     }
     return p;
@@ -150,13 +150,13 @@ export function templateNames(template: readonly string[]): string[] {
 
 /**
  * Fills `{name}` placeholders in each word from `values`; each word stays one argument
- * whatever the value contains. An unknown placeholder is a UsageError.
+ * whatever the value contains. An unknown placeholder is a RangeError.
  */
 export function expandArgv(template: readonly string[], values: Record<string, ParamValue>): string[] {
   return template.map((w) =>
     w.replace(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_m, name: string) => {
       if (!(name in values)) {
-        throw new UsageError(`the command uses {${name}} but no parameter ${name} is defined (known: ${Object.keys(values).join(", ") || "none"})`);
+        throw new RangeError(`the command uses {${name}} but no parameter ${name} is defined (known: ${Object.keys(values).join(", ") || "none"})`);
       }
       const v = values[name];
       return v === null ? "" : String(v);
