@@ -4,7 +4,7 @@
  * and must find exhaustive search's optimum. Prints the evaluation counts and the saving versus
  * the best homogeneous pool next to the paper's figures.
  */
-import { cheapestFeasible, homogeneousFromRates, randomPruneSearch } from "../../kernel/src/ribbon/baselines";
+import { cheapestFeasible, bestHomogeneous, randomPruneSearch } from "../../kernel/src/ribbon/baselines";
 import { formatPool, PoolGrid } from "../../kernel/src/ribbon/catalogue";
 import { LookupEvaluator } from "../../kernel/src/ribbon/evaluators";
 import { ribbonPaperSavingsFromDir, ribbonProblemFromDir } from "../../kernel/src/ribbon/read";
@@ -75,7 +75,7 @@ describeWithData("ribbon", "RIBBON acceptance: five models × 20 seeds against e
       expect(pruning.stop).toBeLessThanOrEqual(improved.stop);
 
       // Saving vs the best homogeneous pool; the artifact's baseline is N × type 1 (homogeneous.json).
-      const hom = homogeneousFromRates(grid, rates).filter((h) => h !== null);
+      const hom = bestHomogeneous(grid, (i) => rates[i]).filter((h) => h !== null);
       const best = hom.reduce((a, h) => (h!.price < a!.price ? h : a));
       expect(best!.pool).toEqual([problem.baselineCount, 0, 0]);
       const saving = 100 * (1 - grid.price[optimum] / best!.price);

@@ -3,24 +3,24 @@ import * as os from "os";
 import * as path from "path";
 import { parsePayload } from "../../common/src/payloads";
 import { GreenaiError, UsageError } from "../../kernel/src/errors";
-import { dispatchMagic } from "../../kernel/src/magics/dispatch";
-import type { RibbonGridResult, RibbonSearchResult, RibbonSimulateResult, RibbonCompareResult } from "../../kernel/src/magics/ribbon";
-import { createRegistry } from "../../kernel/src/magics/registry";
+import { dispatchMagic, MagicRegistry } from "../../kernel/src/magics/dispatch";
+import { ribbonMagic, type RibbonGridResult, type RibbonSearchResult, type RibbonSimulateResult, type RibbonCompareResult } from "../../kernel/src/magics/ribbon";
 import { fakeMagicContext } from "../helpers/magic-context";
 import { describeWithData } from "../helpers/shared-data";
 
+const registry = new MagicRegistry([ribbonMagic]);
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "ribbon-magic-"));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 async function run<T>(line: string, cwd = tmp): Promise<{ value: T; text: string; bundle: Record<string, unknown> }> {
-  const out = await dispatchMagic(createRegistry(), line, fakeMagicContext({ cwd }));
+  const out = await dispatchMagic(registry, line, fakeMagicContext({ cwd }));
   if (out.kind !== "result") throw new Error("expected a result");
   return { value: out.result.value as T, text: out.result.text, bundle: out.result.bundle?.data ?? {} };
 }
 
 describe("%ribbon without data", () => {
   it("lists its commands and rejects unknown flags", async () => {
-    const out = await dispatchMagic(createRegistry(), "ribbon --help", fakeMagicContext({ cwd: tmp }));
+    const out = await dispatchMagic(registry, "ribbon --help", fakeMagicContext({ cwd: tmp }));
     expect(out.kind === "help" && out.text).toMatch(/ribbon simulate[\s\S]*ribbon grid[\s\S]*ribbon search[\s\S]*ribbon compare/);
     await expect(run("ribbon search --data x --model y --mdoe faithful")).rejects.toThrow(/unknown option "--mdoe"/);
     await expect(run("ribbon search --data x --model y --mode greedy")).rejects.toThrow(/--mode expects one of faithful, improved/);

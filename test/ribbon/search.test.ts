@@ -4,7 +4,7 @@ import { EvaluatorError, FunctionEvaluator, LookupEvaluator } from "../../kernel
 import { CommandEvaluator, commandForPool, measurementFromOutput } from "../../kernel/src/ribbon/read-command";
 import { argmaxWithTies, ribbonObjective, ribbonSearch } from "../../kernel/src/ribbon/search";
 import { countMonotonicityViolations, NoFeasiblePoolError, requireFeasible } from "../../kernel/src/ribbon/session";
-import { cheapestFeasible, exhaustiveFromRates, gridRates, hillClimbSearch, homogeneousFromRates, randomPruneSearch } from "../../kernel/src/ribbon/baselines";
+import { cheapestFeasible, exhaustiveFromRates, gridRates, hillClimbSearch, bestHomogeneous, randomPruneSearch } from "../../kernel/src/ribbon/baselines";
 import { Rng } from "../../kernel/src/ribbon/rng";
 
 /** A monotone toy: capacity 3·c1 + 1.6·c2 + 0.8·c3, rate = 100·(1 − e^{−cap/scale}). */
@@ -112,10 +112,11 @@ describe("search on a monotone toy problem", () => {
   it("exhaustive search and homogeneous references agree with the table", () => {
     const ex = exhaustiveFromRates(grid, rates);
     expect(ex.best?.index).toBe(optimum);
-    const hom = homogeneousFromRates(grid, rates);
+    const hom = bestHomogeneous(grid, (i) => rates[i]);
     // big: 3c ≥ 4 ln 100 ⇒ c ≥ 7 > 6: infeasible within bounds; mid: 1.6c ≥ 18.42 ⇒ c ≥ 12 > 7; small: none
     expect(hom.map((h) => h?.pool ?? null)).toEqual([null, null, null]);
-    const easy = homogeneousFromRates(grid, Float64Array.from(rates, (r, i) => (grid.pool(i)[0] >= 2 ? 100 : r)));
+    const easyRates = Float64Array.from(rates, (r, i) => (grid.pool(i)[0] >= 2 ? 100 : r));
+    const easy = bestHomogeneous(grid, (i) => easyRates[i]);
     expect(easy[0]?.pool).toEqual([2, 0, 0]);
   });
 

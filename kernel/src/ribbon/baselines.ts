@@ -2,6 +2,7 @@
  * Baselines (method note §8): exhaustive search, the best homogeneous pool, random search with
  * the artifact's pruning, and hill climbing with random restarts.
  */
+import { throwIfAborted } from "../errors";
 import type { PoolGrid } from "./catalogue";
 import { formatPool } from "./catalogue";
 import type { PoolEvaluator } from "./evaluators";
@@ -18,19 +19,23 @@ export interface RibbonBaselineOptions {
   onEvaluation?: (e: EvaluatedPool) => void;
 }
 
-/** Rates of every pool of the grid, by grid index (the evaluator's fast path when it has one). */
+/** Rates of every pool of the grid, by grid index (the evaluator's fast path when it has one); InterruptedError when `signal` aborts. */
 export async function gridRates(
   grid: PoolGrid,
   evaluator: PoolEvaluator,
   onProgress?: (done: number, total: number) => void,
   signal?: AbortSignal,
 ): Promise<Float64Array> {
-  if (evaluator.allRates) return evaluator.allRates(grid, onProgress);
+  const progress = (done: number, total: number) => {
+    throwIfAborted(signal);
+    onProgress?.(done, total);
+  };
+  if (evaluator.allRates) return evaluator.allRates(grid, progress);
   const out = new Float64Array(grid.size);
   for (let i = 0; i < grid.size; i++) {
-    if (signal?.aborted) throw new Error("interrupted");
+    throwIfAborted(signal);
     out[i] = (await evaluator.evaluate(grid.pool(i))).rate;
-    if (onProgress && (i + 1) % 16 === 0) onProgress(i + 1, grid.size);
+    if ((i + 1) % 16 === 0) progress(i + 1, grid.size);
   }
   return out;
 }
@@ -79,38 +84,18 @@ export interface HomogeneousPoint {
 
 /**
  * Best homogeneous pools: for each type, counts 1, 2, … until the first feasible one (the rate is
- * assumed to grow with the count). Evaluations probe every type; `best` is the cheapest of them.
+ * assumed to grow with the count). `rateOf(i)` is the rate of grid index i: a table entry (NaN,
+ * a missing entry, is infeasible) or a simulation, so only the pools up to the first feasible are
+ * ever measured. One entry per type, null where no count is feasible.
  */
-export async function bestHomogeneous(
-  grid: PoolGrid,
-  evaluator: PoolEvaluator,
-  options: RibbonBaselineOptions = {},
-): Promise<{ result: PoolSearchResult; perType: (HomogeneousPoint | null)[] }> {
-  const target = options.targetRate ?? 99;
-  const session = new PoolSearchSession(grid, evaluator, target, grid.size, options.signal, options.onEvaluation);
-  const perType: (HomogeneousPoint | null)[] = [];
-  for (let j = 0; j < grid.dims; j++) {
-    let found: HomogeneousPoint | null = null;
-    for (const i of grid.homogeneous(j)) {
-      const e = await session.evaluate(i, "scan");
-      if (e.feasible) {
-        found = { typeIndex: j, type: grid.space.types[j], pool: e.pool, price: e.price, rate: e.rate };
-        break;
-      }
-    }
-    perType.push(found);
-  }
-  return { result: session.result("homogeneous", 0, "complete", "every type scanned up to its first feasible count"), perType };
-}
-
-/** Homogeneous reference points from a complete rate table (the cheapest feasible count per type). */
-export function homogeneousFromRates(grid: PoolGrid, rates: ArrayLike<number>, targetRate = 99): (HomogeneousPoint | null)[] {
+export function bestHomogeneous(grid: PoolGrid, rateOf: (index: number) => number, targetRate = 99): (HomogeneousPoint | null)[] {
   const out: (HomogeneousPoint | null)[] = [];
   for (let j = 0; j < grid.dims; j++) {
     let found: HomogeneousPoint | null = null;
     for (const i of grid.homogeneous(j)) {
-      if (rates[i] >= targetRate) {
-        found = { typeIndex: j, type: grid.space.types[j], pool: grid.pool(i), price: grid.price[i], rate: rates[i] };
+      const rate = rateOf(i);
+      if (rate >= targetRate) {
+        found = { typeIndex: j, type: grid.space.types[j], pool: grid.pool(i), price: grid.price[i], rate };
         break;
       }
     }

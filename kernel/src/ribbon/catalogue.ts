@@ -65,6 +65,11 @@ export function round2(x: number): number {
   return Number.isFinite(x) ? Math.round(x * 100) / 100 : x;
 }
 
+/** Rounds to 4 decimals: prices in $/h as results and payloads report them. */
+export function round4(x: number): number {
+  return Math.round(x * 1e4) / 1e4;
+}
+
 /**
  * Every non-empty pool of a space, enumerated once in lexicographic order (c1 slowest),
  * with exact prices. Pools are addressed by their index in this order.

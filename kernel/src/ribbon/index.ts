@@ -4,7 +4,7 @@
  * table, or real deployments). Pure algorithms plus the readers of the artifact's files.
  * Generic helpers (PRNG, JSON locator, normal CDF, Cholesky) stay internal to their modules.
  */
-export { PoolGrid, checkPool, formatPool, poolKey, poolPrice, type Pool, type PoolSpace } from "./catalogue";
+export { PoolGrid, checkPool, formatPool, poolKey, poolPrice, round2, round4, type Pool, type PoolSpace } from "./catalogue";
 export {
   MissingProfileError,
   queryTrace,
@@ -45,3 +45,5 @@ export {
 } from "./read";
 export { CommandEvaluator, type CommandEvaluatorOptions } from "./read-command";
 export { isKairosDir, kairosProblemFromDir, tarEntries } from "./read-kairos";
+export { COMPARE_METHODS, compareOptimisers, type CompareMethod, type CompareMethodSummary, type CompareOptions, type OptimiserComparison } from "./compare";
+export { ribbonPayload, type RibbonPayloadParts } from "./payload";
