@@ -2,7 +2,7 @@
  * The TPE decision on recorded trials: train all to epoch T, keep the k lowest scores,
  * finish those. Pure, so the kernel and the browser slider compute exactly the same thing.
  */
-import type { TpeDecision, TpeTrial } from "./payloads";
+import type { TpeDecision, TpePayload, TpeTrial } from "./payloads";
 import { kendallTauB, spearman } from "./stats";
 
 /** Epoch T for a budget fraction f of `totalEpochs` epochs: max(1, round(f · total)). */
@@ -27,11 +27,22 @@ export function scoreAt(t: TpeTrial, T: number): number | null {
   return t.epochs_run >= T && !t.failed ? t.score_by_epoch[T - 1] : null;
 }
 
-/** Trials with a finite score at T, best (lowest) first; ties broken by id so results reproduce. */
-export function rankAt(trials: readonly TpeTrial[], T: number): TpeTrial[] {
-  return trials
-    .filter((t) => finite(scoreAt(t, T)))
-    .sort((a, b) => (scoreAt(a, T) as number) - (scoreAt(b, T) as number) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+/**
+ * The ids that go on at a decision: the `keep` lowest finite scores, ties broken by id so results
+ * reproduce; a candidate without a finite score (too short, failed, diverged) never goes on.
+ * The one ranking rule of replays, live runs and the browser.
+ */
+export function keepBest(candidates: readonly { id: string; score: number | null }[], keep: number): string[] {
+  return candidates
+    .filter((c): c is { id: string; score: number } => finite(c.score))
+    .sort((a, b) => a.score - b.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+    .slice(0, keep)
+    .map((c) => c.id);
+}
+
+/** `keepBest` of the trials by their score after epoch T. */
+export function keepBestAt(trials: readonly TpeTrial[], T: number, keep: number): string[] {
+  return keepBest(trials.map((t) => ({ id: t.id, score: scoreAt(t, T) })), keep);
 }
 
 /**
@@ -102,6 +113,22 @@ export function tpeDecision(trials: readonly TpeTrial[], totalEpochs: number, fr
   if (!Number.isInteger(keep) || keep < 1) throw new RangeError(`keep must be an integer ≥ 1 but got ${keep}`);
   if (keep > trials.length) throw new RangeError(`keep (${keep}) is larger than the number of trials (${trials.length})`);
   const T = budgetEpoch(fraction, totalEpochs);
-  const keptIds = new Set(rankAt(trials, T).slice(0, keep).map((t) => t.id));
+  const keptIds = new Set(keepBestAt(trials, T, keep));
   return { budget_fraction: fraction, budget_epoch: T, keep, ...decisionOutcome(trials, keptIds, () => T, T) };
+}
+
+/**
+ * The epoch after which a stopped trial stopped as run: its successive-halving rung, where a
+ * live trial was really stopped (`epochs_measured`), else the decision epoch.
+ */
+export function stopEpochAsRun(p: TpePayload): (t: TpeTrial) => number {
+  const rungStop = p.policy?.kind === "sh" ? rungStopEpochs(p.trials.map((t) => t.id), p.policy.rungs) : new Map<string, number>();
+  const T = p.decision?.budget_epoch ?? 1;
+  return (t) => rungStop.get(t.id) ?? t.epochs_measured ?? T;
+}
+
+/** The loss drawn for a trial: validation loss where any was measured, else training loss. */
+export function lossSeries(t: TpeTrial): { values: (number | null)[]; which: "val" | "train" } {
+  if (t.val_loss?.some(finite)) return { values: t.val_loss, which: "val" };
+  return { values: t.train_loss ?? [], which: "train" };
 }

@@ -1,6 +1,7 @@
 import type { TpeTrial } from "../../common/src/payloads";
 import { bestSetting, keepCount, keepLabel, paretoFlags, parseKeep, replayTpe, sweepTpe } from "../../kernel/src/tpe/decision";
-import { rungEpochs, successiveHalving } from "../../kernel/src/tpe/halving";
+import { successiveHalving } from "../../kernel/src/tpe/halving";
+import { DEFAULT_POLICY, stopSchedule } from "../../kernel/src/tpe/policy";
 
 function trial(id: string, scores: (number | null)[], final: number | null, epochsRun = scores.length): TpeTrial {
   return {
@@ -99,9 +100,11 @@ describe("successive halving", () => {
     const at3 = i < 3 ? 2 - i : 10 + i;
     return trial(`t${i}`, [i, i, at3, at3, at3, at3, at3, at3, at3], i === 2 ? 0.5 : 1 + i);
   });
-  it("rungs are r0·η^i below the total", () => {
-    expect(rungEpochs(9, { minEpochs: 1, reductionFactor: 3 })).toEqual([1, 3]);
-    expect(rungEpochs(50, { minEpochs: 1, reductionFactor: 4 })).toEqual([1, 4, 16]);
+  it("rungs are r0·η^i below the total, on the live runs' schedule", () => {
+    const epochs = (total: number, n: number, reductionFactor: number) => stopSchedule({ ...DEFAULT_POLICY, policy: "sh", minEpochs: 1, reductionFactor }, total, n).map((r) => r.epoch);
+    expect(epochs(9, 9, 3)).toEqual([1, 3]);
+    expect(epochs(50, 172, 4)).toEqual([1, 4, 16]);
+    expect(successiveHalving(trials, 9, { minEpochs: 1, reductionFactor: 3 }).rungs.map((r) => r.epoch)).toEqual(epochs(9, 9, 3));
   });
   it("promotes ⌊n/η⌋ by the score at each rung and costs what ran", () => {
     const sh = successiveHalving(trials, 9, { minEpochs: 1, reductionFactor: 3 });

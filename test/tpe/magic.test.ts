@@ -97,16 +97,33 @@ describe("%tpe replay", () => {
   });
 
   it("runs successive halving with its own flags", async () => {
-    const r = await run<TpeReplayResult>("tpe replay --curves curves.csv --policy sh --min-epochs 1 --reduction-factor 2 --keep 3");
+    const r = await run<TpeReplayResult>("tpe replay --curves curves.csv --policy sh --min-epochs 1 --reduction-factor 2 --budget 0.5");
     expect(r.value.policy).toBe("sh");
-    expect(r.value.rungs!.map((x) => x.epoch)).toEqual([1, 2, 4, 8]);
-    expect(r.value.notes.join()).toMatch(/--keep ignored/);
+    // 5 → 2 at epoch 1, 2 → 1 at epoch 2; no rung once one trial is left
+    expect(r.value.rungs!.map((x) => x.epoch)).toEqual([1, 2]);
+    expect(r.value.notes.join()).toMatch(/--budget ignored by --policy sh/);
     const p = r.bundle!.data[MIME_TPE] as TpePayload;
     expect(p.policy?.kind).toBe("sh");
     expect(r.value.kept).toEqual(["r0"]);
     // the fallback figure's legend names the rungs runs were stopped at
     const names = (r.bundle!.data[PLOTLY_MIME] as { data: { name: string }[] }).data.map((d) => d.name);
     expect(names).toContain("stopped at epochs 1, 2"); // 3 of 5 lose at rung 1, 1 of 2 at rung 2
+  });
+
+  it("takes --keep as the fewest promoted at a rung, and the old spellings as aliases", async () => {
+    const r = await run<TpeReplayResult>("tpe replay --curves curves.csv --method sh --min-epochs 1 --eta 2 --keep 2");
+    expect(r.value.policy).toBe("sh");
+    expect(r.value.reduction_factor).toBe(2);
+    // 5 → max(2, ⌊5/2⌋) = 2 at epoch 1, then 2 ≤ K: both finish
+    expect(r.value.rungs!.map((x) => [x.epoch, x.entered, x.promoted.length])).toEqual([[1, 5, 2]]);
+    expect(r.value.kept.sort()).toEqual(["r0", "r1"]);
+    await expect(run("tpe replay --curves curves.csv --policy sh --reduction-factor 3 --eta 2")).rejects.toThrow(/--reduction-factor is given twice/);
+  });
+
+  it("replays policy none as every trial to the end", async () => {
+    const r = await run<TpeReplayResult>("tpe replay --curves curves.csv --policy none");
+    expect(r.value.kept).toHaveLength(5);
+    expect(r.value.energy_saved_fraction).toBe(0);
   });
 
   it("accounts energy from average power, and from measured power logs", async () => {

@@ -146,7 +146,7 @@ describe("runTrials with a backend it does not know", () => {
     expect(backend.callsOf(jobOf.t2)).toEqual(["hold", "resume"]);
     for (const id of ["t1", "t3", "t4"]) expect(backend.callsOf(jobOf[id])).toEqual(["hold", "stop"]);
     const byId = Object.fromEntries(report.trials.map((t) => [t.id, t]));
-    expect(byId.t2).toMatchObject({ status: "completed", epochs_run: 6 });
+    expect(byId.t2).toMatchObject({ status: "finished", epochs_run: 6 });
     for (const id of ["t1", "t3", "t4"]) expect(byId[id]).toMatchObject({ status: "stopped", epochs_run: 3 });
     expect(backend.reaped).toEqual([]);
 

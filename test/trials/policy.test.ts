@@ -1,46 +1,67 @@
-import { tpeDecision, type TpeTrial } from "../../common/src";
-import { decideRung, halvingRungs, tpeRungs } from "../../kernel/src/trials/policy";
-import { plannedEpochs } from "../../kernel/src/trials/runner";
+import { keepBest, tpeDecision, type TpeTrial } from "../../common/src";
+import { DEFAULT_POLICY, plannedEpochs, stopSchedule, type PolicyOptions } from "../../kernel/src/tpe/policy";
 
-describe("tpeRungs", () => {
+const tpe = (budget: number, keep: number): PolicyOptions => ({ ...DEFAULT_POLICY, policy: "tpe", budget, keep });
+const sh = (minEpochs: number, reductionFactor: number, keep = 1): PolicyOptions => ({ ...DEFAULT_POLICY, policy: "sh", minEpochs, reductionFactor, keep });
+
+describe("stopSchedule, tpe", () => {
   it("puts one rung at T = round(f · T_end) keeping k", () => {
-    expect(tpeRungs(10, 0.3, 2, 8)).toEqual([{ epoch: 3, keep: 2 }]);
-    expect(tpeRungs(10, 0.01, 2, 8)).toEqual([{ epoch: 1, keep: 2 }]);
+    expect(stopSchedule(tpe(0.3, 2), 10, 8)).toEqual([{ epoch: 3, keep: 2 }]);
+    expect(stopSchedule(tpe(0.01, 2), 10, 8)).toEqual([{ epoch: 1, keep: 2 }]);
   });
   it("has no rung when nothing would be stopped", () => {
-    expect(tpeRungs(10, 1, 2, 8)).toEqual([]);
-    expect(tpeRungs(10, 0.3, 8, 8)).toEqual([]);
+    expect(stopSchedule(tpe(1, 2), 10, 8)).toEqual([]);
+    expect(stopSchedule(tpe(0.3, 8), 10, 8)).toEqual([]);
   });
   it("checks its arguments", () => {
-    expect(() => tpeRungs(10, 0, 1, 8)).toThrow(RangeError);
-    expect(() => tpeRungs(10, 0.3, 9, 8)).toThrow(/keep \(9\) is larger/);
-    expect(() => tpeRungs(0, 0.3, 1, 8)).toThrow(RangeError);
+    expect(() => stopSchedule(tpe(0, 1), 10, 8)).toThrow(RangeError);
+    expect(() => stopSchedule(tpe(0.3, 9), 10, 8)).toThrow(/keep \(9\) is larger/);
+    expect(() => stopSchedule(tpe(0.3, 1), 0, 8)).toThrow(RangeError);
   });
 });
 
-describe("halvingRungs", () => {
-  it("keeps 1/eta at rungs T0·eta^i", () => {
-    // T0 = 2; rungs 2, 4, 8 with 8 → 4 → 2 → 1
-    expect(halvingRungs(10, 0.2, 2, 1, 8)).toEqual([
-      { epoch: 2, keep: 4 },
-      { epoch: 4, keep: 2 },
-      { epoch: 8, keep: 1 },
+describe("stopSchedule, sh", () => {
+  it("holds rungs at r0·η^i and promotes ⌊n/η⌋ (Optuna's rule)", () => {
+    // 8 → 4 → 2 → 1 at epochs 1, 2, 4 (8 is the last epoch: no rung there)
+    expect(stopSchedule(sh(1, 2), 8, 8)).toEqual([
+      { epoch: 1, keep: 4 },
+      { epoch: 2, keep: 2 },
+      { epoch: 4, keep: 1 },
     ]);
-    // eta 3: 9 → 3 at epoch 1, 3 → 1 at epoch 3; 9 ≥ T_end stops
-    expect(halvingRungs(9, 0.1, 3, 1, 9)).toEqual([
+    // η 3: 9 → 3 at epoch 1, 3 → 1 at epoch 3
+    expect(stopSchedule(sh(1, 3), 9, 9)).toEqual([
       { epoch: 1, keep: 3 },
       { epoch: 3, keep: 1 },
     ]);
+    // NAS-Bench-NLP: 172 trials, 50 epochs, η 4: 43, 10, 2 at epochs 1, 4, 16
+    expect(stopSchedule(sh(1, 4), 50, 172)).toEqual([
+      { epoch: 1, keep: 43 },
+      { epoch: 4, keep: 10 },
+      { epoch: 16, keep: 2 },
+    ]);
+    // r0 = 2, η = 2.5: epochs round(2), round(5), round(12.5)
+    expect(stopSchedule(sh(2, 2.5), 20, 30).map((r) => r.epoch)).toEqual([2, 5, 13]);
   });
-  it("never keeps fewer than k", () => {
-    expect(halvingRungs(20, 0.1, 4, 3, 8)).toEqual([{ epoch: 2, keep: 3 }]);
+  it("never promotes fewer than K, and stops adding rungs once K or fewer are left", () => {
+    expect(stopSchedule(sh(2, 4, 3), 20, 8)).toEqual([{ epoch: 2, keep: 3 }]);
+    expect(stopSchedule(sh(1, 2), 10, 5)).toEqual([
+      { epoch: 1, keep: 2 },
+      { epoch: 2, keep: 1 },
+    ]);
+    expect(stopSchedule(sh(1, 2, 5), 10, 5)).toEqual([]);
   });
-  it("rejects eta ≤ 1", () => {
-    expect(() => halvingRungs(10, 0.2, 1, 1, 8)).toThrow(/eta/);
+  it.each([
+    [sh(0, 3), /minEpochs must be an integer ≥ 1/],
+    [sh(1, 1.5), /reductionFactor must be ≥ 2/],
+    [sh(9, 3), /must be below the total epochs/],
+    [sh(1, 3, 10), /keep \(10\) is larger/],
+  ])("rejects %p", (opts, re) => expect(() => stopSchedule(opts, 9, 9)).toThrow(re));
+  it("has no rung for policy none", () => {
+    expect(stopSchedule({ ...DEFAULT_POLICY, policy: "none" }, 10, 8)).toEqual([]);
   });
 });
 
-describe("decideRung", () => {
+describe("keepBest", () => {
   it("keeps the lowest scores, ties by id, never a missing score", () => {
     const c = [
       { id: "b", score: 1 },
@@ -49,8 +70,8 @@ describe("decideRung", () => {
       { id: "d", score: 0.5 },
       { id: "e", score: NaN },
     ];
-    expect(decideRung(c, 2)).toEqual(["d", "a"]);
-    expect(decideRung(c, 10)).toEqual(["d", "a", "b"]);
+    expect(keepBest(c, 2)).toEqual(["d", "a"]);
+    expect(keepBest(c, 10)).toEqual(["d", "a", "b"]);
   });
 
   it("keeps what greenai-common's tpeDecision keeps", () => {
@@ -68,16 +89,16 @@ describe("decideRung", () => {
     const trials = [trial("t1", [3, 5, 6]), trial("t2", [2, 4, 4]), trial("t3", [1, 4, 9]), trial("t4", [1, 1], true), trial("t5", [0, null, null])];
     for (const keep of [1, 2, 3]) {
       const want = tpeDecision(trials, 3, 2 / 3, keep).kept;
-      const got = decideRung(trials.map((t) => ({ id: t.id, score: t.failed ? null : t.score_by_epoch[1] })), keep);
+      const got = keepBest(trials.map((t) => ({ id: t.id, score: t.failed ? null : t.score_by_epoch[1] })), keep);
       expect([...got].sort()).toEqual([...want].sort());
     }
   });
 });
 
 describe("plannedEpochs", () => {
-  it("is N·T + k·(T_end − T) for TPE", () => {
+  it("is N·T + k·(T_end − T) for TPE, and sums the rungs for sh", () => {
     expect(plannedEpochs([{ epoch: 3, keep: 2 }], 8, 10)).toBe(8 * 3 + 2 * 7);
     expect(plannedEpochs([], 8, 10)).toBe(80);
-    expect(plannedEpochs(halvingRungs(10, 0.2, 2, 1, 8), 8, 10)).toBe(8 * 2 + 4 * 2 + 2 * 4 + 1 * 2);
+    expect(plannedEpochs(stopSchedule(sh(2, 2), 10, 8), 8, 10)).toBe(8 * 2 + 4 * 2 + 2 * 4 + 1 * 2);
   });
 });

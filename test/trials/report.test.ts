@@ -46,9 +46,12 @@ const spec: RunSpecSummary = {
   title: "t",
   method: "tpe",
   score: "tse",
+  score_options: { E: 1, gamma: 0.9 },
   total_epochs: 4,
   budget_fraction: 0.5,
   keep: 1,
+  min_epochs: 1,
+  reduction_factor: 4,
   rungs: [{ epoch: 2, keep: 1 }],
   trials: ["A", "B", "C"].map((id) => ({ id, params: { name: id } })),
 };
@@ -99,7 +102,13 @@ describe("buildRunReport", () => {
     expect(t.B.score_at_budget).toBeCloseTo(3.8, 12);
     // A: from epochs 1–2, 100 J + 2 × 50 J = 200 J projected vs 250 J measured
     expect(report.projection_check).toEqual({ trials: 1, mean_abs_rel_error: expect.closeTo(0.2, 12) });
-    // the payload's decision (greenai-common tpeDecision) agrees with the report
+    // the --json contract: trials [{id, config, status, epochs}], status finished | stopped | failed
+    expect(report.trials.map(({ id, config, status, epochs }) => ({ id, config, status, epochs }))).toEqual([
+      { id: "A", config: { name: "A" }, status: "finished", epochs: 4 },
+      { id: "B", config: { name: "B" }, status: "stopped", epochs: 2 },
+      { id: "C", config: { name: "C" }, status: "stopped", epochs: 2 },
+    ]);
+    // the payload's decision (greenai-common decisionOutcome of what ran) agrees with the report
     expect(payload.decision.kept).toEqual(["A"]);
     expect(payload.decision.energy_used).toBeCloseTo(report.energy_used_j, 9);
     expect(payload.decision.energy_all).toBeCloseTo(report.energy_all_j, 9);
@@ -120,6 +129,15 @@ describe("buildRunReport", () => {
     expect(report.energy_all_j).toBeCloseTo(250 + 200 + 100, 9);
     expect(payload.trials.find((x) => x.id === "A")!.failed).toBe(true);
     expect(report.chosen_id).toBeNull();
+  });
+
+  it("reports a diverged trial as failed, with the finer state kept", () => {
+    const events = scenario().map((e) =>
+      e.type === "end" && e.trial === "A" ? { ...e, status: "diverged" as const, reason: "diverged: non-finite loss at epoch 4", code: null } : e,
+    );
+    const { report } = build(events);
+    expect(report.trials[0]).toMatchObject({ id: "A", status: "failed", state: "diverged" });
+    expect(report.failed).toEqual(["A"]);
   });
 
   it("splits energy of a job's own GPU to its trial only", () => {

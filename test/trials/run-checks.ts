@@ -44,7 +44,7 @@ export function expectReportMatchesLogs(report: TpeRunReport, totalEpochs: numbe
     const last = attempts[attempts.length - 1] ?? 0;
     expect(t.epochs_run).toBe(last);
     expect(t.epoch_energy_j).toHaveLength(last);
-    const failed = t.status === "failed" || t.status === "diverged";
+    const failed = t.status === "failed";
     all += failed ? last : totalEpochs;
     used += t.energy_j;
     // time after the last epoch is folded into it; a trial with no epoch keeps it in energy_j

@@ -57,7 +57,7 @@ describeWithTorch("live TPE on the PyTorch digits demo", () => {
     // the kept ones have the two lowest TSE(3) scores, read from their logs
     const ranked = report.trials.filter((t) => t.score_at_budget !== null).sort((a, b) => a.score_at_budget! - b.score_at_budget!);
     expect(report.kept.slice().sort()).toEqual(ranked.slice(0, 2).map((t) => t.id).sort());
-    for (const id of report.kept) expect(byId[id]).toMatchObject({ status: "completed", epochs_run: 10, exit_code: 0 });
+    for (const id of report.kept) expect(byId[id]).toMatchObject({ status: "finished", epochs_run: 10, exit_code: 0 });
     // the losers ran 3 epochs (at most one more slips out before SIGSTOP lands) and were stopped before the kept finished
     const { events } = readEvents(path.join(dir, "events.jsonl"));
     const endOf = (id: string) => events.find((e) => e.type === "end" && e.trial === id)!.t_ms;
@@ -92,8 +92,8 @@ describeWithTorch("live TPE on the PyTorch digits demo", () => {
     expect(s.t2.reason).toMatch(/exit code 1: RuntimeError: injected crash after epoch 2 \(--crash-after-epoch\); log: trials\/t2\/stderr-1\.log/);
     expect(s.t3).toMatchObject({ status: "failed", epochs_run: 1 });
     expect(s.t3.reason).toMatch(/hung: no output for 4 s/);
-    expect(s.t1).toMatchObject({ status: "completed", epochs_run: 5 });
-    expect(s.t4).toMatchObject({ status: "completed", epochs_run: 5 });
+    expect(s.t1).toMatchObject({ status: "finished", epochs_run: 5 });
+    expect(s.t4).toMatchObject({ status: "finished", epochs_run: 5 });
     expect(processesOfRun(dir)).toEqual([]);
     expectReportMatchesLogs(report, 5);
   }, 180_000);
@@ -133,7 +133,7 @@ describeWithTorch("live TPE on the PyTorch digits demo", () => {
     const logs = epochsFromLogs(dir);
     // trials held at the decision epoch when interrupted kept their epochs: the losers among them never ran again
     for (const id of heldAtAbort) if (report.stopped.includes(id)) expect(logs.get(id)).toHaveLength(1);
-    expect(report.trials.find((t) => t.id === report.kept[0])).toMatchObject({ status: "completed", epochs_run: 6 });
+    expect(report.trials.find((t) => t.id === report.kept[0])).toMatchObject({ status: "finished", epochs_run: 6 });
     expect(processesOfRun(dir)).toEqual([]);
     expectReportMatchesLogs(report, 6);
   }, 180_000);

@@ -52,7 +52,7 @@ describe("runTrials with local processes", () => {
       expect(byId[id].epochs_run).toBeLessThanOrEqual(3);
       expect(byId[id].signal).toBe("SIGTERM");
     }
-    for (const id of report.kept) expect(byId[id]).toMatchObject({ status: "completed", epochs_run: 8, exit_code: 0 });
+    for (const id of report.kept) expect(byId[id]).toMatchObject({ status: "finished", epochs_run: 8, exit_code: 0 });
     // no process of the run is left, not even the grandchildren
     expect(liveTrialProcesses(dir)).toEqual([]);
     expect(processesOfRun(dir)).toEqual([]);
@@ -87,8 +87,8 @@ describe("runTrials with local processes", () => {
     ];
     const { report } = await runTrials({ trials, totalEpochs: 4, method: "none", concurrency: 3, idleTimeoutS: 1, timeLimitS: 3, graceS: 0.5, runDir: dir, meter });
     const s = Object.fromEntries(report.trials.map((t) => [t.id, t]));
-    expect(s.ok1.status).toBe("completed");
-    expect(s.ok2.status).toBe("completed");
+    expect(s.ok1.status).toBe("finished");
+    expect(s.ok2.status).toBe("finished");
     expect(s.crash).toMatchObject({ status: "failed", exit_code: 3, epochs_run: 2 });
     expect(s.crash.reason).toMatch(/exit code 3: RuntimeError: injected crash after epoch 2; log: trials\/crash\/stderr-1\.log/);
     expect(s.hang.status).toBe("failed");
@@ -112,7 +112,7 @@ describe("runTrials with local processes", () => {
     ];
     const { report } = await runTrials({ trials, totalEpochs: 6, budget: 0.5, keep: 1, concurrency: 3, runDir: dir, graceS: 0.5, meter });
     const s = Object.fromEntries(report.trials.map((t) => [t.id, t]));
-    expect(s.a.status).toBe("diverged");
+    expect(s.a).toMatchObject({ status: "failed", state: "diverged" });
     expect(s.a.epochs_run).toBe(2);
     expect(report.kept).toEqual(["b"]);
     expect(s.c.status).toBe("stopped");
@@ -165,7 +165,7 @@ describe("runTrials with local processes", () => {
       // held losers were never rerun: one attempt with their 2 epochs
       if (heldBefore.has(t.id) && t.status === "stopped") expect(logs.get(t.id)).toHaveLength(1);
     }
-    expect(report.trials.filter((t) => t.status === "completed").map((t) => t.epochs_run)).toEqual([8, 8]);
+    expect(report.trials.filter((t) => t.status === "finished").map((t) => t.epochs_run)).toEqual([8, 8]);
     expect(processesOfRun(dir)).toEqual([]);
     expectReportMatchesLogs(report, 8);
   });
@@ -173,8 +173,8 @@ describe("runTrials with local processes", () => {
   it("runs successive halving over several rungs", async () => {
     const dir = path.join(tmp(), "run");
     const trials = sixTrials().map((t) => ({ ...t, argv: t.argv!.filter((a) => a !== "--child") }));
-    const { report } = await runTrials({ trials, totalEpochs: 8, method: "sh", budget: 0.25, eta: 2, keep: 1, concurrency: 3, runDir: dir, graceS: 0.5, meter });
-    // rungs: epoch 2 keep 3, epoch 4 keep 2, epoch 8 … stops adding at T_end
+    const { report } = await runTrials({ trials, totalEpochs: 8, method: "sh", minEpochs: 2, reductionFactor: 2, keep: 2, concurrency: 3, runDir: dir, graceS: 0.5, meter });
+    // rungs: epoch 2 keeps ⌊6/2⌋ = 3, epoch 4 keeps max(2, ⌊3/2⌋) = 2; 2 ≤ K adds no more
     expect(report.rungs).toEqual([
       { epoch: 2, keep: 3 },
       { epoch: 4, keep: 2 },
@@ -207,7 +207,7 @@ describe("runTrials with TypeScript function trials", () => {
     const { report } = await runTrials({ trials, totalEpochs: 6, budget: 0.5, keep: 1, concurrency: 1, runDir: dir, meter, graceS: 1 });
     expect(report.kept).toEqual(["f0"]);
     expect(pulled).toEqual({ f0: 6, f1: 3, f2: 3 });
-    expect(report.trials.map((t) => t.status)).toEqual(["completed", "stopped", "stopped"]);
+    expect(report.trials.map((t) => t.status)).toEqual(["finished", "stopped", "stopped"]);
     expect(fs.readFileSync(path.join(dir, "trials/f0/stdout-1.log"), "utf8").trim().split("\n")).toHaveLength(6);
   });
 });

@@ -120,7 +120,7 @@ describeSlurm("live trials on a local Slurm cluster", () => {
     expect(report.kept.slice().sort()).toEqual(ranked.slice(0, 2).map((t) => t.id).sort());
     const { events } = readEvents(path.join(dir, "events.jsonl"));
     const endOf = (id: string) => events.find((e) => e.type === "end" && e.trial === id)!.t_ms;
-    for (const id of report.kept) expect(byId[id]).toMatchObject({ status: "completed", epochs_run: 10, exit_code: 0 });
+    for (const id of report.kept) expect(byId[id]).toMatchObject({ status: "finished", epochs_run: 10, exit_code: 0 });
     for (const id of report.stopped) {
       expect(byId[id].status).toBe("stopped");
       // a held job is seen through a polled log file: a few epochs may slip out before SIGSTOP lands
@@ -156,8 +156,8 @@ describeSlurm("live trials on a local Slurm cluster", () => {
     expect(s.t2.reason).toMatch(/injected crash after epoch 2/);
     expect(s.t3).toMatchObject({ status: "failed", epochs_run: 1 });
     expect(s.t3.reason).toMatch(/hung: no output for 4 s/);
-    expect(s.t1).toMatchObject({ status: "completed", epochs_run: 5 });
-    expect(s.t4).toMatchObject({ status: "completed", epochs_run: 5 });
+    expect(s.t1).toMatchObject({ status: "finished", epochs_run: 5 });
+    expect(s.t4).toMatchObject({ status: "finished", epochs_run: 5 });
     expect(processesOfRun(dir)).toEqual([]);
     expectReportMatchesLogs(report, 5);
   }, 240_000);
@@ -194,7 +194,7 @@ describeSlurm("live trials on a local Slurm cluster", () => {
     expect(report.kept).toHaveLength(1);
     const logs = epochsFromLogs(dir);
     for (const id of heldAtAbort) if (report.stopped.includes(id)) expect(logs.get(id)).toHaveLength(1);
-    expect(report.trials.find((t) => t.id === report.kept[0])).toMatchObject({ status: "completed", epochs_run: 6 });
+    expect(report.trials.find((t) => t.id === report.kept[0])).toMatchObject({ status: "finished", epochs_run: 6 });
     expect(processesOfRun(dir)).toEqual([]);
     expectReportMatchesLogs(report, 6);
   }, 240_000);

@@ -39,7 +39,7 @@ describe("%tpe run", () => {
     expect(v.trials.map((t) => t.id)).toEqual(["t01", "t02", "t03", "t04"]);
     expect(v.trials.map((t) => t.params.loss0)).toEqual([0.7, 1.5, 1.1, 0.9]);
     expect(v.kept).toEqual(["t01"]);
-    expect(v.trials.map((t) => t.status)).toEqual(["completed", "stopped", "stopped", "stopped"]);
+    expect(v.trials.map((t) => t.status)).toEqual(["finished", "stopped", "stopped", "stopped"]);
     const payload = out.result.bundle!.data[MIME_TPE] as TpePayload;
     expect(payload.schema_version).toBe(1);
     expect(payload.decision.kept).toEqual(["t01"]);
@@ -64,7 +64,7 @@ describe("%tpe run", () => {
     // the cores' RangeErrors reach the user as usage errors of the command
     await expect(d("tpe run --epochs 5 --grid a=1,2 -- x {b}")).rejects.toThrow(UsageError);
     await expect(d("tpe run --epochs 5 --grid 'a=1,,2' -- x {a}")).rejects.toThrow(UsageError);
-    await expect(d("tpe run --epochs 5 --grid a=1,2 --keep 3 -- x {a}")).rejects.toThrow(/--keep 3 is more than the 2 trials/);
+    await expect(d("tpe run --epochs 5 --grid a=1,2 --keep 3 -- x {a}")).rejects.toThrow(/--keep 3: keep \(3\) is larger than the number of trials \(2\)/);
     await expect(d("tpe run --epochs 5 --grid 'a=1,2;b=3' -- x {a}")).rejects.toThrow(/does not use parameter \{b\}/);
     await expect(d("tpe run --epochs 5 --grid a=1 --sbatch-args=--x -- x {a}")).rejects.toThrow(UsageError);
     await expect(d("tpe run --grid a=1 -- x {a}")).rejects.toThrow(/needs --epochs/);

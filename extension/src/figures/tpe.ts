@@ -7,7 +7,10 @@
  * what-if view (slider or keep moved) recomputes the plain TPE rule with the shared
  * `tpeDecision`, so the slider and the kernel agree exactly.
  */
-import { rungStopEpochs, tpeDecision, type TpeDecision, type TpePayload, type TpeTrial } from "greenai-common";
+import { lossSeries, stopEpochAsRun, tpeDecision, type TpeDecision, type TpePayload, type TpeTrial } from "greenai-common";
+
+// Shared with the kernel's presenter; re-exported for the figure's callers and tests.
+export { lossSeries, stopEpochAsRun };
 import { energyText, fmt, pct, plotlyText, roleColors, themeAxis, themeLayout } from "./format";
 import type { Figure, PlotTheme, Trace } from "./types";
 
@@ -63,23 +66,7 @@ function tpeDecisionFor(p: TpePayload, v: TpeView): TpeDecision {
   return tpeDecision(p.trials, p.total_epochs, v.budgetEpoch / p.total_epochs, v.keep);
 }
 
-/**
- * The epoch after which a stopped trial stopped in the run: its successive-halving rung, where
- * a live trial was really stopped (`epochs_measured`), else the decision epoch.
- */
-export function stopEpochAsRun(p: TpePayload): (t: TpeTrial) => number {
-  const rungStop = p.policy?.kind === "sh" ? rungStopEpochs(p.trials.map((t) => t.id), p.policy.rungs) : new Map<string, number>();
-  const T = p.decision?.budget_epoch ?? 1;
-  return (t) => rungStop.get(t.id) ?? t.epochs_measured ?? T;
-}
-
 const isNum = (x: unknown): x is number => typeof x === "number" && Number.isFinite(x);
-
-/** The loss drawn for a trial: validation loss where any was measured, else training loss. */
-export function lossSeries(t: TpeTrial): { values: (number | null)[]; which: "val" | "train" } {
-  if (t.val_loss?.some(isNum)) return { values: t.val_loss, which: "val" };
-  return { values: t.train_loss ?? [], which: "train" };
-}
 
 /** Cumulative energy after each epoch 1..n: E_t = Σ_{s ≤ t} epoch_energy[s − 1]. */
 export function cumulativeEnergy(t: TpeTrial, n: number): number[] {

@@ -24,6 +24,8 @@ export interface FlagSpec {
   max?: number;
   /** Placeholder in usage text, e.g. FILE. */
   metavar?: string;
+  /** Other spellings accepted for this flag (without dashes), e.g. an older name. */
+  aliases?: readonly string[];
 }
 
 export interface PositionalSpec {
@@ -169,7 +171,7 @@ function convert(flag: FlagSpec, raw: string, spec: CommandSpec, prefix: string)
  * `--bool` / `--no-bool`, and `--` to end flags. Throws UsageError naming the flag.
  */
 export function parseArgs(argv: readonly string[], spec: CommandSpec, prefix = "%"): ParsedArgs {
-  const byName = new Map(spec.flags.map((f) => [f.name, f]));
+  const byName = new Map(spec.flags.flatMap((f) => [f.name, ...(f.aliases ?? [])].map((n) => [n, f] as const)));
   const flags: Record<string, FlagValue | undefined> = {};
   const positionals: string[] = [];
   let onlyPositionals = false;
@@ -199,6 +201,7 @@ export function parseArgs(argv: readonly string[], spec: CommandSpec, prefix = "
       const known = spec.flags.map((f) => `--${f.name}`).join(", ") || "none";
       throw new UsageError(`unknown option ${describe(`--${name}`)} for "${spec.name}" (known: ${known})`, formatUsage(spec, prefix));
     }
+    name = flag.name; // an alias sets the flag it stands for
     if (name in flags) {
       throw new UsageError(`--${name} is given twice for "${spec.name}"; give it once`, formatUsage(spec, prefix));
     }
@@ -241,6 +244,7 @@ function flagLine(f: FlagSpec): [string, string] {
   const extra: string[] = [];
   if (f.required) extra.push("required");
   if (f.default !== undefined && f.default !== false) extra.push(`default: ${Array.isArray(f.default) ? f.default.join(",") : f.default}`);
+  if (f.aliases?.length) extra.push(`also ${f.aliases.map((a) => `--${a}`).join(", ")}`);
   return [`--${f.name}${value}`, f.help + (extra.length ? ` (${extra.join("; ")})` : "")];
 }
 

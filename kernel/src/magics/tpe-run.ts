@@ -6,16 +6,18 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { escapeHtml, formatNumber, htmlTable, makeBundle, textTable, type MimeBundle } from "../display/bundle";
+import { escapeHtml, formatNumber, makeBundle, type MimeBundle } from "../display/bundle";
+import { presentTpe } from "../display/tpe";
 import { UsageError } from "../errors";
 import { SlurmBackend } from "../trials/slurm";
 import type { TrialBackend } from "../trials/backend";
+import type { PolicyOptions } from "../tpe";
 import type { TpeRunReport } from "../trials/report";
 import { runTrials, type TrialSpec } from "../trials/runner";
-import { SCORE_NAMES, type ScoreName } from "../trials/scores";
 import { expandArgv, gridFromText, mulberry32, paramsListFromJson, sampleSpace, spaceFromText, templateNames, type Params } from "../trials/space";
 import type { TpePayload } from "greenai-common";
 import { METER_FLAGS, meterOptionsFromFlags } from "./energy";
+import { POLICY_FLAGS, POLICY_HELP, policyFromFlags, scoreOptionsFromFlags } from "./tpe-flags";
 import type { MagicCommand, MagicContext } from "./types";
 
 /** Result of `%tpe run`: the run report (also in <run-dir>/report.json). */
@@ -65,8 +67,15 @@ export function trialSpecsFrom(configs: readonly Params[], template: readonly st
   });
 }
 
+/** The run's report presented with its payload (while running, `final` is false). */
 function resultBundle(report: TpeRunReport, payload: TpePayload, final: boolean): { text: string; bundle: MimeBundle } {
-  const cols = ["trial", "params", "status", "epochs", "score@T", "final val loss", "energy (J)", "reason"];
+  const percent = (x: number) => `${(100 * x).toFixed(1)}%`;
+  const unit = report.energy_measured ? "J" : "J (estimate)";
+  const head =
+    `${report.title}: ${final ? "" : "running — "}kept ${report.kept.join(", ") || "none yet"}` +
+    `${report.chosen_id ? `, best ${report.chosen_id}` : ""}; ` +
+    `epochs ${report.epochs_run} of ${report.epochs_all} (saved ${percent(report.epoch_saved_fraction)}), ` +
+    `energy ${formatNumber(report.energy_used_j)} of ${formatNumber(report.energy_all_j)} ${unit} (saved ${percent(report.energy_saved_fraction)})`;
   const rows = report.trials.map((t) => [
     t.id,
     Object.entries(t.params)
@@ -79,47 +88,39 @@ function resultBundle(report: TpeRunReport, payload: TpePayload, final: boolean)
     t.energy_j,
     t.reason,
   ]);
-  const unit = report.energy_measured ? "J" : "J (estimate)";
-  const head =
-    `${report.title}: ${final ? "" : "running — "}kept ${report.kept.join(", ") || "none yet"}` +
-    `${report.chosen_id ? `, best ${report.chosen_id}` : ""}; ` +
-    `epochs ${report.epochs_run} of ${report.epochs_all} (saved ${(100 * report.epoch_saved_fraction).toFixed(1)}%), ` +
-    `energy ${formatNumber(report.energy_used_j)} of ${formatNumber(report.energy_all_j)} ${unit} (saved ${(100 * report.energy_saved_fraction).toFixed(1)}%)`;
-  const text = `${head}\nenergy: ${report.energy_source}\nrun folder: ${report.run_dir}\n${textTable(cols, rows)}`;
-  const html =
-    `<p><b>${escapeHtml(head)}</b><br>energy: ${escapeHtml(report.energy_source)}<br>run folder: <code>${escapeHtml(report.run_dir)}</code></p>` +
-    htmlTable(cols, rows) +
-    report.meter_notes.map((n) => `<p><i>${escapeHtml(n)}</i></p>`).join("");
-  const plotly = {
-    data: payload.trials.map((t) => ({
-      type: "scatter",
-      mode: "lines+markers",
-      name: t.id,
-      x: t.train_loss.map((_, i) => i + 1),
-      y: t.train_loss,
-      line: { dash: report.stopped.includes(t.id) ? "dot" : "solid" },
-    })),
-    layout: {
-      title: { text: `${report.title}: training loss per epoch` },
-      xaxis: { title: { text: "epoch" } },
-      yaxis: { title: { text: "train loss" } },
-      ...(report.budget_epoch ? { shapes: [{ type: "line", x0: report.budget_epoch, x1: report.budget_epoch, yref: "paper", y0: 0, y1: 1, line: { dash: "dash" } }] } : {}),
+  return presentTpe(
+    {
+      title: head,
+      facts: [
+        ["energy", report.energy_source],
+        ["run folder", report.run_dir],
+      ],
+      tables: [{ caption: "trials", columns: ["trial", "params", "status", "epochs", "score@T", "final val loss", "energy (J)", "reason"], rows }],
+      notes: report.meter_notes,
     },
-  };
-  return { text, bundle: makeBundle({ payload, plotly, html, text }) };
+    payload,
+  );
 }
 
 let displayCounter = 0;
 
+function policyLabel(p: PolicyOptions): string {
+  if (p.policy === "tpe") return `tpe at ${p.budget}, keep ${p.keep}`;
+  if (p.policy === "sh") return `sh from epoch ${p.minEpochs}, η = ${p.reductionFactor}, keep ≥ ${p.keep}`;
+  return "no stopping";
+}
+
 export const tpeRunCommand: MagicCommand = {
   spec: {
     name: "tpe run",
-    summary: "Run trials live, stop the losers early by TPE (or TSE successive halving) and meter the energy saved.",
+    summary: "Run trials live, stop the losers early by TPE (or successive halving) and meter the energy saved.",
     description:
       "Each trial is the command after --, with {name} replaced by its parameters, {epochs} by --epochs and {trial} by its id " +
       "(each word stays one argument; no shell). A trial prints one JSON object per line with epoch and train_loss (optionally step, val_loss). " +
-      "Every trial runs to epoch T = round(budget · epochs) and is held there (SIGSTOP); when all have arrived, the keep lowest scores go on " +
-      "and the others are stopped (SIGTERM, SIGKILL after --grace). Energy per epoch is the metered device energy split among the trials running. " +
+      "Every trial runs to a rung epoch and is held there (SIGSTOP); when all have arrived, the best scores go on " +
+      "and the others are stopped (SIGTERM, SIGKILL after --grace). " +
+      `${POLICY_HELP} %tpe replay takes the same policy flags and decides the same on the same curves. ` +
+      "Energy per epoch is the metered device energy split among the trials running. " +
       "Results go to --run-dir as they arrive; after an interruption the same command with --resume continues.",
     flags: [
       { name: "grid", type: "string", metavar: "SPEC", help: "grid of configurations: NAME=v1,v2;NAME=v1,v2" },
@@ -128,11 +129,7 @@ export const tpeRunCommand: MagicCommand = {
       { name: "seed", type: "int", default: 0, help: "seed of the --space sample" },
       { name: "configs", type: "string", metavar: "FILE", help: "configurations as a JSON array of objects or JSON lines" },
       { name: "epochs", type: "int", required: true, min: 1, help: "epochs of a complete trial (T_end)" },
-      { name: "budget", type: "number", default: 0.2, min: 0.0001, max: 1, metavar: "F", help: "fraction of the epochs after which trials are ranked" },
-      { name: "keep", type: "int", default: 1, min: 1, help: "trials finished after the (last) decision" },
-      { name: "method", type: "string", default: "tpe", choices: ["tpe", "sh", "none"], help: "tpe: one decision; sh: TSE successive halving; none: run all to the end" },
-      { name: "eta", type: "number", default: 3, min: 1.01, help: "successive halving: keep 1/eta at each rung" },
-      { name: "score", type: "string", default: "tse", choices: SCORE_NAMES, help: "ranking score (lower is better): tse = Σ epoch train losses up to T" },
+      ...POLICY_FLAGS,
       { name: "concurrency", type: "int", default: 1, min: 1, help: "trials running at once (held trials do not count)" },
       { name: "time-limit", type: "number", min: 0.1, metavar: "S", help: "per-trial running time limit in seconds; past it the trial fails" },
       { name: "idle-timeout", type: "number", min: 0.1, metavar: "S", help: "a running trial silent for this many seconds after its first output line is hung and fails" },
@@ -154,8 +151,8 @@ export const tpeRunCommand: MagicCommand = {
     const f = args.flags;
     const epochs = f.epochs as number;
     const specs = trialSpecsFrom(configsFromFlags(f, ctx.cwd), args.positionals, epochs);
-    const keep = f.keep as number;
-    if (keep > specs.length) throw new UsageError(`--keep ${keep} is more than the ${specs.length} trials`);
+    const policy = policyFromFlags(f, specs.length);
+    const { score, E, gamma } = scoreOptionsFromFlags(f);
     const runDir = path.resolve(ctx.cwd, (f["run-dir"] as string | undefined) ?? path.join("runs", `tpe-${timestamp()}`));
     let backend: TrialBackend | undefined;
     if (f.backend === "slurm") backend = new SlurmBackend({ sbatchArgs: (f["sbatch-args"] as string[] | undefined) ?? [] });
@@ -164,11 +161,13 @@ export const tpeRunCommand: MagicCommand = {
     const { report, payload } = await runTrials({
       trials: specs,
       totalEpochs: epochs,
-      method: f.method as "tpe" | "sh" | "none",
-      budget: f.budget as number,
-      keep,
-      eta: f.eta as number,
-      score: f.score as ScoreName,
+      method: policy.policy,
+      budget: policy.budget,
+      keep: policy.keep,
+      minEpochs: policy.minEpochs,
+      reductionFactor: policy.reductionFactor,
+      score,
+      scoreOptions: { E, gamma },
       concurrency: f.concurrency as number,
       timeLimitS: f["time-limit"] as number | undefined,
       idleTimeoutS: f["idle-timeout"] as number | undefined,
@@ -179,7 +178,7 @@ export const tpeRunCommand: MagicCommand = {
       meter: meterOptionsFromFlags(f, ctx),
       cwd: ctx.cwd,
       signal: ctx.signal,
-      title: (f.title as string | undefined) ?? `tpe run (${specs.length} trials, ${f.method} at ${f.budget}, keep ${keep})`,
+      title: (f.title as string | undefined) ?? `tpe run (${specs.length} trials, ${policyLabel(policy)})`,
       onUpdate: (u) => {
         ctx.progress(u.message, u.fraction);
         ctx.display(resultBundle(u.report, u.payload, false).bundle, displayId);

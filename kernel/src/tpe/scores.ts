@@ -133,16 +133,22 @@ export function scoreAt(curve: TrialCurve, name: ScoreName, T: number, opts: Sco
 }
 
 /**
- * score_by_epoch of the payload: the score after each epoch T = 1..epochs run,
- * null where it is undefined (the run diverged by T, or data are missing).
+ * The score after epoch T, or null where it is undefined: T beyond the epochs recorded, the run
+ * diverged by T, or data are missing. Replays and live runs rank by this.
  */
+export function definedScoreAt(curve: TrialCurve, name: ScoreName, T: number, opts: ScoreOptions = {}): number | null {
+  if (!Number.isInteger(T) || T < 1) throw new RangeError(`epoch T must be an integer ≥ 1 but got ${T}`);
+  const recorded = name === "val-loss" ? Math.max(curve.trainLoss.length, curve.valLoss.length) : curve.trainLoss.length;
+  if (T > recorded) return null;
+  const s = scoreAt(curve, name, T, opts);
+  return Number.isFinite(s) ? s : null;
+}
+
+/** score_by_epoch of the payload: definedScoreAt after each epoch T = 1..epochs recorded. */
 export function scoresByEpoch(curve: TrialCurve, name: ScoreName, opts: ScoreOptions = {}): (number | null)[] {
   const n = Math.max(curve.trainLoss.length, curve.valLoss.length);
   const out: (number | null)[] = [];
-  for (let T = 1; T <= n; T++) {
-    const s = T <= curve.trainLoss.length || name === "val-loss" ? scoreAt(curve, name, T, opts) : NaN;
-    out.push(Number.isFinite(s) ? s : null);
-  }
+  for (let T = 1; T <= n; T++) out.push(definedScoreAt(curve, name, T, opts));
   return out;
 }
 
@@ -205,5 +211,33 @@ export function litmatterScores(rows: readonly StepRow[], T: number, opts: { E?:
     steps_per_epoch: B,
     T_end: rows[rows.length - 1].epoch + 1,
     steps: rows.length,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// one trial, every score
+
+/** Scores of one trial after epoch T (null where undefined). */
+export interface TpeScoreRow {
+  id: string;
+  tse: number | null;
+  tse_e: number | null;
+  tse_ema: number | null;
+  val_loss: number | null;
+  lcfit: number | null;
+}
+
+/** Every paper-form score of a trial after epoch T; RangeError when T is beyond its epochs. */
+export function scoreRow(curve: TrialCurve, T: number, opts: ScoreOptions = {}): TpeScoreRow {
+  const n = Math.max(curve.trainLoss.length, curve.valLoss.length);
+  if (T > n) throw new RangeError(`--epoch ${T} is beyond the ${n} epochs of ${curve.id} in ${curve.source.file}`);
+  const fin = (x: number) => (Number.isFinite(x) ? x : null);
+  return {
+    id: curve.id,
+    tse: fin(scoreAt(curve, "tse", T, opts)),
+    tse_e: fin(scoreAt(curve, "tse-e", T, opts)),
+    tse_ema: fin(scoreAt(curve, "tse-ema", T, opts)),
+    val_loss: fin(scoreAt(curve, "val-loss", T, opts)),
+    lcfit: fin(lcfitScore(curve, T, "slope")),
   };
 }

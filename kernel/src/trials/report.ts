@@ -4,30 +4,55 @@
  * epochs and energy against training every trial to the end (stopped trials projected at
  * their mean measured energy per epoch), and the TpePayload for the notebook. Pure.
  */
-import { kendallTauB, spearman, tpeDecision, type TpeDecision, type TpePayload, type TpeTrial } from "greenai-common";
-import { trialForDisplay } from "../display/precision";
+import { decisionOutcome, type TpeDecision, type TpePayload, type TpeTrial } from "greenai-common";
 import { attributeEnergy, type ActiveInterval, type Attribution } from "../energy/attribute";
 import type { DeviceSeries } from "../energy/series";
-import type { Rung, StopMethod } from "./policy";
+import type { TrialCurve } from "../tpe/curves";
+import type { Rung, StopPolicy } from "../tpe/policy";
+import { definedScoreAt, scoresByEpoch, type ScoreName } from "../tpe/scores";
+import type { EpochResult } from "./records";
 import { latestAttempt, trialStatus, type AttemptState, type RunState, type Segment, type TrialStatus } from "./run-state";
-import { scoreAt, scoresByEpoch, type ScoreName } from "./scores";
 import type { Params } from "./space";
 
 export interface RunSpecSummary {
   title: string;
-  method: StopMethod;
+  /** The stopping policy (--policy). */
+  method: StopPolicy;
   score: ScoreName;
+  /** TSE-E window E and TSE-EMA decay γ. */
+  score_options: { E: number; gamma: number };
   total_epochs: number;
   budget_fraction: number;
   keep: number;
+  /** Successive halving: r0 and η. */
+  min_epochs: number;
+  reduction_factor: number;
   rungs: Rung[];
   trials: { id: string; params: Params }[];
 }
 
+/**
+ * What became of a trial: it ran to the end (finished), a decision stopped it (stopped), or it
+ * crashed, timed out, hung or diverged (failed; `state` says which). A report taken while the
+ * run goes on also shows pending, running and held trials.
+ */
+export type TrialOutcome = "finished" | "stopped" | "failed" | "pending" | "running" | "held";
+
+/** The outcome of a run state's status. */
+export function trialOutcome(status: TrialStatus): TrialOutcome {
+  return status === "completed" ? "finished" : status === "diverged" ? "failed" : status;
+}
+
 export interface TrialSummary {
   id: string;
+  /** The trial's configuration (its parameters; `params` is the same object). */
+  config: Params;
   params: Params;
-  status: TrialStatus;
+  status: TrialOutcome;
+  /** The run state's finer status (e.g. "diverged" for a failed trial). */
+  state: TrialStatus;
+  /** Epochs of the final attempt (as `epochs_run`). */
+  epochs: number;
   /** Why it ended as it did (exit code, time limit, decision). */
   reason: string;
   attempts: number;
@@ -53,7 +78,7 @@ export interface TrialSummary {
 export interface TpeRunReport {
   run_dir: string;
   title: string;
-  method: StopMethod;
+  method: StopPolicy;
   score: ScoreName;
   total_epochs: number;
   budget_fraction: number;
@@ -132,6 +157,18 @@ function activeMs(a: AttemptState, nowMs: number): number {
 
 const finite = (x: number | null | undefined): x is number => typeof x === "number" && Number.isFinite(x);
 
+/** The curve of an attempt's epochs so far, for the shared scores (epoch t at index t − 1; gaps are null). */
+export function curveFromEpochs(id: string, epochs: readonly EpochResult[]): TrialCurve {
+  const n = epochs.length ? epochs[epochs.length - 1].epoch : 0;
+  const trainLoss: (number | null)[] = new Array(n).fill(null);
+  const valLoss: (number | null)[] = new Array(n).fill(null);
+  for (const e of epochs) {
+    trainLoss[e.epoch - 1] = e.train_loss;
+    valLoss[e.epoch - 1] = e.val_loss;
+  }
+  return { id, trainLoss, valLoss, source: { file: "live run" } };
+}
+
 /**
  * Energy per epoch used to project the epochs a stopped trial did not run: the mean of
  * epochs 2..n, since epoch 1 also carries the start-up (imports, data loading); epoch 1
@@ -205,14 +242,9 @@ export function buildRunReport(inp: BuildReportInput): { report: TpeRunReport; p
     epochsRun += t.attempts.reduce((s, a) => s + a.epochs.length, 0);
     const epochs = last?.epochs ?? [];
     const measuredEpochs = epochs.length ? epochs[epochs.length - 1].epoch : 0;
-    const train: (number | null)[] = new Array(measuredEpochs).fill(null);
-    const val: (number | null)[] = new Array(measuredEpochs).fill(null);
+    const curve = curveFromEpochs(id, epochs);
     const energyByEpoch: number[] = new Array(measuredEpochs).fill(0);
-    epochs.forEach((e, i) => {
-      train[e.epoch - 1] = e.train_loss;
-      val[e.epoch - 1] = e.val_loss;
-      energyByEpoch[e.epoch - 1] = epochE[i];
-    });
+    epochs.forEach((e, i) => (energyByEpoch[e.epoch - 1] = epochE[i]));
     const diverged = status === "diverged" || epochs.some((e) => !finite(e.train_loss) || (e.val_loss !== null && !finite(e.val_loss)));
     const failed = status === "failed";
     const projected = status === "stopped" || status === "held" || status === "running" || status === "pending";
@@ -228,11 +260,12 @@ export function buildRunReport(inp: BuildReportInput): { report: TpeRunReport; p
     }
     const lastEpoch = epochs[epochs.length - 1];
     const finalLoss = status === "completed" && !diverged && lastEpoch ? (lastEpoch.val_loss ?? lastEpoch.train_loss) : null;
-    const scores = scoresByEpoch(spec.score, train, val);
+    const scoreOpts = { ...spec.score_options, totalEpochs: N };
+    const scores = scoresByEpoch(curve, spec.score, scoreOpts);
     payloadTrials.push({
       id,
-      train_loss: [...train, ...new Array(runEpochs - measuredEpochs).fill(null)],
-      val_loss: [...val, ...new Array(runEpochs - measuredEpochs).fill(null)],
+      train_loss: [...curve.trainLoss, ...new Array(runEpochs - measuredEpochs).fill(null)],
+      val_loss: [...curve.valLoss, ...new Array(runEpochs - measuredEpochs).fill(null)],
       epoch_energy: [...energyByEpoch, ...new Array(runEpochs - measuredEpochs).fill(mean)],
       score_by_epoch: [...scores, ...new Array(runEpochs - measuredEpochs).fill(null)],
       final_loss: finite(finalLoss) ? finalLoss : null,
@@ -245,14 +278,17 @@ export function buildRunReport(inp: BuildReportInput): { report: TpeRunReport; p
     const rel = (k: "stdout" | "stderr") => (last ? `trials/${id}/${k}-${last.attempt}.log` : "");
     summaries.push({
       id,
+      config: params,
       params,
-      status,
+      status: trialOutcome(status),
+      state: status,
+      epochs: epochs.length,
       reason: last?.end?.reason ?? (status === "stopped" ? "stopped by the decision" : status),
       attempts: t.attempts.length,
       epochs_run: epochs.length,
       final_train_loss: lastEpoch ? lastEpoch.train_loss : null,
       final_val_loss: lastEpoch ? lastEpoch.val_loss : null,
-      score_at_budget: T !== null && measuredEpochs >= T ? scoreAt(spec.score, train, val, T) : null,
+      score_at_budget: T !== null && measuredEpochs >= T ? definedScoreAt(curve, spec.score, T, scoreOpts) : null,
       epoch_energy_j: epochE,
       energy_j: trialEnergy,
       active_s: t.attempts.reduce((s, a) => s + activeMs(a, nowMs), 0) / 1000,
@@ -266,8 +302,8 @@ export function buildRunReport(inp: BuildReportInput): { report: TpeRunReport; p
   const stopped = summaries.filter((s) => s.status === "stopped").map((s) => s.id);
   const failedIds = summaries.filter((s) => s.status === "failed").map((s) => s.id);
   const lastDecision = state.decisions[state.decisions.length - 1];
-  const kept = lastDecision ? lastDecision.kept : summaries.filter((s) => s.status === "completed").map((s) => s.id);
-  const decision = makeDecision(spec, payloadTrials, kept, stopped);
+  const kept = lastDecision ? lastDecision.kept : summaries.filter((s) => s.status === "finished").map((s) => s.id);
+  const decision = runDecision(spec, payloadTrials, kept);
   const report: TpeRunReport = {
     run_dir: inp.runDir,
     title: spec.title,
@@ -306,54 +342,31 @@ export function buildRunReport(inp: BuildReportInput): { report: TpeRunReport; p
     score: spec.score,
     total_epochs: N,
     energy: { unit: "J", source: inp.energySource, measured: inp.measured },
-    trials: payloadTrials.map(trialForDisplay),
+    trials: payloadTrials,
     decision,
   };
+  if (spec.method === "sh") {
+    payload.policy = {
+      kind: "sh",
+      min_epochs: spec.min_epochs,
+      reduction_factor: spec.reduction_factor,
+      rungs: state.decisions.map((d) => ({ epoch: d.epoch, entered: d.kept.length + d.stopped.length, promoted: d.kept })),
+    };
+  }
   return { report, payload };
 }
 
 /**
- * TPE with one rung: greenai-common's tpeDecision on the payload trials (what the notebook
- * slider recomputes). Otherwise the same fields from the live outcome.
+ * The payload's decision: greenai-common's decisionOutcome of what the run kept, each other trial
+ * costing the epochs it really ran (the same rule a replay applies to recorded curves).
  */
-function makeDecision(spec: RunSpecSummary, trials: LiveTpeTrial[], kept: string[], stopped: string[]): TpeDecision {
-  if (spec.method === "tpe" && spec.rungs.length === 1 && spec.keep <= trials.length) {
-    return tpeDecision(trials, spec.total_epochs, spec.budget_fraction, spec.keep);
-  }
-  const T = spec.rungs.length ? spec.rungs[0].epoch : spec.total_epochs;
-  const keptSet = new Set(kept);
-  let used = 0;
-  let all = 0;
-  for (const t of trials) {
-    const n = Math.min(t.epochs_run, t.epoch_energy.length);
-    const measured = t.epochs_measured ?? n;
-    for (let i = 0; i < n; i++) {
-      all += t.epoch_energy[i];
-      if (i < measured) used += t.epoch_energy[i];
-    }
-  }
-  const complete = trials.filter((t) => finite(t.final_loss));
-  const byFinal = (a: TpeTrial, b: TpeTrial) => (a.final_loss as number) - (b.final_loss as number) || (a.id < b.id ? -1 : 1);
-  const trueBest = [...complete].sort(byFinal)[0];
-  const chosen = complete.filter((t) => keptSet.has(t.id)).sort(byFinal)[0];
-  const paired = complete.filter((t) => finite(t.score_by_epoch[T - 1]));
-  const xs = paired.map((t) => t.score_by_epoch[T - 1] as number);
-  const ys = paired.map((t) => t.final_loss as number);
-  const orNull = (x: number) => (Number.isFinite(x) ? x : null);
+function runDecision(spec: RunSpecSummary, trials: readonly LiveTpeTrial[], kept: readonly string[]): TpeDecision {
+  const N = spec.total_epochs;
+  const T = spec.rungs.length ? spec.rungs[0].epoch : N;
   return {
-    budget_fraction: spec.budget_fraction,
+    budget_fraction: spec.method === "tpe" ? spec.budget_fraction : T / N,
     budget_epoch: T,
     keep: spec.rungs.length ? spec.rungs[spec.rungs.length - 1].keep : trials.length,
-    kept,
-    stopped,
-    energy_used: used,
-    energy_all: all,
-    energy_saved_fraction: all > 0 ? 1 - used / all : 0,
-    spearman: xs.length ? orNull(spearman(xs, ys)) : null,
-    kendall: xs.length ? orNull(kendallTauB(xs, ys)) : null,
-    chosen_id: chosen?.id ?? null,
-    true_best_id: trueBest?.id ?? null,
-    best_survived: trueBest !== undefined && keptSet.has(trueBest.id),
-    regret: chosen && trueBest ? (chosen.final_loss as number) - (trueBest.final_loss as number) : null,
+    ...decisionOutcome(trials, new Set(kept), (t) => t.epochs_measured ?? t.epochs_run, T),
   };
 }

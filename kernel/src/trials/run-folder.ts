@@ -23,7 +23,6 @@ import type { Params } from "./space";
 /** run.json: what the report needs of the run, and what resuming must match. */
 export interface RunFolderSpec extends RunSpecSummary {
   schema_version: 1;
-  eta: number;
   backend: string;
   /** Each trial's parameters and argv (null for function trials). */
   trials: { id: string; params: Params; argv: string[] | null }[];
@@ -40,7 +39,7 @@ export const RUN_FILES = {
 
 /** What must match for a run folder to be resumed with new settings. */
 function specKey(s: RunFolderSpec): string {
-  return JSON.stringify([s.method, s.score, s.total_epochs, s.budget_fraction, s.keep, s.eta, s.rungs, s.trials]);
+  return JSON.stringify([s.method, s.score, s.score_options, s.total_epochs, s.budget_fraction, s.keep, s.min_epochs, s.reduction_factor, s.rungs, s.trials]);
 }
 
 export class RunFolder {

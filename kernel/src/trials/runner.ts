@@ -14,9 +14,11 @@ import type { DeviceSeries } from "../energy/series";
 import { trialEnv, type RecordedAttempt, type RunningTrial, type TrialBackend, type TrialExit, type TrialFunction } from "./backend";
 import { FunctionBackend } from "./function-backend";
 import { LocalBackend } from "./local";
-import { decideRung, halvingRungs, tpeRungs, type Rung, type StopMethod } from "./policy";
+import { keepBest } from "greenai-common";
+import { DEFAULT_POLICY, plannedEpochs, stopSchedule, type PolicyOptions, type Rung, type StopPolicy } from "../tpe/policy";
+import { DEFAULT_E, DEFAULT_GAMMA, definedScoreAt, type ScoreName } from "../tpe/scores";
 import { EpochTracker, parseTrialLine, type EpochResult } from "./records";
-import { buildRunReport, type RunSpecSummary, type TpeRunReport } from "./report";
+import { buildRunReport, curveFromEpochs, type RunSpecSummary, type TpeRunReport } from "./report";
 import { RunFolder, type RunFolderSpec } from "./run-folder";
 import {
   applyEvent,
@@ -31,7 +33,6 @@ import {
   type RunState,
   type TrialRunState,
 } from "./run-state";
-import { scoreAt, type ScoreName } from "./scores";
 import type { Params } from "./space";
 
 /** One trial: a command (argv array) or a TypeScript function, with its parameters. */
@@ -48,15 +49,20 @@ export interface RunTrialsOptions {
   trials: readonly TrialSpec[];
   /** Epochs of a complete trial (T_end). */
   totalEpochs: number;
-  /** "tpe" (default): one decision; "sh": successive halving; "none": run all to the end. */
-  method?: StopMethod;
-  /** Fraction f of the epochs after which the (first) decision is taken. Default 0.2. */
+  /** The stopping policy (../tpe/policy.ts): "tpe" (default), "sh" (successive halving) or "none". */
+  method?: StopPolicy;
+  /** tpe: fraction f of the epochs after which the decision is taken. Default 0.2. */
   budget?: number;
-  /** Trials kept at the (last) decision. Default 1. */
+  /** tpe: trials kept at the decision; sh: fewest kept at a rung. Default 1. */
   keep?: number;
-  /** Successive-halving reduction factor. Default 3. */
-  eta?: number;
+  /** sh: epochs before the first rung. Default 1. */
+  minEpochs?: number;
+  /** sh: reduction factor η ≥ 2. Default 4. */
+  reductionFactor?: number;
+  /** Ranking score (../tpe/scores.ts). Default tse. */
   score?: ScoreName;
+  /** TSE-E window E and TSE-EMA decay γ. Defaults 1 and 0.9. */
+  scoreOptions?: { E?: number; gamma?: number };
   /** Trials running at once (held ones do not count). Default 1. */
   concurrency?: number;
   /** A trial running longer than this (held time excluded) is stopped and failed, s. */
@@ -111,21 +117,16 @@ interface Live {
   early: [string, number][] | null;
 }
 
-/** Checks options and returns the rungs of the schedule. */
-export function scheduleOf(opts: Pick<RunTrialsOptions, "method" | "budget" | "keep" | "eta" | "totalEpochs"> & { trials: number }): Rung[] {
-  const method = opts.method ?? "tpe";
-  if (method === "none") return [];
-  const f = opts.budget ?? 0.2;
-  if (!(f > 0 && f <= 1)) throw new RangeError(`budget must be in (0, 1] but got ${f}`);
-  return method === "tpe" ? tpeRungs(opts.totalEpochs, f, opts.keep ?? 1, opts.trials) : halvingRungs(opts.totalEpochs, f, opts.eta ?? 3, opts.keep ?? 1, opts.trials);
-}
-
-/** Epochs the schedule runs when nothing fails: N·r₀ + Σ kᵢ·(rᵢ₊₁ − rᵢ). */
-export function plannedEpochs(rungs: readonly Rung[], trials: number, totalEpochs: number): number {
-  if (rungs.length === 0) return trials * totalEpochs;
-  let e = trials * rungs[0].epoch;
-  rungs.forEach((r, i) => (e += r.keep * ((rungs[i + 1]?.epoch ?? totalEpochs) - r.epoch)));
-  return e;
+/** The policy options of a run, defaults filled in. */
+export function policyOf(opts: Pick<RunTrialsOptions, "method" | "budget" | "keep" | "minEpochs" | "reductionFactor">): PolicyOptions {
+  const d = DEFAULT_POLICY;
+  return {
+    policy: opts.method ?? d.policy,
+    budget: opts.budget ?? d.budget,
+    keep: opts.keep ?? d.keep,
+    minEpochs: opts.minEpochs ?? d.minEpochs,
+    reductionFactor: opts.reductionFactor ?? d.reductionFactor,
+  };
 }
 
 function mergeSeries(a: readonly DeviceSeries[], b: readonly DeviceSeries[]): DeviceSeries[] {
@@ -149,7 +150,9 @@ function lastLine(file: string): string {
 }
 
 class Runner {
-  private readonly o: Required<Pick<RunTrialsOptions, "totalEpochs" | "method" | "budget" | "keep" | "eta" | "score" | "concurrency" | "graceS">> & RunTrialsOptions;
+  private readonly o: Required<Pick<RunTrialsOptions, "totalEpochs" | "score" | "concurrency" | "graceS">> & RunTrialsOptions;
+  private readonly policy: PolicyOptions;
+  private readonly scoreOptions: { E: number; gamma: number };
   private readonly rungs: Rung[];
   private readonly runDir: string;
   private folder!: RunFolder;
@@ -180,17 +183,22 @@ class Runner {
     }
     const conc = opts.concurrency ?? 1;
     if (!Number.isInteger(conc) || conc < 1) throw new RangeError(`concurrency must be an integer ≥ 1 but got ${conc}`);
-    this.o = { method: "tpe", budget: 0.2, keep: 1, eta: 3, score: "tse", concurrency: conc, graceS: 5, ...opts };
-    this.rungs = scheduleOf({ ...this.o, trials: opts.trials.length });
+    this.o = { score: "tse", concurrency: conc, graceS: 5, ...opts };
+    this.policy = policyOf(opts);
+    this.scoreOptions = { E: opts.scoreOptions?.E ?? DEFAULT_E, gamma: opts.scoreOptions?.gamma ?? DEFAULT_GAMMA };
+    this.rungs = stopSchedule(this.policy, opts.totalEpochs, opts.trials.length);
     this.runDir = path.resolve(opts.cwd ?? process.cwd(), opts.runDir);
     this.backend = opts.backend ?? new LocalBackend();
     this.specSummary = {
-      title: opts.title ?? `live ${this.o.method} run: ${opts.trials.length} trials`,
-      method: this.o.method,
+      title: opts.title ?? `live ${this.policy.policy} run: ${opts.trials.length} trials`,
+      method: this.policy.policy,
       score: this.o.score,
+      score_options: this.scoreOptions,
       total_epochs: this.o.totalEpochs,
-      budget_fraction: this.o.budget,
-      keep: this.o.keep,
+      budget_fraction: this.policy.budget,
+      keep: this.policy.keep,
+      min_epochs: this.policy.minEpochs,
+      reduction_factor: this.policy.reductionFactor,
       rungs: this.rungs,
       trials: opts.trials.map((t) => ({ id: t.id, params: t.params })),
     };
@@ -199,14 +207,7 @@ class Runner {
   private folderSpec(): RunFolderSpec {
     return {
       schema_version: 1,
-      title: this.specSummary.title,
-      method: this.o.method,
-      score: this.o.score,
-      total_epochs: this.o.totalEpochs,
-      budget_fraction: this.o.budget,
-      keep: this.o.keep,
-      eta: this.o.eta,
-      rungs: this.rungs,
+      ...this.specSummary,
       backend: this.backend.name,
       trials: this.o.trials.map((t) => ({ id: t.id, params: t.params, argv: t.argv ? [...t.argv] : null })),
     };
@@ -365,7 +366,7 @@ class Runner {
       const planned = plannedEpochs(this.rungs, this.o.trials.length, this.o.totalEpochs);
       const counts = new Map<string, number>();
       for (const t of report.trials) counts.set(t.status, (counts.get(t.status) ?? 0) + 1);
-      const message = `${this.o.method} run: ` + [...counts].map(([s, n]) => `${n} ${s}`).join(", ") + `; ${report.epochs_run} epochs, ${report.energy_used_j.toFixed(0)} J`;
+      const message = `${this.policy.policy} run: ` + [...counts].map(([s, n]) => `${n} ${s}`).join(", ") + `; ${report.epochs_run} epochs, ${report.energy_used_j.toFixed(0)} J`;
       this.o.onUpdate({ report, payload, message, fraction: Math.min(1, report.epochs_run / Math.max(1, planned)) });
     } catch {
       /* progress must never break the run */
@@ -401,20 +402,14 @@ class Runner {
     const scores: Record<string, number | null> = {};
     for (const t of waiting) {
       const a = latestAttempt(t)!;
-      const train: (number | null)[] = [];
-      const val: (number | null)[] = [];
-      for (const e of a.epochs) {
-        train[e.epoch - 1] = e.train_loss;
-        val[e.epoch - 1] = e.val_loss;
-      }
-      scores[t.id] = scoreAt(this.o.score, Array.from(train, (x) => x ?? null), Array.from(val, (x) => x ?? null), rung.epoch);
+      scores[t.id] = definedScoreAt(curveFromEpochs(t.id, a.epochs), this.o.score, rung.epoch, { ...this.scoreOptions, totalEpochs: this.o.totalEpochs });
     }
-    const kept = decideRung(waiting.map((t) => ({ id: t.id, score: scores[t.id] })), rung.keep);
+    const kept = keepBest(waiting.map((t) => ({ id: t.id, score: scores[t.id] })), rung.keep);
     const stopped = waiting.map((t) => t.id).filter((id) => !kept.includes(id));
     this.emit({ type: "decision", t_ms: Date.now(), rung: i, epoch: rung.epoch, keep: rung.keep, kept, stopped, scores });
     for (const id of stopped) {
       const sc = scores[id];
-      const reason = `stopped at epoch ${rung.epoch} by ${this.o.method === "tpe" ? "TPE" : "successive halving"}: ${this.o.score} ${sc === null ? "undefined" : sc.toFixed(4)} not among the ${rung.keep} best`;
+      const reason = `stopped at epoch ${rung.epoch} by ${this.policy.policy === "tpe" ? "TPE" : "successive halving"}: ${this.o.score} ${sc === null ? "undefined" : sc.toFixed(4)} not among the ${rung.keep} best`;
       if (this.live.has(id)) this.requestStop(id, "stopped", reason);
       else {
         const a = latestAttempt(this.trial(id))!;
