@@ -8,7 +8,7 @@ import * as path from "path";
 import { Table } from "apache-arrow";
 import { buildIndex, loadIndex, parseSeriesPath } from "../../kernel/src/datasets/file-index";
 import { SupercloudDataset, jobIdText } from "../../kernel/src/datasets/supercloud";
-import { energyJFromPower } from "../../kernel/src/datasets/energy";
+import { energyJFromPower } from "../../kernel/src/energy/series";
 
 const SAMPLE = path.resolve(__dirname, "../../data/supercloud-sample");
 
@@ -189,7 +189,7 @@ describe("queries", () => {
           a = b;
         }
       }
-      want += energyJFromPower(spread, p, 60);
+      want += energyJFromPower(spread, p, { maxGapS: 60 });
     }
     expect(job.energy!.energy_j).toBeCloseTo(want, 6);
     expect(job.energy!.per_gpu.length).toBe(keys.size);

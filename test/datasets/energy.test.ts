@@ -1,4 +1,5 @@
-import { energyByIntervals, energyJFromPower, gpuEnergies, jobEnergy, spreadWholeSeconds } from "../../kernel/src/datasets/energy";
+import { gpuEnergies, jobEnergy } from "../../kernel/src/datasets/energy";
+import { energyJFromPower, spreadWholeSeconds, windowEnergies, type DeviceSeries } from "../../kernel/src/energy/series";
 
 describe("energyJFromPower (trapezoidal)", () => {
   it("integrates by hand-computed trapezoids", () => {
@@ -14,7 +15,7 @@ describe("energyJFromPower (trapezoidal)", () => {
     expect(energyJFromPower([0, 1, 2], [100, NaN, 300])).toBe(400);
   });
   it("leaves out gaps longer than maxGapS", () => {
-    expect(energyJFromPower([0, 1, 100, 101], [100, 100, 100, 100], 60)).toBe(200);
+    expect(energyJFromPower([0, 1, 100, 101], [100, 100, 100, 100], { maxGapS: 60 })).toBe(200);
   });
   it("rejects unordered times and mismatched lengths", () => {
     expect(() => energyJFromPower([0, 2, 1], [1, 1, 1])).toThrow(/time order/);
@@ -24,13 +25,13 @@ describe("energyJFromPower (trapezoidal)", () => {
 
 describe("spreadWholeSeconds", () => {
   it("spaces rows sharing a whole second evenly, in row order", () => {
-    const { tS, spread } = spreadWholeSeconds([10, 10, 10, 10, 11, 11]);
+    const { t_ms, spread } = spreadWholeSeconds([10_000, 10_000, 10_000, 10_000, 11_000, 11_000]);
     expect(spread).toBe(true);
-    expect(Array.from(tS)).toEqual([10, 10.25, 10.5, 10.75, 11, 11.5]);
+    expect(t_ms).toEqual([10_000, 10_250, 10_500, 10_750, 11_000, 11_500]);
   });
   it("leaves fractional and duplicate-free times alone", () => {
-    expect(spreadWholeSeconds([10.1, 10.2, 10.2]).spread).toBe(false);
-    expect(spreadWholeSeconds([10, 11, 12]).spread).toBe(false);
+    expect(spreadWholeSeconds([10_100, 10_200, 10_200]).spread).toBe(false);
+    expect(spreadWholeSeconds([10_000, 11_000, 12_000]).spread).toBe(false);
   });
 });
 
@@ -76,18 +77,20 @@ describe("gpuEnergies and jobEnergy", () => {
   });
 });
 
-describe("energyByIntervals (epoch energy for TPE)", () => {
+describe("windowEnergies (epoch energy for TPE), on seconds as in the Supercloud series", () => {
+  const power = (tS: number[], p: number[]): DeviceSeries => ({ device: "g", kind: "power", t_ms: tS.map((t) => t * 1000), values: p });
+  const joules = (s: DeviceSeries, bS: number[]) => windowEnergies(s, bS.map((b) => b * 1000)).map((w) => w.energy_j);
   it("splits the trapezoids at the boundaries", () => {
     // Power 100 W flat from 0 to 4 s, then 300 W at 6 s (ramp 4→6).
     const t = [0, 2, 4, 6];
     const p = [100, 100, 100, 300];
     // [0,3): 300 J; [3,5): 100 + ½(100+200)·1 = 250 J; [5,6): ½(200+300)·1 = 250 J
-    expect(energyByIntervals(t, p, [0, 3, 5, 6])).toEqual([300, 250, 250]);
+    expect(joules(power(t, p), [0, 3, 5, 6])).toEqual([300, 250, 250]);
     const total = energyJFromPower(t, p);
-    expect(energyByIntervals(t, p, [0, 3, 5, 6]).reduce((a, b) => a + b)).toBe(total);
+    expect(joules(power(t, p), [0, 3, 5, 6]).reduce((a, b) => a + b)).toBe(total);
   });
   it("gives 0 outside the samples and rejects descending boundaries", () => {
-    expect(energyByIntervals([0, 1], [10, 10], [5, 6])).toEqual([0]);
-    expect(() => energyByIntervals([0, 1], [10, 10], [2, 1])).toThrow(/ascend/);
+    expect(joules(power([0, 1], [10, 10]), [5, 6])).toEqual([0]);
+    expect(() => joules(power([0, 1], [10, 10]), [2, 1])).toThrow(/non-decreasing/);
   });
 });

@@ -1,22 +1,19 @@
 import * as fs from "fs";
 import * as path from "path";
 import { DataFormatError } from "../../kernel/src/errors";
-import {
-  devicePowerModel,
-  energyByGpu,
-  energyJFromAveragePower,
-  energyJFromPower,
-  epochEnergyFromPower,
-  extrapolateEnergyJ,
-  type PowerSeries,
-} from "../../kernel/src/tpe/energy";
-import { powerLogFromText, secondsFromTimestamp } from "../../kernel/src/tpe/read-power";
-import { zeusPowerRowsFromText } from "../../kernel/src/tpe/read-zeus";
+import { devicePowerModel, energyByGpu, energyJFromAveragePower, epochEnergyFromPower, extrapolateEnergyJ } from "../../kernel/src/tpe/energy";
+import { powerLogFromText } from "../../kernel/src/energy/power-log";
+import { energyJFromPower, type DeviceSeries } from "../../kernel/src/energy/series";
+import { timestampMs } from "../../kernel/src/energy/time";
+import { zeusPowerTableFromText } from "../../kernel/src/energy/read-sweep";
 import { energyPlan, trialEnergyFromLog } from "../../kernel/src/tpe/trials";
 import type { TrialCurve } from "../../kernel/src/tpe/curves";
 import { describeWithData } from "../helpers/shared-data";
 
-const series = (gpu: string, t: number[], p: number[]): PowerSeries => ({ gpu, tS: Float64Array.from(t), powerW: Float64Array.from(p) });
+// Times in seconds, as the cases are written; series hold ms.
+const series = (gpu: string, t: number[], p: number[]): DeviceSeries => ({ device: gpu, kind: "power", t_ms: t.map((x) => x * 1000), values: p });
+const ms = (bS: number[]) => bS.map((b) => b * 1000);
+const secondsOf = (s: DeviceSeries) => s.t_ms.map((t) => t / 1000);
 
 describe("trapezoidal energy, by hand", () => {
   it("E = Σ ½(P_k + P_k+1)(t_k+1 − t_k)", () => {
@@ -38,18 +35,18 @@ describe("trapezoidal energy, by hand", () => {
   it("splits at epoch boundaries with interpolated power", () => {
     // ramp 0→20 W over 2 s: ∫0..1 = 5 J, ∫1..2 = 15 J
     const s = [series("0", [0, 2], [0, 20])];
-    const e = epochEnergyFromPower(s, [0, 1, 2]);
+    const e = epochEnergyFromPower(s, ms([0, 1, 2]));
     expect(e.perEpochJ[0]).toBeCloseTo(5, 12);
     expect(e.perEpochJ[1]).toBeCloseTo(15, 12);
     expect(e.coveredS).toEqual([1, 1]);
     // an epoch running past the log is covered only in part
-    const part = epochEnergyFromPower(s, [0, 1, 3]);
+    const part = epochEnergyFromPower(s, ms([0, 1, 3]));
     expect(part.perEpochJ[1]).toBeCloseTo(15, 12);
     expect(part.coveredS[1]).toBe(1);
     expect(part.epochS).toEqual([1, 2]);
     // the pieces add up to the whole
     const two = [series("0", [0, 0.7, 1.9, 4], [30, 50, 10, 70]), series("1", [0.2, 3.1], [5, 9])];
-    const split = epochEnergyFromPower(two, [0, 0.5, 1, 2.5, 4]);
+    const split = epochEnergyFromPower(two, ms([0, 0.5, 1, 2.5, 4]));
     expect(split.perEpochJ.reduce((a, b) => a + b, 0)).toBeCloseTo(energyByGpu(two).joules, 10);
   });
   it("extrapolates like carbontracker and multiplies average power by time", () => {
@@ -87,7 +84,7 @@ describe("power log readers", () => {
     const text = [head, "100,0,0,0,1,1,1,1,50,16", "100,0,0,0,1,1,1,1,70,16", "101,0,0,0,1,1,1,1,90,16", "100,1,0,0,1,1,1,1,N/A,16"].join("\n");
     const log = powerLogFromText(text, "1234-r1-n2.csv");
     expect(log.format).toBe("supercloud-gpu");
-    expect(Array.from(log.series[0].tS)).toEqual([100, 100.5, 101]);
+    expect(secondsOf(log.series[0])).toEqual([100, 100.5, 101]);
     expect(energyByGpu(log.series).joules).toBeCloseTo(70, 12); // ½(50+70)·0.5 + ½(70+90)·0.5
     expect(log.skipped).toBe(1);
     expect(log.notes.join()).toMatch(/spread evenly/);
@@ -101,10 +98,11 @@ describe("power log readers", () => {
     expect(energyByGpu(powerLogFromText("timestamp,power\n2024-01-01T00:00:00Z,10\n2024-01-01T00:00:10Z,30\n", "g.csv").series).joules).toBe(200);
     expect(energyByGpu(powerLogFromText("time_s,power_mw,gpu\n0,1000,a\n2,3000,a\n0,0,b\n1,2000,b\n", "g.csv").series).joules).toBeCloseTo(5, 12);
   });
-  it("parses nvidia-smi timestamps as UTC seconds", () => {
-    expect(secondsFromTimestamp("2022/01/31 12:00:01.500") - secondsFromTimestamp("2022/01/31 12:00:00")).toBeCloseTo(1.5, 9);
-    expect(secondsFromTimestamp("1626100901.217")).toBeCloseTo(1626100901.217, 6);
-    expect(secondsFromTimestamp("yesterday")).toBeNaN();
+  it("parses nvidia-smi timestamps (local time, see energy/time.ts) and epoch seconds", () => {
+    expect(timestampMs("2022/01/31 12:00:01.500") - timestampMs("2022/01/31 12:00:00")).toBe(1500);
+    expect(timestampMs("2022/01/31 12:00:01.500")).toBe(new Date(2022, 0, 31, 12, 0, 1, 500).getTime());
+    expect(timestampMs("1626100901.217") / 1000).toBeCloseTo(1626100901.217, 6);
+    expect(timestampMs("yesterday")).toBeNaN();
   });
   it.each([
     ["", /^p\.csv: empty file/],
@@ -143,7 +141,7 @@ describe("energy plans and per-trial logs", () => {
 
 describeWithData("energy/zeus-nsdi23/summary_power_v100.csv", "Zeus device power model (V100 trace)", (file) => {
   const text = fs.readFileSync(file, "utf8");
-  const rows = zeusPowerRowsFromText(text, file);
+  const rows = zeusPowerTableFromText(text, file).rows;
   // the same row found by a plain scan of the file
   const raw = text.trim().split("\n").slice(1).map((l) => l.split(","));
   const first = raw[0];
@@ -166,6 +164,6 @@ describeWithData("energy/zeus-nsdi23/summary_power_v100.csv", "Zeus device power
     expect(() => devicePowerModel(rows, { gpu: "v100", workload: first[0] })).toThrow(/matches \d+ workloads/);
   });
   it("rejects a table without its columns", () => {
-    expect(() => zeusPowerRowsFromText("dataset,network\na,b\n", path.basename(file))).toThrow(/summary_power_v100\.csv:1: missing column\(s\) batch_size/);
+    expect(() => zeusPowerTableFromText("dataset,network\na,b\n", path.basename(file))).toThrow(/summary_power_v100\.csv:1: missing column\(s\) batch_size/);
   });
 });

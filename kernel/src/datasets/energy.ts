@@ -1,78 +1,9 @@
 /**
- * Energy from GPU power series. Pure.
- *
- * Per GPU, samples in time order, nulls skipped: E_g = Σ ½(P_k + P_{k+1})(t_{k+1} − t_k) J;
- * a job's energy is Σ_g E_g over its GPUs on all its nodes.
+ * Energy of Supercloud jobs from their GPU power series. Pure. Per GPU, energy/'s one
+ * integrator and gap rule (trapezoids, gaps over maxGapS left out), after spreading
+ * whole-second timestamps; a job's energy is Σ_g E_g over its GPUs on all its nodes.
  */
-
-/** E = Σ ½(P_k + P_{k+1})(t_{k+1} − t_k), in joules; t in seconds, P in watts. NaN samples are skipped. */
-export function energyJFromPower(tS: ArrayLike<number>, powerW: ArrayLike<number>, maxGapS = Infinity): number {
-  return integrate(tS, powerW, maxGapS).energyJ;
-}
-
-interface Integral {
-  energyJ: number;
-  coveredS: number;
-  gapS: number;
-  gaps: number;
-  samples: number;
-}
-
-function integrate(tS: ArrayLike<number>, powerW: ArrayLike<number>, maxGapS: number): Integral {
-  if (tS.length !== powerW.length) throw new RangeError(`tS and powerW must have the same length but got ${tS.length} and ${powerW.length}`);
-  let e = 0;
-  let covered = 0;
-  let gapS = 0;
-  let gaps = 0;
-  let samples = 0;
-  let pt = NaN;
-  let pp = NaN;
-  for (let i = 0; i < tS.length; i++) {
-    const t = tS[i];
-    const p = powerW[i];
-    if (!Number.isFinite(t) || !Number.isFinite(p)) continue;
-    samples++;
-    if (Number.isFinite(pt)) {
-      const dt = t - pt;
-      if (dt < 0) throw new RangeError(`samples must be in time order; t[${i}] = ${t} < ${pt}`);
-      if (dt > maxGapS) {
-        gapS += dt;
-        gaps++;
-      } else {
-        e += 0.5 * (p + pp) * dt;
-        covered += dt;
-      }
-    }
-    pt = t;
-    pp = p;
-  }
-  return { energyJ: e, coveredS: covered, gapS, gaps, samples };
-}
-
-/**
- * Gives rows that share a whole-second timestamp evenly spaced times within that second,
- * in row order (files with integer timestamps write ~10 rows per second per GPU, in order).
- * Times that are not all whole seconds are returned unchanged.
- */
-export function spreadWholeSeconds(tS: ArrayLike<number>): { tS: Float64Array; spread: boolean } {
-  const out = Float64Array.from(tS);
-  let whole = true;
-  let dup = false;
-  for (let i = 0; i < out.length; i++) {
-    if (Number.isFinite(out[i]) && !Number.isInteger(out[i])) whole = false;
-    if (i > 0 && out[i] === out[i - 1]) dup = true;
-  }
-  if (!whole || !dup) return { tS: out, spread: false };
-  let i = 0;
-  while (i < out.length) {
-    let j = i + 1;
-    while (j < out.length && out[j] === out[i]) j++;
-    const n = j - i;
-    for (let k = 1; k < n; k++) out[i + k] = out[i] + k / n;
-    i = j;
-  }
-  return { tS: out, spread: true };
-}
+import { seriesEnergy, spreadWholeSeconds } from "../energy/series";
 
 /** Energy of one GPU of one node. */
 export interface GpuEnergy {
@@ -133,26 +64,26 @@ export function gpuEnergies(
   for (const g of groups.values()) {
     // Stable sort by time keeps the row order of equal (whole-second) timestamps.
     const rows = g.rows.slice().sort((a, b) => cols.tMs[a] - cols.tMs[b] || a - b);
-    const t = rows.map((r) => cols.tMs[r] / 1000);
-    const p = rows.map((r) => {
-      const v = cols.powerW[r];
-      return v === null ? NaN : v;
-    });
     // Spread only over the rows that carry a power value, so the spacing reflects real samples.
-    const keep = rows.map((_, k) => Number.isFinite(p[k]) && Number.isFinite(t[k]));
-    const tk = t.filter((_, k) => keep[k]);
-    const pk = p.filter((_, k) => keep[k]);
-    const { tS, spread } = spreadWholeSeconds(tk);
-    const r = integrate(tS, pk, maxGapS);
+    const t: number[] = [];
+    const p: number[] = [];
+    for (const r of rows) {
+      const v = cols.powerW[r];
+      if (v === null || !Number.isFinite(v) || !Number.isFinite(cols.tMs[r])) continue;
+      t.push(cols.tMs[r]);
+      p.push(v);
+    }
+    const { t_ms, spread } = spreadWholeSeconds(t);
+    const e = seriesEnergy({ device: `gpu${g.gpu}`, kind: "power", t_ms, values: p }, { maxGapMs: maxGapS * 1000 });
     out.push({
       node: g.node,
       gpu_index: g.gpu,
-      energy_j: r.energyJ,
-      samples: r.samples,
-      duration_s: r.coveredS,
-      mean_power_w: r.coveredS > 0 ? r.energyJ / r.coveredS : null,
-      gaps: r.gaps,
-      gap_s: r.gapS,
+      energy_j: e.energy_j,
+      samples: e.samples,
+      duration_s: e.covered_ms / 1000,
+      mean_power_w: e.covered_ms > 0 ? (1000 * e.energy_j) / e.covered_ms : null,
+      gaps: e.gaps,
+      gap_s: e.missing_ms / 1000,
       timestamps: spread ? "whole-second" : "ms",
     });
   }
@@ -172,33 +103,6 @@ export function jobEnergy(jobId: string, perGpu: GpuEnergy[]): JobEnergy {
     measured: true,
     per_gpu: perGpu,
   };
-}
-
-/**
- * Energy in each interval [b_i, b_{i+1}) (e.g. epochs, for TPE's epoch_energy), in joules.
- * Power is linear between samples; intervals outside the samples get 0. Boundaries in seconds, ascending.
- */
-export function energyByIntervals(tS: ArrayLike<number>, powerW: ArrayLike<number>, boundariesS: readonly number[]): number[] {
-  for (let i = 1; i < boundariesS.length; i++) {
-    if (!(boundariesS[i] >= boundariesS[i - 1])) throw new RangeError(`boundaries must ascend but b[${i}] = ${boundariesS[i]} < ${boundariesS[i - 1]}`);
-  }
-  const out = new Array<number>(Math.max(0, boundariesS.length - 1)).fill(0);
-  const t: number[] = [];
-  const p: number[] = [];
-  for (let i = 0; i < tS.length; i++) if (Number.isFinite(tS[i]) && Number.isFinite(powerW[i])) (t.push(tS[i]), p.push(powerW[i]));
-  const at = (x: number, k: number) => p[k] + ((p[k + 1] - p[k]) * (x - t[k])) / (t[k + 1] - t[k]);
-  for (let k = 0; k + 1 < t.length; k++) {
-    const a = t[k];
-    const b = t[k + 1];
-    if (b < a) throw new RangeError(`samples must be in time order; t[${k + 1}] = ${b} < ${a}`);
-    if (b === a) continue;
-    for (let i = 0; i < out.length; i++) {
-      const lo = Math.max(a, boundariesS[i]);
-      const hi = Math.min(b, boundariesS[i + 1]);
-      if (hi > lo) out[i] += 0.5 * (at(lo, k) + at(hi, k)) * (hi - lo);
-    }
-  }
-  return out;
 }
 
 /** Code-point order (locale-independent, so output is the same everywhere). */

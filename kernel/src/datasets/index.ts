@@ -59,11 +59,8 @@ export {
 } from "./supercloud";
 // Named apart from kernel/src/energy's exports, which the same index re-exports.
 export {
-  energyByIntervals,
-  energyJFromPower as powerSeriesEnergyJ,
   gpuEnergies,
   jobEnergy,
-  spreadWholeSeconds,
   type EnergyOptions as GpuEnergyOptions,
   type GpuEnergy as JobGpuEnergy,
   type JobEnergy,

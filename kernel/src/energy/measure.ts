@@ -5,7 +5,7 @@
 import { spawn } from "child_process";
 import type { TimeSeries, TimeseriesPayload } from "greenai-common";
 import { InterruptedError } from "../errors";
-import { LineSplitter } from "../trials/local";
+import { LineSplitter } from "../io/lines";
 import { openMeter, type OpenMeterOptions } from "./meters";
 import { cleanSeries, meanPowerW, windowEnergy, type DeviceSeries } from "./series";
 

@@ -5,6 +5,7 @@
  */
 import { DataFormatError } from "../errors";
 import type { DeviceSeries } from "./series";
+import { dateTimeMs } from "./time";
 
 /** The query fields, in the order of the Supercloud GPU time-series columns. */
 export const NVIDIA_SMI_FIELDS = [
@@ -56,8 +57,6 @@ export interface NvidiaSmiParserOptions {
    * the header when it has one. Default: NVIDIA_SMI_FIELDS.
    */
   fields?: readonly string[];
-  /** nvidia-smi prints local time; "utc" reads timestamps as UTC (for recorded logs from elsewhere). */
-  timeZone?: "local" | "utc";
   /** Throw DataFormatError on a malformed complete line instead of recording an issue. */
   strict?: boolean;
   /** Name shown in messages (file name). */
@@ -65,16 +64,10 @@ export interface NvidiaSmiParserOptions {
 }
 
 const NOT_AVAILABLE = /^\[?(N\/A|Not Supported|Unknown Error|GPU is lost|Insufficient Permissions|Requested functionality has been deprecated)\]?$/i;
-const TIMESTAMP = /^(\d{4})\/(\d{2})\/(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?$/;
 
-/** Parses nvidia-smi's `YYYY/MM/DD HH:MM:SS.mmm` (local time unless timeZone is "utc") to ms since the epoch. */
-export function parseNvidiaSmiTimestamp(text: string, timeZone: "local" | "utc" = "local"): number | null {
-  const m = TIMESTAMP.exec(text.trim());
-  if (!m) return null;
-  const [y, mo, d, h, mi, s] = m.slice(1, 7).map(Number);
-  const ms = m[7] ? Math.round(Number(`0.${m[7]}`) * 1000) : 0;
-  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60) return null;
-  return timeZone === "utc" ? Date.UTC(y, mo - 1, d, h, mi, s, ms) : new Date(y, mo - 1, d, h, mi, s, ms).getTime();
+/** True for nvidia-smi's "no value" cells: `[N/A]`, `[Not Supported]`, `[GPU is lost]`, … (trimmed). */
+export function isNotAvailable(cell: string): boolean {
+  return NOT_AVAILABLE.test(cell);
 }
 
 /** Header cell → field name: strips spaces and a unit suffix like " [W]". */
@@ -171,7 +164,7 @@ export class NvidiaSmiStreamParser {
     for (let i = 0; i < cells.length; i++) {
       const f = this.fields[i];
       if (f === "timestamp") {
-        t = parseNvidiaSmiTimestamp(cells[i], this.opts.timeZone);
+        t = dateTimeMs(cells[i]);
         if (t === null) return this.fail(`timestamp ${JSON.stringify(cells[i].trim())} is not YYYY/MM/DD HH:MM:SS.mmm`, i + 1);
         continue;
       }

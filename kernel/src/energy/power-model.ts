@@ -2,8 +2,6 @@
  * Estimated power where nothing can be measured: P = idle + u · (max − idle), with u the
  * device utilisation in [0, 1]. Results built on it are always labelled as estimates. Pure.
  */
-import { UsageError } from "../errors";
-
 export interface DevicePowerModel {
   /** Shown in the energy source label, e.g. "generic CPU (2 cores)". */
   name: string;
@@ -35,14 +33,14 @@ export function defaultCpuPowerModel(cores: number): DevicePowerModel {
   return { name: `generic CPU, ${n} core${n === 1 ? "" : "s"} (10 W idle + 10 W per busy core)`, idle_w: 10, max_w: 10 + 10 * n };
 }
 
-/** Parses "IDLE,MAX" watts (e.g. "10,65") into a model; UsageError naming the flag otherwise. */
+/** Parses "IDLE,MAX" watts (e.g. "10,65") into a model; a RangeError naming the flag otherwise. */
 export function powerModelFromText(text: string, flag = "--power-model"): DevicePowerModel {
   const parts = text.split(",").map((s) => s.trim());
   const nums = parts.map(Number);
   if (parts.length !== 2 || nums.some((x) => parts.some((p) => p === "") || !Number.isFinite(x))) {
-    throw new UsageError(`${flag} expects IDLE,MAX in watts (e.g. 10,65) but got ${JSON.stringify(text)}`);
+    throw new RangeError(`${flag} expects IDLE,MAX in watts (e.g. 10,65) but got ${JSON.stringify(text)}`);
   }
-  if (nums[0] < 0 || nums[1] < nums[0]) throw new UsageError(`${flag} needs 0 ≤ IDLE ≤ MAX but got ${JSON.stringify(text)}`);
+  if (nums[0] < 0 || nums[1] < nums[0]) throw new RangeError(`${flag} needs 0 ≤ IDLE ≤ MAX but got ${JSON.stringify(text)}`);
   return { name: `user model (${nums[0]} W idle, ${nums[1]} W busy)`, idle_w: nums[0], max_w: nums[1] };
 }
 

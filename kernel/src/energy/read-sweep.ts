@@ -1,64 +1,64 @@
 /**
- * Reads a power-limit sweep CSV (the Zeus `summary_power_<gpu>.csv` format, or a user's own
- * sweep with at least power_limit,time_per_epoch,average_power). Edge module: reads a file.
+ * The power-limit sweep reader: the Zeus (NSDI'23) `summary_power_<gpu>.csv` traces
+ * (dataset,network,batch_size,optimizer,power_limit,time_per_epoch,average_power; s, W), or a
+ * user's own sweep with at least power_limit,time_per_epoch,average_power. Edge module: reads a file.
+ *
+ * Rules: RFC 4180 cells (quotes allowed); power_limit, time_per_epoch and average_power must
+ * be finite and positive; batch_size, when given, too (blank or absent: null); one row per
+ * (workload, power_limit); at least one data row. Errors name file, line and column.
  */
 import * as fs from "fs";
+import * as path from "path";
 import { DataFormatError } from "../errors";
-import type { PowerSweepRow } from "./powercap";
+import { csvRecordsFromText, headerIndex } from "../io/csv";
+import { textFromFile } from "../io/text-file";
+import { workloadKey, type PowerSweepRow } from "./powercap";
 
 const REQUIRED = ["power_limit", "time_per_epoch", "average_power"] as const;
 const KEYS = ["dataset", "network", "batch_size", "optimizer"] as const;
+/** The columns of a Zeus trace, in its order. */
+export const ZEUS_COLUMNS = [...KEYS, ...REQUIRED] as const;
+
+function positive(raw: string, at: { file: string; line: number; col: number; name: string }): number {
+  const t = raw.trim();
+  const x = t === "" ? NaN : Number(t);
+  if (!Number.isFinite(x) || x <= 0) throw new DataFormatError(`${at.file}:${at.line}:${at.col}: ${at.name} is ${JSON.stringify(t)}; expected a positive number`);
+  return x;
+}
 
 /** Parses sweep CSV text; `file` names it in errors (line and column are 1-based). */
 export function sweepRowsFromCsv(text: string, file: string): PowerSweepRow[] {
-  const lines = text.split(/\r?\n/);
-  const header = (lines[0] ?? "").split(",").map((s) => s.trim());
+  const records = csvRecordsFromText(text, file);
+  const head = records[0];
+  const idx = headerIndex(head ? head.cells : []);
   for (const r of REQUIRED) {
-    if (!header.includes(r)) {
-      throw new DataFormatError(`${file}:1: column "${r}" missing; expected a header with ${REQUIRED.join(", ")} (and optionally ${KEYS.join(", ")})`);
+    if (!idx.has(r)) {
+      throw new DataFormatError(`${file}:${head?.line ?? 1}: column "${r}" missing; expected a header with ${REQUIRED.join(", ")} (and optionally ${KEYS.join(", ")})`);
     }
   }
-  const col = (name: string) => header.indexOf(name);
   const rows: PowerSweepRow[] = [];
   const seen = new Map<string, number>();
-  for (let i = 1; i < lines.length; i++) {
-    const line = lines[i];
-    if (line.trim() === "") continue;
-    const cells = line.split(",");
-    if (cells.length !== header.length) {
-      throw new DataFormatError(`${file}:${i + 1}: expected ${header.length} comma-separated fields but found ${cells.length}`);
+  for (const rec of records.slice(1)) {
+    if (rec.cells.length !== head.cells.length) {
+      throw new DataFormatError(`${file}:${rec.line}: expected ${head.cells.length} comma-separated fields but found ${rec.cells.length}`);
     }
-    const num = (name: string, positive: boolean): number => {
-      const c = col(name);
-      const t = cells[c].trim();
-      const x = t === "" ? NaN : Number(t);
-      if (!Number.isFinite(x) || (positive ? x <= 0 : x < 0)) {
-        throw new DataFormatError(`${file}:${i + 1}:${c + 1}: ${name} is ${JSON.stringify(t)}; expected a ${positive ? "positive" : "non-negative"} number`);
-      }
-      return x;
-    };
-    const str = (name: string) => (col(name) >= 0 ? cells[col(name)].trim() : "");
-    const bsText = str("batch_size");
-    let batch: number | null = null;
-    if (bsText !== "") {
-      batch = Number(bsText);
-      if (!Number.isFinite(batch)) throw new DataFormatError(`${file}:${i + 1}:${col("batch_size") + 1}: batch_size is ${JSON.stringify(bsText)}; expected a number`);
-    }
+    const cell = (name: string) => (idx.has(name) ? rec.cells[idx.get(name) as number] : "");
+    const num = (name: string) => positive(cell(name), { file, line: rec.line, col: (idx.get(name) as number) + 1, name });
     const row: PowerSweepRow = {
-      dataset: str("dataset"),
-      network: str("network"),
-      batch_size: batch,
-      optimizer: str("optimizer"),
-      power_limit: num("power_limit", true),
-      time_per_epoch: num("time_per_epoch", true),
-      average_power: num("average_power", false),
+      dataset: cell("dataset").trim(),
+      network: cell("network").trim(),
+      batch_size: cell("batch_size").trim() === "" ? null : num("batch_size"),
+      optimizer: cell("optimizer").trim(),
+      power_limit: num("power_limit"),
+      time_per_epoch: num("time_per_epoch"),
+      average_power: num("average_power"),
     };
-    const k = `${row.dataset}|${row.network}|${row.batch_size ?? ""}|${row.optimizer}|${row.power_limit}`;
+    const k = `${workloadKey(row)}|${row.power_limit}`;
     const prev = seen.get(k);
     if (prev !== undefined) {
-      throw new DataFormatError(`${file}:${i + 1}: power limit ${row.power_limit} W of this workload already appears on line ${prev}; one row per (workload, power_limit)`);
+      throw new DataFormatError(`${file}:${rec.line}: power limit ${row.power_limit} W of this workload already appears on line ${prev}; one row per (workload, power_limit)`);
     }
-    seen.set(k, i + 1);
+    seen.set(k, rec.line);
     rows.push(row);
   }
   if (rows.length === 0) throw new DataFormatError(`${file}: no data rows after the header`);
@@ -74,4 +74,23 @@ export function sweepRowsFromFile(file: string): PowerSweepRow[] {
     throw new DataFormatError(`${file}: cannot read the power trace (${(e as NodeJS.ErrnoException).code ?? e})`);
   }
   return sweepRowsFromCsv(text, file);
+}
+
+/**
+ * Reads a Zeus trace `summary_power_<gpu>.csv`: every Zeus column must be there (a device
+ * power model needs whole workloads). The GPU name comes from the file name (e.g. "v100").
+ */
+export async function zeusPowerTableFromFile(file: string): Promise<{ gpu: string; rows: PowerSweepRow[] }> {
+  return zeusPowerTableFromText(await textFromFile(file), file);
+}
+
+/** zeusPowerTableFromFile on text already read. */
+export function zeusPowerTableFromText(text: string, file: string): { gpu: string; rows: PowerSweepRow[] } {
+  const head = csvRecordsFromText(text.slice(0, text.search(/\r?\n|$/)), file)[0];
+  if (!head) throw new DataFormatError(`${file}: empty file; expected a header ${ZEUS_COLUMNS.join(",")}`);
+  const idx = headerIndex(head.cells);
+  const missing = ZEUS_COLUMNS.filter((c) => !idx.has(c));
+  if (missing.length) throw new DataFormatError(`${file}:${head.line}: missing column(s) ${missing.join(", ")}; expected ${ZEUS_COLUMNS.join(",")}`);
+  const m = /summary_power_([A-Za-z0-9]+)\.csv$/.exec(path.basename(file));
+  return { gpu: m ? m[1] : "gpu", rows: sweepRowsFromCsv(text, file) };
 }

@@ -13,5 +13,4 @@ export * from "./policy";
 export * from "./replay";
 export * from "./sweep";
 export * from "./read-curves";
-export * from "./read-power";
-export * from "./read-zeus";
+export * from "./power-logs";

@@ -7,7 +7,9 @@
 import { promises as fsp } from "fs";
 import * as path from "path";
 import { DataFormatError } from "../errors";
-import { csvRecordsFromText, headerIndex, numberCell, type CsvRecord } from "./csv";
+import { csvRecordsFromText, headerIndex, numberCell, type CsvRecord } from "../io/csv";
+import { jsonLinesFromText } from "../io/jsonl";
+import { textFromFile } from "../io/text-file";
 import { longestRun, type CurveSet, type TrialCurve } from "./curves";
 import { epochMeansFromSteps, type StepRow } from "./scores";
 
@@ -264,37 +266,6 @@ export function curveFromLightningCsvText(text: string, file: string, id: string
   };
 }
 
-/** Replaces bare NaN / Infinity / -Infinity (as Python's json writes them) by strings, outside strings. */
-function quoteNonFinite(line: string): string {
-  let out = "";
-  let inStr = false;
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i];
-    if (inStr) {
-      out += ch;
-      if (ch === "\\") {
-        out += line[i + 1] ?? "";
-        i++;
-      } else if (ch === '"') inStr = false;
-      continue;
-    }
-    if (ch === '"') {
-      inStr = true;
-      out += ch;
-      continue;
-    }
-    const rest = line.slice(i);
-    const m = /^(-?Infinity|NaN)\b/.exec(rest);
-    if (m && !/[A-Za-z0-9_.]/.test(line[i - 1] ?? "")) {
-      out += `"${m[1]}"`;
-      i += m[1].length - 1;
-      continue;
-    }
-    out += ch;
-  }
-  return out;
-}
-
 function jsonNumber(v: unknown, at: { file: string; line: number; name: string }): number | null {
   if (v === null || v === undefined) return null;
   if (typeof v === "number") return v;
@@ -309,23 +280,14 @@ function jsonNumber(v: unknown, at: { file: string; line: number; name: string }
  * `id` or `trial` may replace `run_id`; NaN and Infinity are accepted as Python writes them.
  */
 export function curvesFromJsonlText(text: string, file: string): { trials: TrialCurve[]; notes: string[] } {
-  const lines = text.split(/\r?\n/);
+  const { lines } = jsonLinesFromText(text, file, { expected: "one JSON object per line", python: true });
   const perEpoch = new Map<string, { line: number; rows: EpochRow[] }>();
   const whole: TrialCurve[] = [];
   let minEpoch = Infinity;
   let any = false;
   let hasWall = false;
-  for (let i = 0; i < lines.length; i++) {
-    const raw = lines[i].trim();
-    if (raw === "") continue;
-    const line = i + 1;
+  for (const { line, value: obj } of lines) {
     any = true;
-    let obj: unknown;
-    try {
-      obj = JSON.parse(quoteNonFinite(raw));
-    } catch (e) {
-      throw new DataFormatError(`${file}:${line}: not valid JSON (${(e as Error).message}); expected one JSON object per line`);
-    }
     if (typeof obj !== "object" || obj === null || Array.isArray(obj)) throw new DataFormatError(`${file}:${line}: expected a JSON object per line`);
     const o = obj as Record<string, unknown>;
     const idRaw = o.run_id ?? o.id ?? o.trial;
@@ -392,17 +354,6 @@ async function exists(p: string): Promise<boolean> {
   }
 }
 
-async function readText(file: string): Promise<string> {
-  try {
-    return await fsp.readFile(file, "utf8");
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    if (err.code === "ENOENT") throw new DataFormatError(`${file}: no such file`);
-    if (err.code === "EISDIR") throw new DataFormatError(`${file}: is a folder, expected a file`);
-    throw new DataFormatError(`${file}: cannot read (${err.message})`);
-  }
-}
-
 function firstLine(text: string): string {
   const i = text.search(/\r?\n/);
   return (i < 0 ? text : text.slice(0, i)).replace(/^\uFEFF/, "");
@@ -462,12 +413,12 @@ export async function curvesFromPath(p: string, opts: ReadCurvesOptions = {}): P
     for (const f of files) {
       const rel = path.relative(p, f);
       const id = path.basename(f) === "metrics.csv" ? path.dirname(rel) || path.basename(p) : rel.replace(/\.csv$/, "");
-      const log = curveFromLightningCsvText(await readText(f), f, id, opts);
+      const log = curveFromLightningCsvText(await textFromFile(f), f, id, opts);
       trials.push(log.curve);
       notes.push(...log.notes);
     }
   } else {
-    const text = await readText(p);
+    const text = await textFromFile(p);
     format = opts.format && opts.format !== "auto" ? opts.format : detectCurveFormat(p, text);
     if (format === "jsonl") ({ trials, notes } = curvesFromJsonlText(text, p));
     else if (format === "lightning-csv") {
@@ -477,7 +428,7 @@ export async function curvesFromPath(p: string, opts: ReadCurvesOptions = {}): P
     } else {
       ({ trials, notes } = curvesFromLongCsvText(text, p));
       const models = path.join(path.dirname(p), "models.csv");
-      if (path.basename(p) !== "models.csv" && (await exists(models))) notes.push(...attachModelsCsv(trials, await readText(models), models));
+      if (path.basename(p) !== "models.csv" && (await exists(models))) notes.push(...attachModelsCsv(trials, await textFromFile(models), models));
     }
   }
   const longest = longestRun(trials);
@@ -501,7 +452,6 @@ export async function curvesFromPath(p: string, opts: ReadCurvesOptions = {}): P
 
 /** Reads one Lightning log with its step rows (for `%tpe score --mode litmatter`). */
 export async function lightningLogFromFile(file: string, opts: Pick<ReadCurvesOptions, "trainColumn" | "valColumn"> = {}): Promise<LightningLog> {
-  return curveFromLightningCsvText(await readText(file), file, path.basename(path.dirname(path.resolve(file))), opts);
+  return curveFromLightningCsvText(await textFromFile(file), file, path.basename(path.dirname(path.resolve(file))), opts);
 }
 
-export { readText as textFromFile };

@@ -6,7 +6,8 @@
 import type { TpePayload, TpeTrial } from "greenai-common";
 import { DataFormatError, throwIfAborted } from "../errors";
 import { runStatus, type CurveSet, type RunStatus, type TrialCurve } from "./curves";
-import { energyByGpu, epochEnergyFromPower, type ZeusPowerModel, type IntegrationOptions, type PowerSeries } from "./energy";
+import type { DeviceSeries } from "../energy/series";
+import { energyByGpu, epochEnergyFromPower, type ZeusPowerModel, type IntegrationOptions } from "./energy";
 import { scoresByEpoch, type ScoreName, type ScoreOptions } from "./scores";
 
 export type EnergyUnit = TpePayload["energy"]["unit"];
@@ -153,15 +154,15 @@ export interface TrialLogEnergy {
  * first sample + Σ_{u≤t} wall_u and its energy is integrated between its boundaries; without,
  * the total is divided evenly over the epochs run.
  */
-export function trialEnergyFromLog(series: readonly PowerSeries[], curve: TrialCurve, epochsRun: number, opts: IntegrationOptions = {}): TrialLogEnergy {
+export function trialEnergyFromLog(series: readonly DeviceSeries[], curve: TrialCurve, epochsRun: number, opts: IntegrationOptions = {}): TrialLogEnergy {
   const totalJ = energyByGpu(series, opts).joules;
   const wall = curve.wallTimeS;
   const hasWall = wall !== undefined && epochsRun > 0 && Array.from({ length: epochsRun }, (_, t) => wall[t]).every((w) => typeof w === "number" && w >= 0);
   if (hasWall) {
     let start = Infinity;
-    for (const s of series) if (s.tS.length) start = Math.min(start, s.tS[0]);
+    for (const s of series) for (const t of s.t_ms) start = Math.min(start, t);
     const bounds = [start];
-    for (let t = 0; t < epochsRun; t++) bounds.push(bounds[t] + (wall[t] as number));
+    for (let t = 0; t < epochsRun; t++) bounds.push(bounds[t] + 1000 * (wall[t] as number));
     const { perEpochJ } = epochEnergyFromPower(series, bounds, opts);
     return { perEpochJ, split: "wall-time boundaries", totalJ };
   }

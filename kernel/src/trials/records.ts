@@ -14,6 +14,8 @@
  *   `Infinity` and `-Infinity` are read as such: a non-finite loss marks the trial diverged.
  */
 
+import { parsePythonJson } from "../io/jsonl";
+
 export interface TrialRecord {
   epoch: number;
   train_loss: number;
@@ -26,53 +28,13 @@ export interface TrialRecord {
 
 export type LineParse = { kind: "record"; record: TrialRecord } | { kind: "other" } | { kind: "invalid"; message: string };
 
-const NAN = "\u0000NaN";
-const POS_INF = "\u0000+Inf";
-const NEG_INF = "\u0000-Inf";
-
-/** Replaces bare NaN/Infinity tokens (outside strings) by sentinel strings JSON.parse accepts. */
-function protectNonFinite(line: string): string {
-  let out = "";
-  let inStr = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i];
-    if (inStr) {
-      out += c;
-      if (c === "\\") out += line[++i] ?? "";
-      else if (c === '"') inStr = false;
-      continue;
-    }
-    if (c === '"') {
-      inStr = true;
-      out += c;
-    } else if (line.startsWith("NaN", i)) {
-      out += JSON.stringify(NAN);
-      i += 2;
-    } else if (line.startsWith("-Infinity", i)) {
-      out += JSON.stringify(NEG_INF);
-      i += 8;
-    } else if (line.startsWith("Infinity", i)) {
-      out += JSON.stringify(POS_INF);
-      i += 7;
-    } else out += c;
-  }
-  return out;
-}
-
-function revive(_k: string, v: unknown): unknown {
-  if (v === NAN) return NaN;
-  if (v === POS_INF) return Infinity;
-  if (v === NEG_INF) return -Infinity;
-  return v;
-}
-
 /** Parses one output line. */
 export function parseTrialLine(line: string): LineParse {
   const t = line.trim();
   if (!t.startsWith("{")) return { kind: "other" };
   let obj: unknown;
   try {
-    obj = JSON.parse(protectNonFinite(t), revive);
+    obj = parsePythonJson(t);
   } catch {
     return { kind: "other" };
   }

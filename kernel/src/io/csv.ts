@@ -1,6 +1,8 @@
 /**
- * Small, strict CSV helpers for the TPE readers: RFC 4180 fields, 1-based line and
+ * The text CSV splitter (RFC 4180 fields) and small strict cell helpers, with 1-based line and
  * column numbers in every error. Pure: they take text, the file name is only for messages.
+ * Every reader of CSV text uses these; the big Supercloud loads use the streaming byte
+ * tokenizer in datasets/csv.ts instead, which never builds a string per field.
  */
 import { DataFormatError } from "../errors";
 
@@ -12,14 +14,15 @@ export interface CsvRecord {
 
 /**
  * Splits CSV text into records. Quoted fields may hold commas, doubled quotes and newlines;
- * blank lines are skipped; a trailing `\r` is dropped.
+ * blank lines are skipped; a trailing `\r` is dropped. `firstLine` numbers the first line
+ * (for a piece cut out of a longer file).
  */
-export function csvRecordsFromText(text: string, file: string): CsvRecord[] {
+export function csvRecordsFromText(text: string, file: string, firstLine = 1): CsvRecord[] {
   const out: CsvRecord[] = [];
   let cells: string[] = [];
   let cur = "";
-  let line = 1;
-  let recordLine = 1;
+  let line = firstLine;
+  let recordLine = firstLine;
   let i = 0;
   let quoted = false;
   let fieldStarted = false;
@@ -75,28 +78,14 @@ export function csvRecordsFromText(text: string, file: string): CsvRecord[] {
   return out;
 }
 
-/** Splits one CSV line (no embedded newlines) into cells, honouring double quotes. */
-export function csvCellsFromLine(line: string): string[] {
-  if (line.indexOf('"') < 0) return line.split(",");
-  const cells: string[] = [];
-  let cur = "";
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i];
-    if (quoted) {
-      if (c === '"' && line[i + 1] === '"') {
-        cur += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else cur += c;
-    } else if (c === '"' && cur === "") quoted = true;
-    else if (c === ",") {
-      cells.push(cur);
-      cur = "";
-    } else cur += c;
-  }
-  cells.push(cur);
-  return cells;
+/**
+ * Splits one CSV line (no newline in it) into cells, with the same rules as csvRecordsFromText;
+ * `file` and `line` name the place in an error (an unclosed quote).
+ */
+export function csvCellsFromLine(text: string, file = "CSV text", line = 1): string[] {
+  if (text.indexOf('"') < 0) return text.split(","); // the common case, and the fast one
+  const records = csvRecordsFromText(text, file, line);
+  return records.length ? records[0].cells : [""];
 }
 
 /** Maps header names (trimmed) to column indexes; lower-cased when `fold` is set. */

@@ -1,46 +1,32 @@
 /**
- * Readers for GPU power logs: `nvidia-smi --query-gpu=timestamp,index,power.draw --format=csv`
- * (with or without units), the MIT Supercloud GPU time series (`timestamp,gpu_index,…,power_draw_W,…`),
- * and any `timestamp,power[,gpu]` series. Large files are streamed line by line.
- * Bad cells give a DataFormatError naming file, line and column; `[N/A]` samples are skipped and counted.
+ * The GPU power-log reader: `nvidia-smi --query-gpu=timestamp,index,power.draw,… --format=csv`
+ * (with or without units; the meter's and the Slurm jobs' logs are of this kind), the MIT
+ * Supercloud GPU time series (`timestamp,gpu_index,…,power_draw_W,…`), and any
+ * `timestamp,power[,gpu]` series. Large files are streamed in chunks.
+ * Bad cells give a DataFormatError naming file, line and column; `[N/A]` samples are skipped and
+ * counted. Timestamps follow the one rule of ./time (zone-less date-times are local time).
  */
 import { createReadStream, promises as fsp } from "fs";
-import * as readline from "readline";
 import { DataFormatError, throwIfAborted } from "../errors";
-import { csvCellsFromLine } from "./csv";
-import type { PowerSeries } from "./energy";
+import { csvCellsFromLine } from "../io/csv";
+import { isNotAvailable } from "./nvidia-smi";
+import { spreadWholeSeconds, type DeviceSeries } from "./series";
+import { timestampMs } from "./time";
 
 export type PowerLogFormat = "nvidia-smi" | "supercloud-gpu" | "timestamp-power";
 
-/** A power log split by GPU, times in seconds (Unix epoch for dated timestamps). */
+/**
+ * A power log split by GPU: one power series per GPU (device label: the GPU column's value, "0"
+ * without one), in ms since the Unix epoch (or since 0 for relative seconds).
+ */
 export interface PowerLog {
   file: string;
   format: PowerLogFormat;
-  series: PowerSeries[];
+  series: DeviceSeries[];
   /** Samples kept and samples skipped ([N/A], blank power). */
   samples: number;
   skipped: number;
   notes: string[];
-}
-
-const NA = /^\[?(n\/a|not supported|unknown error|gpu is lost)\]?$/i;
-
-/** `YYYY/MM/DD HH:MM:SS(.fff)` (nvidia-smi) or ISO 8601, as UTC seconds; NaN when not a date. */
-export function secondsFromTimestamp(text: string): number {
-  const t = text.trim();
-  const m = /^(\d{4})[/-](\d{2})[/-](\d{2})[ T](\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-]\d{2}:?\d{2})?$/.exec(t);
-  if (m) {
-    const ms = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]);
-    let s = ms / 1000 + (m[7] ? Number(m[7]) : 0);
-    if (m[8] && m[8] !== "Z") {
-      const sign = m[8][0] === "-" ? -1 : 1;
-      const digits = m[8].slice(1).replace(":", "");
-      s -= sign * (Number(digits.slice(0, 2)) * 3600 + Number(digits.slice(2)) * 60);
-    }
-    return s;
-  }
-  if (/^[+-]?\d+(\.\d+)?([eE][+-]?\d+)?$/.test(t)) return Number(t);
-  return NaN;
 }
 
 interface Columns {
@@ -101,86 +87,113 @@ function detectColumnsLoose(cells: string[], file: string, line: number): Column
   return { format: "timestamp-power", time, power, gpu: find(GPU_NAMES), width: names.length, powerName: names[power], scale };
 }
 
-/** Accumulates rows of one power log. */
+const POWER_CELL = /^(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?|-?\.\d+)\s*(mW|kW|W)?$/;
+const UNIT_W: Record<string, number> = { mW: 1e-3, W: 1, kW: 1e3 };
+
+/**
+ * Watts of a power cell (`43.2`, `43.2 W`, `1.2 kW`; a bare number is in the column's unit,
+ * `scale` W each); null when not available; undefined when malformed.
+ */
+function powerCellW(text: string, scale: number): number | null | undefined {
+  const t = text.trim();
+  if (t === "" || isNotAvailable(t)) return null;
+  const m = POWER_CELL.exec(t);
+  return m ? Number(m[1]) * (m[2] ? UNIT_W[m[2]] : scale) : undefined;
+}
+
+/** Accumulates rows of one power log; feed it lines, or chunks of text. */
 export class PowerLogBuilder {
   private cols: Columns | null = null;
   private readonly byGpu = new Map<string, { t: number[]; p: number[] }>();
   private skipped = 0;
   private samples = 0;
   private lastLine = 0;
-  private integerTimes = true;
+  private lineNo = 0;
+  private pending = "";
+  private readonly notes: string[] = [];
 
   constructor(readonly file: string) {}
+
+  /** Feeds a chunk of text; complete lines are read, a trailing partial line waits for more. */
+  push(chunk: string): void {
+    const parts = (this.pending + chunk).split("\n");
+    this.pending = parts.pop() ?? "";
+    for (const p of parts) this.line(p, ++this.lineNo);
+  }
+
+  /**
+   * Ends the text. A last line without a newline is read when it is a whole row; a row cut
+   * short (a logger killed mid-write) is dropped with a note instead of failing the log.
+   */
+  end(): PowerLog {
+    const rest = this.pending;
+    this.pending = "";
+    if (rest.trim() !== "") {
+      const n = ++this.lineNo;
+      try {
+        this.line(rest, n);
+      } catch (e) {
+        if (!(e instanceof DataFormatError) || !this.cols) throw e;
+        this.notes.push(`${this.file}:${n}: cut last line dropped (${e.message.slice(this.file.length + 2)})`);
+      }
+    }
+    return this.finish();
+  }
 
   /** Feeds one line (1-based number); blank lines are ignored. */
   line(text: string, line: number): void {
     const raw = line === 1 ? text.replace(/^\uFEFF/, "") : text;
     if (raw.trim() === "") return;
-    this.lastLine = line;
-    const cells = csvCellsFromLine(raw.replace(/\r$/, ""));
+    const cells = csvCellsFromLine(raw.replace(/\r$/, ""), this.file, line);
     if (!this.cols) {
       this.cols = detectColumns(cells, this.file, line);
+      this.lastLine = line;
       return;
     }
     const c = this.cols;
     if (cells.length !== c.width) {
       throw new DataFormatError(`${this.file}:${line}: row has ${cells.length} fields but the header has ${c.width}; check for a missing or extra comma`);
     }
-    const pText = cells[c.power].trim().replace(/\s*[kKmM]?W$/, "");
-    if (pText === "" || NA.test(pText)) {
+    const p = powerCellW(cells[c.power], c.scale);
+    if (p === undefined) {
+      throw new DataFormatError(`${this.file}:${line}:${c.power + 1}: column "${c.powerName}" expects watts (e.g. 43.2 or "43.2 W") but got ${JSON.stringify(cells[c.power].trim().slice(0, 40))}`);
+    }
+    this.lastLine = line;
+    if (p === null) {
       this.skipped++;
       return;
     }
-    const p = Number(pText);
-    if (!Number.isFinite(p)) {
-      throw new DataFormatError(`${this.file}:${line}:${c.power + 1}: column "${c.powerName}" expects watts (e.g. 43.2 or "43.2 W") but got ${JSON.stringify(cells[c.power].trim().slice(0, 40))}`);
-    }
     const tText = cells[c.time];
-    const t = secondsFromTimestamp(tText);
+    const t = timestampMs(tText);
     if (!Number.isFinite(t)) {
       throw new DataFormatError(
         `${this.file}:${line}:${c.time + 1}: column "timestamp" expects a time (YYYY/MM/DD HH:MM:SS.mmm, ISO 8601 or seconds) but got ${JSON.stringify(tText.trim().slice(0, 40))}`,
       );
     }
-    if (!Number.isInteger(t)) this.integerTimes = false;
     const gpu = c.gpu >= 0 ? cells[c.gpu].trim() : "0";
     let s = this.byGpu.get(gpu);
     if (!s) this.byGpu.set(gpu, (s = { t: [], p: [] }));
     s.t.push(t);
-    s.p.push(p * c.scale);
+    s.p.push(p);
     this.samples++;
   }
 
-  /** Sorts each GPU's samples by time (stable) and returns the log. */
+  /** Sorts each GPU's samples by time (stable), spreads whole-second stamps, and returns the log. */
   finish(): PowerLog {
     if (!this.cols) throw new DataFormatError(`${this.file}: empty file; expected a header line such as "timestamp, index, power.draw [W]"`);
     if (this.samples === 0) {
       throw new DataFormatError(`${this.file}:${this.lastLine}: no usable power samples (${this.skipped} skipped as N/A or blank)`);
     }
-    const notes: string[] = [];
-    const series: PowerSeries[] = [];
+    const notes = [...this.notes];
+    const series: DeviceSeries[] = [];
     let spread = false;
     for (const [gpu, s] of [...this.byGpu].sort((a, b) => a[0].localeCompare(b[0], undefined, { numeric: true }))) {
       const order = s.t.map((_, i) => i);
       order.sort((a, b) => s.t[a] - s.t[b] || a - b);
-      const tS = Float64Array.from(order, (i) => s.t[i]);
-      const powerW = Float64Array.from(order, (i) => s.p[i]);
-      // Whole-second timestamps with several rows per second (Supercloud): row order is
-      // sub-second order, so spread the rows of each second evenly over it.
-      if (this.integerTimes) {
-        let i = 0;
-        while (i < tS.length) {
-          let j = i;
-          while (j + 1 < tS.length && tS[j + 1] === tS[i]) j++;
-          const m = j - i + 1;
-          if (m > 1) {
-            spread = true;
-            for (let q = 0; q < m; q++) tS[i + q] += q / m;
-          }
-          i = j + 1;
-        }
-      }
-      series.push({ gpu, tS, powerW });
+      // Whole-second stamps (Supercloud): row order is sub-second order, so spread each second's rows over it.
+      const sp = spreadWholeSeconds(order.map((i) => s.t[i]));
+      spread ||= sp.spread;
+      series.push({ device: gpu, kind: "power", t_ms: sp.t_ms, values: order.map((i) => s.p[i]) });
     }
     if (spread) notes.push(`${this.file}: whole-second timestamps with several samples per second; spread evenly within each second`);
     if (this.skipped) notes.push(`${this.file}: ${this.skipped} samples without a power value skipped`);
@@ -191,9 +204,8 @@ export class PowerLogBuilder {
 /** Parses a power log held in memory. */
 export function powerLogFromText(text: string, file: string): PowerLog {
   const b = new PowerLogBuilder(file);
-  const lines = text.split("\n");
-  for (let i = 0; i < lines.length; i++) b.line(lines[i], i + 1);
-  return b.finish();
+  b.push(text);
+  return b.end();
 }
 
 /** Streams a power log from disk. */
@@ -206,18 +218,14 @@ export async function powerLogFromFile(file: string, signal?: AbortSignal): Prom
     throw new DataFormatError(`${file}: no such file`);
   }
   const b = new PowerLogBuilder(file);
-  const stream = createReadStream(file, { encoding: "utf8" });
-  const rl = readline.createInterface({ input: stream, crlfDelay: Infinity });
-  let n = 0;
+  const stream = createReadStream(file, { encoding: "utf8", highWaterMark: 1 << 20 });
   try {
-    for await (const line of rl) {
-      n++;
-      b.line(line, n);
-      if (n % 10000 === 0) throwIfAborted(signal);
+    for await (const chunk of stream) {
+      throwIfAborted(signal);
+      b.push(chunk as string);
     }
   } finally {
-    rl.close();
     stream.destroy();
   }
-  return b.finish();
+  return b.end();
 }
