@@ -17,7 +17,6 @@ import {
   curvesFromPath,
   DEFAULT_GAMMA,
   devicePowerModel,
-  energyByGpu,
   energyPlan,
   keepCount,
   lcfitScore,
@@ -25,28 +24,27 @@ import {
   LITMATTER_GAMMA,
   litmatterScores,
   parseKeep,
-  powerLogFromFile,
   replayTpe,
   SCORE_HELP,
   SCORE_NAMES,
   scoreAt,
   successiveHalving,
   sweepTpe,
-  trialEnergyFromLog,
+  trialEnergiesFromPowerLogs,
   trialsFromCurves,
-  zeusPowerTableFromFile,
+  scoreLogEnergy,
   type CurveFormat,
   type CurveSet,
   type EnergyPlan,
   type EnergyUnit,
   type HalvingRung,
   type KeepSpec,
-  type PowerLog,
   type RunStatus,
   type ScoreName,
   type ScoreOptions,
   type SweepPoint,
 } from "../tpe";
+import { powerLogFromFile, zeusPowerTableFromFile, type PowerLog } from "../energy";
 import { formatUsage, type CommandSpec, type FlagSpec, type ParsedArgs } from "./options";
 import type { Magic, MagicCommand, MagicContext, MagicResult } from "./types";
 
@@ -322,39 +320,7 @@ async function loadEnergy(spec: CommandSpec, flags: ParsedArgs["flags"], set: Cu
   }
   if (flags["power-logs"] !== undefined) {
     const dir = resolvePath(ctx, flags["power-logs"] as string);
-    const perTrialJ = new Map<string, number[]>();
-    const splits = new Set<string>();
-    const formats = new Set<string>();
-    const missing: string[] = [];
-    let i = 0;
-    for (const c of set.trials) {
-      throwIfAborted(ctx.signal);
-      ctx.progress(`power log of ${c.id}`, i++ / set.trials.length);
-      const file = path.join(dir, `${c.id}.csv`);
-      let log;
-      try {
-        log = await powerLogFromFile(file, ctx.signal);
-      } catch (e) {
-        if (e instanceof DataFormatError && /no such file/.test(e.message)) {
-          missing.push(c.id);
-          continue;
-        }
-        throw e;
-      }
-      formats.add(log.format);
-      const n = Math.max(c.trainLoss.length, c.valLoss.length);
-      const e = trialEnergyFromLog(log.series, c, n, { maxGapS: flags["max-gap"] as number | undefined });
-      splits.add(e.split);
-      perTrialJ.set(c.id, e.perEpochJ);
-    }
-    if (missing.length) {
-      throw new DataFormatError(
-        `${dir}: no power log for ${missing.length} of ${set.trials.length} trials (expected files named <run_id>.csv, e.g. ${path.join(dir, `${missing[0]}.csv`)})`,
-      );
-    }
-    const source =
-      `measured: per-trial ${[...formats].join("/")} power logs in ${dir}, trapezoidal rule per GPU, summed; ` +
-      [...splits].map((s) => (s === "uniform" ? "no epoch times: each log split evenly over its epochs" : "epochs placed by recorded wall time")).join("; ");
+    const { perTrialJ, source } = await trialEnergiesFromPowerLogs(dir, set.trials, { maxGapS: flags["max-gap"] as number | undefined, signal: ctx.signal, progress: ctx.progress });
     return energyPlan({ kind: "measured", perTrialJ, source, measured: true });
   }
   return energyPlan({ kind: flags.energy === "wall" ? "wall" : "epochs" });
@@ -580,22 +546,9 @@ async function runReplay(args: ParsedArgs, ctx: MagicContext): Promise<MagicResu
 // ---------------------------------------------------------------------------------------------
 // %tpe score
 
-/**
- * A scored log's measured energy: its power log integrated per GPU (trapezoidal rule), spread
- * uniformly over its epochs, and over its steps in litmatter mode (steps ≠ null).
- */
+/** A scored log's measured energy (the core's scoreLogEnergy). */
 function scoreEnergy(power: PowerLog, epochs: number, steps: number | null): TpeScoreEnergy {
-  const e = energyByGpu(power.series);
-  const kJ = e.joules / 1e3;
-  const spread = `per epoch = total / ${epochs} epochs` + (steps === null ? "" : `, per step = total / ${steps} steps (uniform, as litmatter)`);
-  return {
-    total_kJ: kJ,
-    per_epoch_kJ: kJ / epochs,
-    per_step_kJ: steps === null ? null : kJ / steps,
-    gpus: e.gpus.map((g) => ({ gpu: g.gpu, kJ: g.joules / 1e3, samples: g.samples, mean_power_W: g.meanPowerW })),
-    source: `measured: ${power.format} log ${power.file}, trapezoidal rule per GPU, summed over ${e.gpus.length} GPU(s); ${spread}`,
-    measured: true,
-  };
+  return scoreLogEnergy(power, epochs, steps);
 }
 
 async function runScore(args: ParsedArgs, ctx: MagicContext): Promise<MagicResult<TpeScoreResult>> {

@@ -7,23 +7,9 @@
  */
 import { spawn } from "child_process";
 import * as fs from "fs";
+import { LineSplitter } from "../io/lines";
 import { groupMembers, processEnv, signalGroup, sleep, within } from "./proc";
 import { TRIAL_ENV, type RecordedAttempt, type RunningTrial, type TrialBackend, type TrialCallbacks, type TrialExit, type TrialLaunch } from "./backend";
-
-/** Splits a byte stream into lines, calling `onLine` per complete line; flush() emits the rest. */
-export class LineSplitter {
-  private buf = "";
-  constructor(private readonly onLine: (line: string) => void) {}
-  push(text: string): void {
-    const parts = (this.buf + text).split("\n");
-    this.buf = parts.pop() ?? "";
-    for (const p of parts) this.onLine(p.replace(/\r$/, ""));
-  }
-  flush(): void {
-    if (this.buf !== "") this.onLine(this.buf);
-    this.buf = "";
-  }
-}
 
 async function waitGroupGone(pgid: number, ms: number): Promise<boolean> {
   const until = Date.now() + ms;

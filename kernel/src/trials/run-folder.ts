@@ -15,6 +15,7 @@ import * as path from "path";
 import { tableFromArrays, tableToIPC } from "apache-arrow";
 import { DataFormatError, UsageError } from "../errors";
 import type { MeterSample } from "../energy/meters";
+import { jsonLinesFromText } from "../io/jsonl";
 import type { DeviceSeries, SeriesKind } from "../energy/series";
 import type { RunSpecSummary, TpeRunReport } from "./report";
 import type { RunEvent } from "./run-state";
@@ -102,16 +103,10 @@ export class RunFolder {
     const p = path.join(this.dir, RUN_FILES.samples);
     if (!fs.existsSync(p)) return [];
     const by = new Map<string, DeviceSeries>();
-    const lines = fs.readFileSync(p, "utf8").split("\n");
-    lines.forEach((line, i) => {
-      if (line.trim() === "") return;
-      let o: { d: string; k: SeriesKind; t: number; v: number | null; e: boolean };
-      try {
-        o = JSON.parse(line);
-      } catch {
-        if (i >= lines.length - 2) return; // a line cut by a crash
-        throw new DataFormatError(`${p}:${i + 1}: not a JSON sample {d, k, t, v, e}`);
-      }
+    // A line cut by a crash while appending is skipped.
+    const { lines } = jsonLinesFromText(fs.readFileSync(p, "utf8"), p, { expected: "a JSON sample {d, k, t, v, e}", allowCutLastLine: true });
+    for (const { value } of lines) {
+      const o = value as { d: string; k: SeriesKind; t: number; v: number | null; e: boolean };
       let s = by.get(o.d);
       if (!s) {
         s = { device: o.d, kind: o.k, t_ms: [], values: [], estimated: o.e };
@@ -119,7 +114,7 @@ export class RunFolder {
       }
       s.t_ms.push(o.t);
       s.values.push(o.v);
-    });
+    }
     return [...by.values()];
   }
 
@@ -173,16 +168,8 @@ export class RunFolder {
 export function readEvents(file: string): { events: RunEvent[]; issues: string[] } {
   const issues: string[] = [];
   if (!fs.existsSync(file)) return { events: [], issues };
-  const lines = fs.readFileSync(file, "utf8").split("\n");
-  const events: RunEvent[] = [];
-  lines.forEach((line, i) => {
-    if (line.trim() === "") return;
-    try {
-      events.push(JSON.parse(line));
-    } catch {
-      if (i >= lines.length - 2) issues.push(`${file}:${i + 1}: cut last line skipped`);
-      else throw new DataFormatError(`${file}:${i + 1}: not a JSON event; the run folder is damaged`);
-    }
-  });
+  const { lines, cut } = jsonLinesFromText(fs.readFileSync(file, "utf8"), file, { expected: "a JSON event; the run folder is damaged", allowCutLastLine: true });
+  if (cut) issues.push(cut);
+  const events = lines.map((l) => l.value as RunEvent);
   return { events, issues };
 }

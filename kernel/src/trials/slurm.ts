@@ -11,11 +11,12 @@
 import { execFile } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { GreenaiError } from "../errors";
-import { NVIDIA_SMI_FIELDS, NvidiaSmiStreamParser, powerSeriesFromGpuSamples } from "../energy/nvidia-smi";
+import { DataFormatError, GreenaiError } from "../errors";
+import { NVIDIA_SMI_FIELDS } from "../energy/nvidia-smi";
+import { powerLogFromText, type PowerLog } from "../energy/power-log";
 import type { DeviceSeries } from "../energy/series";
 import type { OwnedSeries, RecordedAttempt, RunningTrial, TrialBackend, TrialCallbacks, TrialExit, TrialLaunch } from "./backend";
-import { LineSplitter } from "./local";
+import { LineSplitter } from "../io/lines";
 import { isAlive } from "./proc";
 
 export interface SlurmBackendOptions {
@@ -307,11 +308,13 @@ export function jobPowerLogPath(runDir: string, trial: string, attempt: number):
 
 /**
  * GPU power series from jobs' own power logs (device `gpu<i>@job<id>`), with the trial each
- * device belongs to. Missing or empty logs (jobs without GPUs) are skipped.
+ * device belongs to, read by energy/'s one power-log reader. Missing or empty logs (jobs
+ * without GPUs) are skipped; a log that cannot be read is skipped and said why in `issues`.
  */
-export function jobPowerSeries(jobs: readonly { trial: string; job: string; file: string }[]): { series: DeviceSeries[]; owner: Map<string, string> } {
+export function jobPowerSeries(jobs: readonly { trial: string; job: string; file: string }[]): { series: DeviceSeries[]; owner: Map<string, string>; issues: string[] } {
   const series: DeviceSeries[] = [];
   const owner = new Map<string, string>();
+  const issues: string[] = [];
   for (const j of jobs) {
     let text: string;
     try {
@@ -319,13 +322,21 @@ export function jobPowerSeries(jobs: readonly { trial: string; job: string; file
     } catch {
       continue;
     }
-    const p = new NvidiaSmiStreamParser();
-    const rows = p.push(text);
-    p.end();
-    for (const s of powerSeriesFromGpuSamples(rows, `job${j.job}`)) {
-      series.push(s);
-      owner.set(s.device, j.trial);
+    if (text.trim() === "") continue;
+    let log: PowerLog;
+    try {
+      log = powerLogFromText(text, j.file);
+    } catch (e) {
+      if (!(e instanceof DataFormatError)) throw e;
+      issues.push(e.message);
+      continue;
+    }
+    issues.push(...log.notes.filter((n) => !/ samples without a power value skipped$/.test(n)));
+    for (const s of log.series) {
+      const device = `gpu${s.device}@job${j.job}`;
+      series.push({ ...s, device });
+      owner.set(device, j.trial);
     }
   }
-  return { series, owner };
+  return { series, owner, issues };
 }
