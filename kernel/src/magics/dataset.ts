@@ -4,137 +4,40 @@
  */
 import * as path from "path";
 import { Table } from "apache-arrow";
-import type { TimeseriesPayload } from "greenai-common";
-import { escapeHtml, htmlTable, makeBundle, textTable, type MimeBundle } from "../display/bundle";
+import { escapeHtml, htmlTable, makeBundle, textTable } from "../display/bundle";
+import { presentJobReport } from "../display/timeseries";
 import { UsageError, throwIfAborted } from "../errors";
 import { SupercloudSql } from "../datasets/duckdb";
-import type { JobEnergy } from "../datasets/energy";
-import { fetchDataset, readManifest, defaultManifestPath, type FetchResult } from "../datasets/fetch";
-import type { JobFiles } from "../datasets/file-index";
 import { describeSchema, type ReadIssue, type ReadMode } from "../datasets/reader";
 import type { SupercloudTableName } from "../datasets/schemas";
-import { numberColumn, tableRowsJson, textColumn, timeseriesPayload } from "../datasets/series";
-import { energyOfGpuTable, jobIdText, openSupercloud, type DatasetQuery } from "../datasets/supercloud";
+import { jobReport, listJobs } from "../datasets/jobs";
+import { tableRowsJson } from "../datasets/series";
+import { jobIdText, openSupercloud, type DatasetQuery } from "../datasets/supercloud";
 import { writeArrowFile, writeSlurmLog, writeSupercloudSample } from "../datasets/write";
-import type { SampleSummary } from "../datasets/generate";
+import type {
+  DatasetColumn,
+  DatasetGenerateResult,
+  DatasetIndexResult,
+  DatasetJobResult,
+  DatasetJobsResult,
+  DatasetLoadResult,
+  DatasetSqlResult,
+} from "./dataset-results";
 import type { FlagSpec, ParsedArgs } from "./options";
 import type { Magic, MagicContext, MagicResult } from "./types";
 
-// ---------------------------------------------------------------------------
-// Result types (what --json prints and --as binds).
-
-export interface DatasetColumn {
-  name: string;
-  /** Arrow type, e.g. "Int64", "Uint64", "Timestamp<SECOND, UTC>", "List<Utf8>". */
-  type: string;
-  nullable: boolean;
-}
-
-export interface DatasetLoadResult {
-  dataset: "supercloud";
-  table: SupercloudTableName;
-  path: string;
-  engine: "arrow" | "duckdb";
-  /** Rows loaded (after filters). */
-  rows: number;
-  columns: DatasetColumn[];
-  /** Files read. */
-  files: number;
-  rows_read: number;
-  filtered_rows: number;
-  /** Malformed rows skipped (lenient mode). */
-  skipped_rows: number;
-  extra_columns: string[];
-  missing_columns: string[];
-  undecoded: Record<string, number>;
-  /** First problems found (lenient mode). */
-  issues: ReadIssue[];
-  /** First rows as JSON (64-bit integers as numbers when exact, else text; times as ISO text). */
-  head: Record<string, unknown>[];
-  arrow_file: { path: string; bytes: number } | null;
-  seconds: number;
-}
-
-export interface DatasetJobSummary {
-  id_job: string;
-  state: string | null;
-  partition: string | null;
-  job_type: string | null;
-  nodes: number | null;
-  gpus: number | null;
-  start: string | null;
-  end: string | null;
-  duration_s: number | null;
-  label: string | null;
-  cpu_series: boolean;
-  gpu_series: boolean;
-  /** GPU energy in J (with --energy, for jobs with GPU series). */
-  energy_j?: number | null;
-}
-
-export interface DatasetJobsResult {
-  path: string;
-  /** Jobs matching the filters. */
-  rows: number;
-  /** The first `limit` of them. */
-  jobs: DatasetJobSummary[];
-  gpu_series_jobs: number;
-  labelled_jobs: number;
-  seconds: number;
-}
-
-export interface DatasetJobResult {
-  id_job: string;
-  path: string;
-  /** The scheduler-log row; null if the job is not in the log. */
-  record: Record<string, unknown> | null;
-  label: string | null;
-  files: JobFiles;
-  cpu: { rows: number; nodes: string[]; steps: string[] } | null;
-  gpu: { rows: number; devices: string[]; timestamps: "ms" | "whole-second" | "mixed" } | null;
-  /** GPU energy as TPE reads it (energy_j, unit, source, measured); null without GPU series. */
-  energy: JobEnergy | null;
-  arrow_file: { path: string; bytes: number } | null;
-}
-
-export interface DatasetSqlResult {
-  path: string;
-  sql: string;
-  rows: number;
-  truncated: boolean;
-  columns: DatasetColumn[];
-  head: Record<string, unknown>[];
-  arrow_file: { path: string; bytes: number } | null;
-  seconds: number;
-}
-
-export interface DatasetIndexResult {
-  path: string;
-  jobs: number;
-  cpu_jobs: number;
-  gpu_jobs: number;
-  files: number;
-  unmatched: number;
-  from: "cache" | "built";
-  cache_file: string;
-}
-
-export interface DatasetGenerateResult {
-  out: string;
-  seed: number;
-  files: number;
-  bytes: number;
-  /** Sample summary; absent with --slurm-rows (the scheduler log alone). */
-  summary?: SampleSummary;
-  slurm_rows?: number;
-}
-
-export interface DataListResult {
-  manifest: string;
-  datasets: { name: string; title: string; files: number; total_bytes: number | null; homepage: string; citation: string; licence: string; notes: string[] }[];
-}
-
-export type DataFetchResult = FetchResult;
+export type {
+  DatasetColumn,
+  DatasetLoadResult,
+  DatasetJobSummary,
+  DatasetJobsResult,
+  DatasetJobResult,
+  DatasetSqlResult,
+  DatasetIndexResult,
+  DatasetGenerateResult,
+  DataListResult,
+  DataFetchResult,
+} from "./dataset-results";
 
 // ---------------------------------------------------------------------------
 // Flags.
@@ -291,64 +194,13 @@ async function runJobs(args: ParsedArgs, ctx: MagicContext): Promise<MagicResult
   const t0 = performance.now();
   const f = args.flags;
   const root = resolvePath(ctx, f.path as string);
-  const q = query(args, ctx);
-  const ds = await openSupercloud(root);
-  const { table: log } = await ds.table("slurm", q);
-  const labels = await ds.labels(q.mode);
-  const idx = (await ds.index({ signal: ctx.signal })).index;
   const limit = f.limit as number;
-  const ids = textColumn(log, "id_job");
-  const state = textColumn(log, "state_name");
-  const part = textColumn(log, "partition");
-  const jt = textColumn(log, "job_type");
-  const nodes = numberColumn(log, "nodes_alloc");
-  const gpus = numberColumn(log, "gpus_req");
-  const start = numberColumn(log, "time_start");
-  const end = numberColumn(log, "time_end");
-  const all: DatasetJobSummary[] = ids.map((id, i) => {
-    const files = idx.jobs[id ?? ""];
-    return {
-      id_job: id ?? "",
-      state: state[i],
-      partition: part[i],
-      job_type: jt[i],
-      nodes: nodes[i],
-      gpus: gpus[i],
-      start: start[i] === null ? null : new Date(start[i]!).toISOString(),
-      end: end[i] === null ? null : new Date(end[i]!).toISOString(),
-      duration_s: start[i] !== null && end[i] !== null ? (end[i]! - start[i]!) / 1000 : null,
-      label: labels.get(id ?? "") ?? null,
-      cpu_series: !!files?.cpu?.timeseries,
-      gpu_series: !!files?.gpu?.length,
-    };
-  });
-  const shown = all.slice(0, limit);
-  if (f.energy) {
-    let k = 0;
-    const withGpu = shown.filter((j) => j.gpu_series);
-    for (const j of shown) {
-      if (!j.gpu_series) {
-        j.energy_j = null;
-        continue;
-      }
-      throwIfAborted(ctx.signal);
-      ctx.progress(`energy of job ${j.id_job}`, k++ / Math.max(1, withGpu.length));
-      // Only this job's GPU files are read (through the index), not the log again.
-      const { table: gpu } = await ds.table("gpu", { jobIds: [j.id_job], mode: q.mode, signal: ctx.signal });
-      j.energy_j = gpu.numRows ? energyOfGpuTable(j.id_job, gpu).energy_j : null;
-    }
-  }
-  const value: DatasetJobsResult = {
-    path: root,
-    rows: all.length,
-    jobs: shown,
-    gpu_series_jobs: all.filter((j) => j.gpu_series).length,
-    labelled_jobs: all.filter((j) => j.label !== null).length,
-    seconds: seconds(t0),
-  };
+  const list = await listJobs(await openSupercloud(root), query(args, ctx), { limit, energy: f.energy === true, signal: ctx.signal, onProgress: (m, x) => ctx.progress(m, x) });
+  const shown = list.jobs;
+  const value: DatasetJobsResult = { path: root, rows: list.rows, jobs: shown, gpu_series_jobs: list.gpuSeriesJobs, labelled_jobs: list.labelledJobs, seconds: seconds(t0) };
   const cols = ["id_job", "state", "partition", "job_type", "nodes", "gpus", "start", "duration_s", "label", "cpu_series", "gpu_series", ...(f.energy ? ["energy_j"] : [])];
   const rows = shown.map((j) => cols.map((c) => (j as unknown as Record<string, unknown>)[c]));
-  const summary = `${all.length} job(s) (${value.gpu_series_jobs} with GPU series, ${value.labelled_jobs} labelled)${shown.length < all.length ? `; first ${shown.length} shown` : ""}`;
+  const summary = `${list.rows} job(s) (${value.gpu_series_jobs} with GPU series, ${value.labelled_jobs} labelled)${shown.length < list.rows ? `; first ${shown.length} shown` : ""}`;
   return {
     value,
     typeName: "DatasetJobsResult",
@@ -360,29 +212,6 @@ async function runJobs(args: ParsedArgs, ctx: MagicContext): Promise<MagicResult
 // ---------------------------------------------------------------------------
 // %dataset job ID
 
-function plotlyFromPayload(p: TimeseriesPayload): { data: unknown[]; layout: object } {
-  const data = p.series
-    .filter((s) => s.group === "utilization" || s.group === "power")
-    .map((s) => ({
-      type: "scattergl",
-      mode: "lines",
-      name: `${s.name} ${s.device ?? ""}`.trim(),
-      x: s.t_ms.map((t) => new Date(t).toISOString()),
-      y: s.values,
-      yaxis: s.group === "power" ? "y2" : "y",
-    }));
-  return {
-    data,
-    layout: {
-      title: { text: p.title },
-      xaxis: { title: { text: "time (UTC)" }, rangeslider: { visible: true } },
-      yaxis: { title: { text: "utilisation (%)" } },
-      yaxis2: { title: { text: "power (W)" }, overlaying: "y", side: "right" },
-      legend: { orientation: "h" },
-    },
-  };
-}
-
 async function runJob(args: ParsedArgs, ctx: MagicContext): Promise<MagicResult<DatasetJobResult>> {
   const f = args.flags;
   const root = resolvePath(ctx, f.path as string);
@@ -393,73 +222,12 @@ async function runJob(args: ParsedArgs, ctx: MagicContext): Promise<MagicResult<
     throw new UsageError((err as Error).message);
   }
   const q = query({ ...args, flags: { ...f, job: undefined, jobs: undefined } }, ctx);
-  const ds = await openSupercloud(root);
-  const job = await ds.job(id, { mode: q.mode, signal: ctx.signal, fromMs: q.fromMs, toMs: q.toMs, energy: { maxGapS: f["max-gap"] as number } });
-  const record = job.record.numRows ? tableRowsJson(job.record, 1)[0] : null;
-  const cpu = job.cpu
-    ? { rows: job.cpu.numRows, nodes: [...new Set(textColumn(job.cpu, "Node").filter((x): x is string => x !== null))], steps: [...new Set(textColumn(job.cpu, "Step").filter((x): x is string => x !== null))] }
-    : null;
-  // one entry per (node, GPU) of the series: the energy's per-GPU list (present whenever job.gpu is)
-  const devices = (job.energy?.per_gpu ?? []).map((g) => `gpu${g.gpu_index}@${g.node}`).sort();
-  const stamps = new Set(job.energy?.per_gpu.map((g) => g.timestamps));
-  const gpu = job.gpu ? { rows: job.gpu.numRows, devices, timestamps: (stamps.size === 1 ? [...stamps][0] : "mixed") as "ms" | "whole-second" | "mixed" } : null;
-  const arrow_file = job.gpu ? await maybeWriteArrow(ctx, job.gpu, f.arrow as string | undefined) : null;
-  if (f.arrow && !job.gpu) throw new UsageError(`job ${id} has no GPU series to write to ${f.arrow}`);
-  const value: DatasetJobResult = { id_job: id, path: root, record, label: job.label, files: job.files, cpu, gpu, energy: job.energy, arrow_file };
-
-  const facts: Record<string, string | number> = {};
-  if (record) {
-    if (record.state_name) facts.state = String(record.state_name);
-    if (record.time_start && record.time_end) facts["duration (s)"] = (Date.parse(String(record.time_end)) - Date.parse(String(record.time_start))) / 1000;
-    if (record.gpus_req !== null && record.gpus_req !== undefined) facts["GPUs requested"] = Number(record.gpus_req);
-  }
-  if (job.label) facts.model = job.label;
-  if (job.energy) {
-    facts["GPU energy (J)"] = Math.round(job.energy.energy_j);
-    facts["GPU energy (Wh)"] = Math.round(job.energy.energy_wh * 100) / 100;
-  }
-  const payload = timeseriesPayload({
-    title: `Job ${id}${job.label ? ` (${job.label})` : ""}`,
-    jobId: id,
-    gpu: job.gpu
-      ? {
-          tMs: numberColumn(job.gpu, "timestamp") as number[],
-          gpuIndex: numberColumn(job.gpu, "gpu_index") as number[],
-          node: textColumn(job.gpu, "node"),
-          metrics: Object.fromEntries(["utilization_gpu_pct", "utilization_memory_pct", "power_draw_W", "memory_used_MiB", "temperature_gpu"].map((c) => [c, numberColumn(job.gpu!, c)])),
-        }
-      : undefined,
-    cpu: job.cpu
-      ? {
-          tMs: numberColumn(job.cpu, "EpochTime") as number[],
-          step: textColumn(job.cpu, "Step"),
-          node: textColumn(job.cpu, "Node"),
-          series: numberColumn(job.cpu, "Series"),
-          cpuUtilizationPct: numberColumn(job.cpu, "CPUUtilization"),
-          rssKB: numberColumn(job.cpu, "RSS"),
-        }
-      : undefined,
-    facts,
-    maxPoints: f["max-points"] as number,
-  });
-  const factRows = Object.entries(facts);
-  const energyRows = (job.energy?.per_gpu ?? []).map((g) => [`gpu${g.gpu_index}@${g.node}`, Math.round(g.energy_j), g.mean_power_w === null ? null : Math.round(g.mean_power_w * 10) / 10, g.duration_s, g.samples, g.timestamps]);
-  const summary =
-    `job ${id}${job.label ? ` (${job.label})` : ""}: ` +
-    [record ? `${record.state_name ?? "?"}` : "not in the log", cpu ? `CPU series ${cpu.rows} rows` : "no CPU series", gpu ? `GPU series ${gpu.rows} rows on ${devices.length} GPU(s)` : "no GPU series", job.energy ? `GPU energy ${Math.round(job.energy.energy_j)} J` : ""]
-      .filter(Boolean)
-      .join(", ");
-  const html =
-    `<p>${escapeHtml(summary)}</p>${htmlTable(["fact", "value"], factRows)}` +
-    (energyRows.length ? htmlTable(["GPU", "energy (J)", "mean power (W)", "seconds", "samples", "timestamps"], energyRows, { caption: "GPU energy, trapezoidal per GPU" }) : "") +
-    (record ? `<details><summary>scheduler record</summary>${htmlTable(["column", "value"], Object.entries(record).map(([k, v]) => [k, v]), { maxRows: 100 })}</details>` : "");
-  const bundle: MimeBundle = makeBundle({
-    payload: payload.series.length ? payload : undefined,
-    plotly: payload.series.length ? plotlyFromPayload(payload) : undefined,
-    html,
-    text: summary,
-  });
-  return { value, typeName: "DatasetJobResult", text: summary, bundle };
+  const r = await jobReport(await openSupercloud(root), id, { mode: q.mode, signal: ctx.signal, fromMs: q.fromMs, toMs: q.toMs, maxGapS: f["max-gap"] as number, maxPoints: f["max-points"] as number });
+  const gpuTable = r.view.gpu;
+  const arrow_file = gpuTable ? await maybeWriteArrow(ctx, gpuTable, f.arrow as string | undefined) : null;
+  if (f.arrow && !gpuTable) throw new UsageError(`job ${id} has no GPU series to write to ${f.arrow}`);
+  const value: DatasetJobResult = { id_job: id, path: root, record: r.record, label: r.view.label, files: r.view.files, cpu: r.cpu, gpu: r.gpu, energy: r.energy, arrow_file };
+  return { value, typeName: "DatasetJobResult", ...presentJobReport(r) };
 }
 
 // ---------------------------------------------------------------------------
@@ -532,50 +300,6 @@ async function runGenerate(args: ParsedArgs, ctx: MagicContext): Promise<MagicRe
   }
   const text = `wrote ${value.files} file(s), ${value.bytes} bytes, to ${out} (seed ${seed})`;
   return { value, typeName: "DatasetGenerateResult", text, bundle: makeBundle({ text, html: `<p>${escapeHtml(text)}</p>` }) };
-}
-
-// ---------------------------------------------------------------------------
-// %data list, %data fetch
-
-async function runList(args: ParsedArgs, ctx: MagicContext): Promise<MagicResult<DataListResult>> {
-  const file = args.flags.manifest ? resolvePath(ctx, args.flags.manifest as string) : defaultManifestPath();
-  const m = await readManifest(file);
-  const value: DataListResult = {
-    manifest: file,
-    datasets: m.datasets.map((d) => ({ name: d.name, title: d.title, files: d.files.length, total_bytes: d.total_bytes, homepage: d.homepage, citation: d.citation, licence: d.licence, notes: d.notes })),
-  };
-  const rows = value.datasets.map((d) => [d.name, d.files, d.total_bytes, d.licence, d.title]);
-  const cols = ["name", "files", "bytes", "licence", "title"];
-  return {
-    value,
-    typeName: "DataListResult",
-    text: textTable(cols, rows),
-    bundle: makeBundle({ html: htmlTable(cols, rows), text: `${value.datasets.length} data set(s) in ${file}` }),
-  };
-}
-
-async function runFetch(args: ParsedArgs, ctx: MagicContext): Promise<MagicResult<DataFetchResult>> {
-  const f = args.flags;
-  const name = args.positionals[0];
-  const manifest = await readManifest(f.manifest ? resolvePath(ctx, f.manifest as string) : defaultManifestPath());
-  const dest = resolvePath(ctx, (f.dest as string | undefined) ?? path.join("data", name));
-  const value = await fetchDataset(name, {
-    manifest,
-    dest,
-    force: f.force === true,
-    only: (f.files as string[] | undefined)?.length ? (f.files as string[]) : undefined,
-    signal: ctx.signal,
-    onProgress: (m, x) => ctx.progress(m, x),
-  });
-  const rows = value.files.map((x) => [x.path, x.status, x.bytes, x.verified, x.sha256.slice(0, 16)]);
-  const cols = ["file", "status", "bytes", "checked", "sha256"];
-  const text = `${name} in ${value.dest}\n${textTable(cols, rows)}${value.notes.length ? `\n${value.notes.map((n) => `note: ${n}`).join("\n")}` : ""}`;
-  return {
-    value,
-    typeName: "DataFetchResult",
-    text,
-    bundle: makeBundle({ html: `<p>${escapeHtml(`${name} in ${value.dest}`)}</p>${htmlTable(cols, rows)}${value.notes.map((n) => `<p>${escapeHtml(n)}</p>`).join("")}`, text }),
-  };
 }
 
 // ---------------------------------------------------------------------------
@@ -691,37 +415,6 @@ export const datasetMagic: Magic = {
         examples: ["greenai dataset generate --out data/supercloud-sample", "greenai dataset generate --out /tmp/big --slurm-rows 400000"],
       },
       run: runGenerate,
-    },
-  ],
-};
-
-export const dataMagic: Magic = {
-  name: "data",
-  summary: "public data sets: list the manifest, fetch and check downloads",
-  commands: [
-    {
-      spec: {
-        name: "data list",
-        summary: "List the public data sets of the manifest (data/datasets.json) with their sources.",
-        flags: [{ name: "manifest", type: "string", metavar: "FILE", help: "another manifest file" }],
-        examples: ["greenai data list"],
-      },
-      run: runList,
-    },
-    {
-      spec: {
-        name: "data fetch",
-        summary: "Download a data set's files, checking size and SHA-256 where the manifest knows them; resumes cut downloads.",
-        positionals: [{ name: "name", help: "data set name (see data list)", required: true }],
-        flags: [
-          { name: "dest", type: "string", metavar: "DIR", help: "folder to download into (default: data/NAME)" },
-          { name: "manifest", type: "string", metavar: "FILE", help: "another manifest file" },
-          { name: "files", type: "list", metavar: "PATHS", help: "only these files of the data set, comma-separated" },
-          { name: "force", type: "boolean", help: "download again even when a checked copy is present" },
-        ],
-        examples: ["greenai data fetch zeus-nsdi23-traces", "greenai data fetch supercloud-202201 --files slurm-log.csv,labelled_jobids.csv --dest /data/supercloud"],
-      },
-      run: runFetch,
     },
   ],
 };

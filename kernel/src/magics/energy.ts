@@ -5,6 +5,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { escapeHtml, formatNumber, htmlTable, makeBundle, textTable } from "../display/bundle";
+import { presentMeasurement } from "../display/timeseries";
 import { UsageError } from "../errors";
 import { measureCommand, measureEnergy, measurementPayload, type EnergyMeasurement } from "../energy/measure";
 import type { MeterChoice } from "../energy/meters";
@@ -45,24 +46,6 @@ export function meterOptionsFromFlags(flags: Record<string, unknown>, ctx: Magic
   };
 }
 
-function measurementBundle(m: EnergyMeasurement, title: string) {
-  const rows = m.devices.map((d) => [d.device, d.energy_j, d.mean_power_w, d.estimated ? "estimate" : "measured", d.missing_s]);
-  const cols = ["device", "energy (J)", "mean power (W)", "kind", "uncovered (s)"];
-  const head = `${title}: ${formatNumber(m.energy_j)} J in ${formatNumber(m.duration_s)} s` + (m.meter.measured ? "" : " (ESTIMATE)");
-  const notes = m.meter.notes.length ? `\n${m.meter.notes.map((n) => `note: ${n}`).join("\n")}` : "";
-  const text = `${head}\nsource: ${m.meter.source}\n${textTable(cols, rows)}${notes}`;
-  const html =
-    `<p><b>${escapeHtml(head)}</b><br>source: ${escapeHtml(m.meter.source)}</p>` +
-    htmlTable(cols, rows) +
-    m.meter.notes.map((n) => `<p><i>${escapeHtml(n)}</i></p>`).join("");
-  const payload = measurementPayload(m, title);
-  const plotly = {
-    data: payload.series.map((s) => ({ type: "scatter", mode: "lines", name: s.name, x: s.t_ms.map((t) => new Date(t).toISOString()), y: s.values })),
-    layout: { title: { text: title }, xaxis: { title: { text: "time" } }, yaxis: { title: { text: "power (W)" } } },
-  };
-  return { text, bundle: makeBundle({ payload, plotly, html, text }) };
-}
-
 const measureCommandSpec: MagicCommand = {
   spec: {
     name: "energy measure",
@@ -87,7 +70,7 @@ const measureCommandSpec: MagicCommand = {
       const run = ctx.runTypeScript;
       const opts = { ...meterOptionsFromFlags(args.flags, ctx), signal: ctx.signal };
       const m = await measureEnergy(() => run(ctx.body ?? ""), opts);
-      const { text, bundle } = measurementBundle(m, "energy of the cell");
+      const { text, bundle } = presentMeasurement(m, measurementPayload(m, "energy of the cell"));
       const { series, result: _result, ...rest } = m;
       const value: EnergyMeasureResult = { ...rest, samples: series.reduce((a, s) => a + s.t_ms.length, 0) };
       return { value, typeName: "EnergyMeasureResult", text, bundle };
@@ -98,7 +81,7 @@ const measureCommandSpec: MagicCommand = {
     ctx.progress(argv.length ? `metering ${argv[0]}…` : `metering for ${duration} s…`);
     const m = argv.length ? await measureCommand(argv, { ...opts, cwd: ctx.cwd, onOutput: (l) => ctx.log(l) }) : await measureEnergy(undefined, { ...opts, waitMs: duration! * 1000 });
     const title = argv.length ? `energy of ${argv.join(" ")}`.slice(0, 120) : `energy over ${duration} s`;
-    const { text, bundle } = measurementBundle(m, title);
+    const { text, bundle } = presentMeasurement(m, measurementPayload(m, title));
     const { series, ...rest } = m;
     const value: EnergyMeasureResult = { ...rest, samples: series.reduce((a, s) => a + s.t_ms.length, 0) };
     return { value, typeName: "EnergyMeasureResult", text, bundle };

@@ -1,6 +1,7 @@
 /** The one registry of magics: the kernel and the CLI both build it here. */
 import { echoMagic, lsmagicMagic, sleepMagic, timeMagic } from "./builtin";
-import { dataMagic, datasetMagic } from "./dataset";
+import { dataMagic } from "./data";
+import { datasetMagic } from "./dataset";
 import { MagicRegistry } from "./dispatch";
 import { energyMagic } from "./energy";
 import { ribbonMagic } from "./ribbon";

@@ -5,7 +5,7 @@
  */
 import * as path from "path";
 import { GreenaiError } from "../errors";
-import { formatNumber, htmlTable } from "../display/bundle";
+import { formatNumber } from "../display/bundle";
 import { presentRibbon, presentRibbonSimulation } from "../display/ribbon";
 import {
   bestHomogeneous,
