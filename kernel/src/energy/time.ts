@@ -11,6 +11,8 @@
  * daylight-saving change (reading as UTC would add or drop an hour there). A log recorded in
  * another zone can be read with TZ set to that zone. A `Z` or `±HH:MM` suffix is honoured.
  * Plain numbers (Supercloud files, `timestamp,power` logs) are epoch seconds, zone-free.
+ * Every instant is a whole millisecond, rounded half up from the 4th decimal of the seconds,
+ * as the Supercloud loader (datasets/columns.ts parseEpochMs) reads them.
  */
 
 const DATE_TIME = /^(\d{4})[/-](\d{2})[/-](\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:?\d{2})?$/;
@@ -45,10 +47,7 @@ export function dateTimeMs(text: string): number | null {
   const mi = +m[5];
   const s = +m[6];
   if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60) return null;
-  // Whole milliseconds from the first three digits (exact), then any finer digits.
-  const frac = m[7] ?? "";
-  const ms = Number(frac.slice(0, 3).padEnd(3, "0")) + (frac.length > 3 ? Number(`0.${frac.slice(3)}`) : 0);
-  const utc = Date.UTC(y, mo - 1, d, h, mi, s) + ms;
+  const utc = Date.UTC(y, mo - 1, d, h, mi, s) + fractionMs(m[7] ?? "");
   const zone = m[8];
   if (zone === undefined) return utc + localOffsetMs(y, mo, d, h);
   if (zone === "Z") return utc;
@@ -57,12 +56,23 @@ export function dateTimeMs(text: string): number | null {
   return utc - sign * (Number(digits.slice(0, 2)) * 3600_000 + Number(digits.slice(2)) * 60_000);
 }
 
-const EPOCH_SECONDS = /^[+-]?\d+(\.\d+)?([eE][+-]?\d+)?$/;
+/** Whole milliseconds of the digits after a seconds' decimal point (exact, no float product). */
+function fractionMs(digits: string): number {
+  return Number(digits.slice(0, 3).padEnd(3, "0")) + (digits.length > 3 && digits[3] >= "5" ? 1 : 0);
+}
+
+const EPOCH_SECONDS = /^([+-]?)(\d+)(?:\.(\d*))?$/;
+const EXPONENT = /^[+-]?\d+(\.\d+)?[eE][+-]?\d+$/;
 
 /** A log timestamp in ms since the epoch: a date-time (see dateTimeMs) or epoch seconds; NaN when neither. */
 export function timestampMs(text: string): number {
   const dt = dateTimeMs(text);
   if (dt !== null) return dt;
   const t = text.trim();
-  return EPOCH_SECONDS.test(t) ? Number(t) * 1000 : NaN;
+  const m = EPOCH_SECONDS.exec(t);
+  if (m) {
+    const ms = Number(m[2]) * 1000 + fractionMs(m[3] ?? "");
+    return m[1] === "-" ? -ms : ms;
+  }
+  return EXPONENT.test(t) ? Math.round(Number(t) * 1000) : NaN;
 }
