@@ -13,7 +13,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { tableFromArrays, tableToIPC } from "apache-arrow";
-import { DataFormatError, UsageError } from "../errors";
+import { DataFormatError } from "../errors";
 import type { MeterSample } from "../energy/meters";
 import { jsonLinesFromText } from "../io/jsonl";
 import type { DeviceSeries, SeriesKind } from "../energy/series";
@@ -52,7 +52,7 @@ export class RunFolder {
   /** Creates the folder (it must not exist or be empty) and writes run.json. */
   static create(dir: string, spec: RunFolderSpec): RunFolder {
     if (fs.existsSync(dir) && fs.readdirSync(dir).length > 0) {
-      throw new UsageError(`run folder ${dir} already exists and is not empty; resume it with --resume or choose another --run-dir`);
+      throw new RangeError(`run folder ${dir} already exists and is not empty; resume it with --resume or choose another --run-dir`);
     }
     fs.mkdirSync(path.join(dir, "trials"), { recursive: true });
     fs.writeFileSync(path.join(dir, RUN_FILES.spec), JSON.stringify(spec, null, 2) + "\n");
@@ -63,7 +63,7 @@ export class RunFolder {
   /** Opens an existing run folder to resume it; its settings must equal `spec` when given. */
   static open(dir: string, spec?: RunFolderSpec): { folder: RunFolder; events: RunEvent[]; issues: string[] } {
     const specPath = path.join(dir, RUN_FILES.spec);
-    if (!fs.existsSync(specPath)) throw new UsageError(`${dir} is not a run folder (no ${RUN_FILES.spec}); start a new run without --resume`);
+    if (!fs.existsSync(specPath)) throw new RangeError(`${dir} is not a run folder (no ${RUN_FILES.spec}); start a new run without --resume`);
     let saved: RunFolderSpec;
     try {
       saved = JSON.parse(fs.readFileSync(specPath, "utf8"));
@@ -71,7 +71,7 @@ export class RunFolder {
       throw new DataFormatError(`${specPath}: not valid JSON (${(e as Error).message})`);
     }
     if (spec && specKey(spec) !== specKey(saved)) {
-      throw new UsageError(`run folder ${dir} was started with other settings (trials, epochs, budget, keep or score differ); resume it with the same settings or choose another --run-dir`);
+      throw new RangeError(`run folder ${dir} was started with other settings (trials, epochs, budget, keep or score differ); resume it with the same settings or choose another --run-dir`);
     }
     const { events, issues } = readEvents(path.join(dir, RUN_FILES.events));
     return { folder: new RunFolder(dir, saved), events, issues };
