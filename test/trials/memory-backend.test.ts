@@ -97,7 +97,7 @@ class MemoryBackend implements TrialBackend {
   }
 
   deviceSeries(attempts: readonly RecordedAttempt[]): OwnedSeries {
-    const out: OwnedSeries = { series: [], owner: new Map() };
+    const out: OwnedSeries = { series: [], owner: new Map(), notes: ["memory devices are simulated"] };
     for (const a of attempts) {
       const p = a.handle.job ? this.power.get(a.handle.job) : undefined;
       if (!p) continue;
@@ -156,6 +156,7 @@ describe("runTrials with a backend it does not know", () => {
       expect(s.active_s).toBeGreaterThan(0);
       expect(s.energy_j / (s.active_s * (t.params.watts as number))).toBeCloseTo(1, 1);
     }
+    expect(report.meter_notes).toContain("memory devices are simulated");
     expectReportMatchesLogs(report, 6);
   });
 

@@ -67,11 +67,15 @@ describe("SlurmBackend without a cluster", () => {
     const row = (s: number, gpu: number, w: number) => `2024/05/01 12:00:0${s}.000, ${gpu}, 90, 40, 1000, 15000, 60, [N/A], ${w.toFixed(2)}, 16`;
     fs.mkdirSync(path.join(runDir, "trials", "a"), { recursive: true });
     fs.writeFileSync(path.join(runDir, "trials", "a", "power-2.csv"), [header, row(0, 0, 100), row(0, 1, 50), row(1, 0, 110), row(1, 1, 60)].join("\n") + "\n");
-    const { series, owner } = new SlurmBackend().deviceSeries([
+    fs.writeFileSync(path.join(runDir, "trials", "a", "power-3.csv"), "not a power log\n");
+    const { series, owner, notes } = new SlurmBackend().deviceSeries([
       { runDir, trial: "a", attempt: 1, handle: { job: "11" } }, // no log: a job without GPUs
       { runDir, trial: "a", attempt: 2, handle: { job: "12" } },
+      { runDir, trial: "a", attempt: 3, handle: { job: "13" } }, // a malformed log: noted, skipped
       { runDir, trial: "b", attempt: 1, handle: { pid: 77 } }, // not a job
     ]);
+    expect(notes).toHaveLength(1);
+    expect(notes![0]).toContain("power-3.csv");
     expect(series.map((s) => [s.device, s.values])).toEqual([
       ["gpu0@job12", [100, 110]],
       ["gpu1@job12", [50, 60]],

@@ -30,6 +30,8 @@ export interface OwnedSeries {
   series: DeviceSeries[];
   /** device → trial id. */
   owner: Map<string, string>;
+  /** Problems reading them (e.g. a malformed power log), shown with the meter notes. */
+  notes?: string[];
 }
 
 /** Names of the variables every trial's environment carries, so its processes can be recognised later. */

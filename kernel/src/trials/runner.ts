@@ -339,7 +339,7 @@ class Runner {
       runDir: this.runDir,
       energySource: this.meter?.source ?? "none",
       measured: this.meter?.measured ?? false,
-      meterNotes: this.meterNotes,
+      meterNotes: own?.notes?.length ? [...this.meterNotes, ...own.notes] : this.meterNotes,
       maxGapMs: this.maxGapMs,
       nowMs,
       startMs: this.startMs,

@@ -208,7 +208,8 @@ export class SlurmBackend implements TrialBackend {
   /** Each job's own GPU power log (devices `gpu<i>@job<id>`), owned by the job's trial. */
   deviceSeries(attempts: readonly RecordedAttempt[]): OwnedSeries {
     const jobs = attempts.flatMap((a) => (a.handle.job ? [{ trial: a.trial, job: a.handle.job, file: jobPowerLogPath(a.runDir, a.trial, a.attempt) }] : []));
-    return jobPowerSeries(jobs);
+    const { series, owner, issues } = jobPowerSeries(jobs);
+    return { series, owner, notes: issues };
   }
 
   private ensurePolling(): void {
