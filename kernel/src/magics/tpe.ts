@@ -6,110 +6,43 @@
  * The adapter only parses flags, reads files and draws; the work is in ../tpe.
  */
 import * as path from "path";
-import { MIME_TPE, type TpeDecision, type TpePayload, type TpeTrial } from "greenai-common";
-import { escapeHtml, formatNumber, htmlTable, makeBundle, textTable } from "../display/bundle";
-import { drawn, trialForDisplay } from "../display/precision";
+import { MIME_TPE, type TpePayload } from "greenai-common";
+import { num, pct, presentTpe, type SummaryTable, type TpeSummary } from "../display/tpe";
 import { DataFormatError, throwIfAborted, UsageError } from "../errors";
 import {
-  bestSetting,
   checkE,
   checkGamma,
   curvesFromPath,
   DEFAULT_GAMMA,
   devicePowerModel,
   energyPlan,
-  keepCount,
-  lcfitScore,
   lightningLogFromFile,
   LITMATTER_GAMMA,
   litmatterScores,
   parseKeep,
-  replayTpe,
+  replayCurves,
   SCORE_HELP,
   SCORE_NAMES,
-  scoreAt,
-  successiveHalving,
-  sweepTpe,
-  trialEnergiesFromPowerLogs,
-  trialsFromCurves,
   scoreLogEnergy,
+  scoreRow,
+  sweepCurves,
+  trialEnergiesFromPowerLogs,
   type CurveFormat,
   type CurveSet,
   type EnergyPlan,
-  type EnergyUnit,
-  type HalvingRung,
-  type KeepSpec,
-  type RunStatus,
-  type ScoreName,
-  type ScoreOptions,
-  type SweepPoint,
+  type TpeReplayResult,
+  type TpeScoreRow,
+  type TpeSweepResult,
 } from "../tpe";
 import { powerLogFromFile, zeusPowerTableFromFile, type PowerLog } from "../energy";
 import { formatUsage, type CommandSpec, type FlagSpec, type ParsedArgs } from "./options";
+import { POLICY_FLAGS, POLICY_HELP, policyFromFlags, SCORE_FLAGS, scoreOptionsFromFlags, unusedPolicyFlags } from "./tpe-flags";
 import type { Magic, MagicCommand, MagicContext, MagicResult } from "./types";
+
+export type { TpeReplayResult, TpeRunProblem, TpeScoreRow, TpeSweepResult } from "../tpe";
 
 // ---------------------------------------------------------------------------------------------
 // Result types (exported from greenai-kernel so `--as NAME` gives a typed variable)
-
-/** A run that is not complete and finite, and why. */
-export interface TpeRunProblem {
-  id: string;
-  epochs_run: number;
-  problem: "diverged" | "incomplete";
-  reason: string;
-}
-
-/** Value of `%tpe replay`. */
-export interface TpeReplayResult {
-  policy: "tpe" | "sh";
-  score: ScoreName;
-  curves: string;
-  format: string;
-  n_trials: number;
-  total_epochs: number;
-  /** Fraction f and epoch T of the decision (sh: the first rung). */
-  budget_fraction: number;
-  budget_epoch: number;
-  /** Trials kept to the end (sh: the last rung's survivors). */
-  keep: number;
-  kept: string[];
-  n_stopped: number;
-  /** Rank correlation of the score at T with the final validation loss (complete runs). */
-  spearman: number | null;
-  kendall: number | null;
-  energy_used: number;
-  energy_all: number;
-  energy_saved_fraction: number;
-  energy_unit: EnergyUnit;
-  /** How the energy numbers were obtained. */
-  energy_source: string;
-  energy_measured: boolean;
-  best_survived: boolean;
-  /** Final loss of the chosen trial minus the true best; null if no kept trial finished. */
-  regret: number | null;
-  chosen_id: string | null;
-  chosen_final_loss: number | null;
-  true_best_id: string | null;
-  true_best_final_loss: number | null;
-  /** Runs that diverged (non-finite loss) or stopped short: reported, never dropped, never chosen. */
-  problems: TpeRunProblem[];
-  /** Trials without a finite score at T (diverged by then, or missing data): never kept. */
-  unscored_at_budget: string[];
-  /** Successive halving only. */
-  rungs?: HalvingRung[];
-  reduction_factor?: number;
-  notes: string[];
-}
-
-/** Scores of one trial. */
-export interface TpeScoreRow {
-  id: string;
-  tse: number | null;
-  tse_e: number | null;
-  tse_ema: number | null;
-  val_loss: number | null;
-  lcfit: number | null;
-}
 
 /** Value of `%tpe score`. */
 export interface TpeScoreResult {
@@ -148,25 +81,6 @@ export interface TpeScoreEnergy {
   measured: true;
 }
 
-/** Value of `%tpe sweep`. */
-export interface TpeSweepResult {
-  curves: string;
-  n_trials: number;
-  total_epochs: number;
-  energy_unit: EnergyUnit;
-  energy_source: string;
-  /** Every evaluated setting. */
-  points: SweepPoint[];
-  /** The points on the energy-saved vs regret frontier, most saving first. */
-  frontier: SweepPoint[];
-  /** The setting saving most energy with regret ≤ max_regret; null if none. */
-  best: SweepPoint | null;
-  max_regret: number;
-  skipped: string[];
-  problems: TpeRunProblem[];
-  notes: string[];
-}
-
 // ---------------------------------------------------------------------------------------------
 // Flags
 
@@ -180,8 +94,6 @@ const CURVES_FLAGS: FlagSpec[] = [
   },
   { name: "format", type: "string", default: "auto", choices: ["auto", "long-csv", "lightning-csv", "jsonl"], help: "curve file format" },
   { name: "epochs", type: "int", min: 1, metavar: "N", help: "full budget T_end in epochs (default: the longest run)" },
-  { name: "window", type: "int", default: 1, min: 1, metavar: "E", help: "TSE-E window E, in epochs" },
-  { name: "gamma", type: "number", default: DEFAULT_GAMMA, metavar: "γ", help: "TSE-EMA decay γ in (0, 1] per epoch" },
   { name: "energy", type: "string", default: "epochs", choices: ["epochs", "wall"], help: "energy unit without power data: epochs run, or recorded wall seconds (wall_time_s)" },
   { name: "power-w", type: "number", metavar: "W", help: "average power in watts: energy = W × recorded wall time (J, estimated)" },
   { name: "power-model", type: "string", metavar: "FILE", help: "Zeus summary_power_<gpu>.csv: energy = its average W at --power-limit × wall time × epoch-time scaling (J, estimated)" },
@@ -195,21 +107,12 @@ const REPLAY_SPEC: CommandSpec = {
   name: "tpe replay",
   summary: "Replay TPE (or successive halving) on recorded curves: energy saved, rank correlation, regret.",
   description:
-    "TPE: every trial trains to epoch T = round(f · T_end); the k with the lowest score continue to the end; " +
-    "the best final validation loss among them is chosen. Energy saved = 1 − (all trials to T + kept ones to the end) / (all to the end). " +
+    "Replays a stopping policy on recorded curves. Energy saved = 1 − (energy the policy spends) / (every trial to the end); " +
+    "the best final validation loss among the finished trials is chosen; regret is its distance to the true best. " +
     "Diverged runs (nan/inf) cost the epochs they ran, are never kept once diverged, and are listed. " +
-    "--policy sh runs successive halving instead (rungs at r0·η^i, top ⌊n/η⌋ promoted) and ignores --budget/--keep.\n" +
+    `${POLICY_HELP} %tpe run takes the same policy flags.\n` +
     `Scores (lower is better): ${SCORE_NAMES.map((s) => `${s}: ${SCORE_HELP[s]}`).join("; ")}.`,
-  flags: [
-    ...CURVES_FLAGS,
-    { name: "policy", type: "string", default: "tpe", choices: ["tpe", "sh"], help: "tpe: train all to f, keep k; sh: successive halving on the score" },
-    { name: "budget", type: "number", default: 0.2, metavar: "F", help: "fraction f in (0, 1] of the epoch budget every trial trains before the decision" },
-    { name: "keep", type: "string", default: "1", metavar: "K", help: "trials to finish: a count (3), a fraction (0.1) or a percentage (10%) of the trials" },
-    { name: "score", type: "string", default: "tse", choices: SCORE_NAMES, help: "ranking score (lower is better)" },
-    { name: "min-epochs", type: "int", default: 1, min: 1, metavar: "R", help: "sh: epochs before the first rung (r0)" },
-    { name: "reduction-factor", type: "number", default: 4, min: 2, metavar: "η", help: "sh: keep ⌊n/η⌋ trials at each rung" },
-    { name: "title", type: "string", metavar: "TEXT", help: "plot title" },
-  ],
+  flags: [...CURVES_FLAGS, ...POLICY_FLAGS, { name: "title", type: "string", metavar: "TEXT", help: "plot title" }],
   examples: [
     "%tpe replay --curves ../../shared/data/curves/nasbench-nlp-wikitext2-dev/curves_long.csv --budget 0.2 --keep 1 --score val-loss --as r",
     "greenai tpe replay --curves curves_long.csv --policy sh --min-epochs 1 --reduction-factor 4 --score tse --json",
@@ -255,6 +158,7 @@ const SWEEP_SPEC: CommandSpec = {
     { name: "keeps", type: "list", default: ["1", "2", "3", "5", "10%"], metavar: "K,…", help: "keep counts, fractions or percentages" },
     { name: "scores", type: "list", default: ["tse", "tse-e", "tse-ema", "val-loss"], metavar: "S,…", help: `scores among ${SCORE_NAMES.join(", ")}` },
     { name: "max-regret", type: "number", default: 0, min: 0, metavar: "R", help: "regret allowed for the `best` setting (loss units)" },
+    ...SCORE_FLAGS.filter((f) => f.name !== "score"),
     { name: "title", type: "string", metavar: "TEXT", help: "plot title" },
   ],
   examples: [
@@ -268,24 +172,6 @@ const SWEEP_SPEC: CommandSpec = {
 
 function resolvePath(ctx: MagicContext, p: string): string {
   return path.resolve(ctx.cwd, p);
-}
-
-/** Converts a RangeError from the pure code into a UsageError for the command. */
-function asUsage<T>(spec: CommandSpec, fn: () => T): T {
-  try {
-    return fn();
-  } catch (e) {
-    if (e instanceof RangeError) throw new UsageError(e.message, formatUsage(spec));
-    throw e;
-  }
-}
-
-function scoreOptions(spec: CommandSpec, flags: ParsedArgs["flags"]): ScoreOptions {
-  const E = flags.window as number;
-  const gamma = flags.gamma as number;
-  asUsage(spec, () => checkE(E));
-  if (!(gamma > 0 && gamma <= 1)) throw new UsageError(`--gamma must be in (0, 1] but got ${gamma}`, formatUsage(spec));
-  return { E, gamma };
 }
 
 async function loadCurves(spec: CommandSpec, flags: ParsedArgs["flags"], ctx: MagicContext): Promise<CurveSet> {
@@ -313,9 +199,7 @@ async function loadEnergy(spec: CommandSpec, flags: ParsedArgs["flags"], set: Cu
     const file = resolvePath(ctx, flags["power-model"] as string);
     if (flags.workload === undefined) throw new UsageError("--power-model needs --workload dataset/network/batch_size/optimizer", formatUsage(spec));
     const table = await zeusPowerTableFromFile(file);
-    const model = asUsage(spec, () =>
-      devicePowerModel(table.rows, { gpu: table.gpu, workload: flags.workload as string, powerLimitW: flags["power-limit"] as number | undefined, file }),
-    );
+    const model = devicePowerModel(table.rows, { gpu: table.gpu, workload: flags.workload as string, powerLimitW: flags["power-limit"] as number | undefined, file });
     return energyPlan({ kind: "device-model", model });
   }
   if (flags["power-logs"] !== undefined) {
@@ -326,221 +210,54 @@ async function loadEnergy(spec: CommandSpec, flags: ParsedArgs["flags"], set: Cu
   return energyPlan({ kind: flags.energy === "wall" ? "wall" : "epochs" });
 }
 
-function problemsOf(statuses: readonly RunStatus[]): TpeRunProblem[] {
-  return statuses
-    .filter((s) => s.problem !== null)
-    .map((s) => ({ id: s.id, epochs_run: s.epochsRun, problem: s.problem as "diverged" | "incomplete", reason: s.reason as string }));
-}
-
-function pct(x: number): string {
-  return `${(100 * x).toFixed(1)}%`;
-}
-
-function num(x: number | null, digits = 4): string {
-  return x === null ? "n/a" : formatNumber(x, digits);
-}
-
-/** Legend of the stopped runs: "stopped at epoch 10", "stopped at epochs 1, 4, 16". */
-function stoppedLabel(epochs: Set<number>): string {
-  const e = [...epochs].sort((a, b) => a - b);
-  if (e.length === 0) return "stopped";
-  if (e.length > 5) return `stopped at epochs ${e[0]}–${e[e.length - 1]}`;
-  return `stopped at epoch${e.length > 1 ? "s" : ""} ${e.join(", ")}`;
-}
-
-/** Cumulative energy and validation loss of each trial, as far as the policy ran it. */
-function energyCurveFigure(trials: readonly TpeTrial[], decision: TpeDecision, unit: EnergyUnit, title: string, stopAt: (t: TpeTrial) => number) {
-  const kept = new Set(decision.kept);
-  const stoppedX: (number | null)[] = [];
-  const stoppedY: (number | null)[] = [];
-  const unrunX: (number | null)[] = [];
-  const unrunY: (number | null)[] = [];
-  const keptTraces: object[] = [];
-  const stopEpochs = new Set<number>();
-  for (const t of trials) {
-    let e = 0;
-    const xs: number[] = [];
-    const ys: (number | null)[] = [];
-    for (let i = 0; i < t.epochs_run; i++) {
-      e += t.epoch_energy[i] ?? 0;
-      xs.push(drawn(e) as number);
-      ys.push(drawn(t.val_loss[i]));
-    }
-    const stop = stopAt(t);
-    if (kept.has(t.id)) {
-      keptTraces.push({
-        type: "scatter",
-        mode: "lines",
-        name: `kept: ${t.id}${t.id === decision.true_best_id ? " (true best)" : ""}`,
-        x: xs,
-        y: ys,
-        line: { width: 2 },
-      });
-    } else {
-      stopEpochs.add(stop);
-      stoppedX.push(...xs.slice(0, stop), null);
-      stoppedY.push(...ys.slice(0, stop), null);
-      if (stop < xs.length) {
-        unrunX.push(...xs.slice(Math.max(0, stop - 1)), null);
-        unrunY.push(...ys.slice(Math.max(0, stop - 1)), null);
-      }
-    }
-  }
-  const data: object[] = [
-    { type: "scatter", mode: "lines", name: "not run (saved)", x: unrunX, y: unrunY, line: { color: "rgba(150,150,150,0.25)", width: 1, dash: "dot" }, hoverinfo: "skip" },
-    { type: "scatter", mode: "lines", name: stoppedLabel(stopEpochs), x: stoppedX, y: stoppedY, line: { color: "rgba(120,120,120,0.55)", width: 1 } },
-    ...keptTraces,
-  ];
-  return {
-    data,
-    layout: {
-      title: { text: title },
-      xaxis: { title: { text: `cumulative energy of the trial (${unit})` } },
-      yaxis: { title: { text: "validation loss" } },
-      hovermode: "closest",
-    },
-  };
-}
-
 // ---------------------------------------------------------------------------------------------
 // %tpe replay
 
 async function runReplay(args: ParsedArgs, ctx: MagicContext): Promise<MagicResult<TpeReplayResult>> {
-  const spec = REPLAY_SPEC;
   const f = args.flags;
-  const policy = f.policy as "tpe" | "sh";
-  const budget = f.budget as number;
-  let keep: KeepSpec = { count: 1 };
-  const ignored: string[] = [];
-  if (policy === "tpe") {
-    if (!(budget > 0 && budget <= 1)) {
-      throw new UsageError(`--budget must be a fraction in (0, 1] of the epoch budget but got ${budget}`, formatUsage(spec));
-    }
-    try {
-      keep = parseKeep(f.keep as string);
-    } catch (e) {
-      throw new UsageError(`--keep: ${(e as Error).message}`, formatUsage(spec));
-    }
-  } else {
-    if (budget !== 0.2) ignored.push("--budget");
-    if (f.keep !== "1") ignored.push("--keep");
-  }
-  const score = f.score as ScoreName;
-  const opts = scoreOptions(spec, f);
-  const set = await loadCurves(spec, f, ctx);
-  if (policy === "tpe") {
-    try {
-      keepCount(keep, set.trials.length);
-    } catch (e) {
-      throw new UsageError(`--keep ${f.keep}: ${(e as Error).message} in ${set.source}`, formatUsage(spec));
-    }
-  }
-  const plan = await loadEnergy(spec, f, set, ctx);
+  const { score, E, gamma } = scoreOptionsFromFlags(f);
+  const set = await loadCurves(REPLAY_SPEC, f, ctx);
+  const policy = policyFromFlags(f, set.trials.length, set.source);
+  const unused = unusedPolicyFlags(f, policy.policy);
+  const plan = await loadEnergy(REPLAY_SPEC, f, set, ctx);
   throwIfAborted(ctx.signal);
-  ctx.progress(`scoring ${set.trials.length} trials by ${score}`);
-  const { trials, statuses } = trialsFromCurves(set, score, opts, plan, {
-    signal: ctx.signal,
-    onTrial: (i, n) => i % 20 === 0 && ctx.progress(`scoring ${n} trials by ${score}`, i / n),
-  });
-  throwIfAborted(ctx.signal);
+  const { value, payload } = replayCurves(
+    set,
+    plan,
+    { policy, score, scoreOptions: { E, gamma }, title: f.title as string | undefined, notes: unused.length ? [`${unused.join(" and ")} ignored by --policy ${policy.policy}`] : [] },
+    { signal: ctx.signal, progress: ctx.progress },
+  );
+  return { value, typeName: "TpeReplayResult", ...presentTpe(replaySummary(value, payload), payload) };
+}
 
-  let decision: TpeDecision;
-  let rungs: HalvingRung[] | undefined;
-  let stopAt: (t: TpeTrial) => number;
-  if (policy === "sh") {
-    const sh = asUsage(spec, () =>
-      successiveHalving(trials, set.totalEpochs, { minEpochs: f["min-epochs"] as number, reductionFactor: f["reduction-factor"] as number }),
-    );
-    const { rungs: r, min_epochs: _m, reduction_factor: _r, stop_epoch: stops, ...d } = sh;
-    decision = d;
-    rungs = r;
-    stopAt = (t) => stops[t.id] ?? t.epochs_run;
-  } else {
-    decision = asUsage(spec, () => replayTpe(trials, set.totalEpochs, budget, keep));
-    stopAt = (t) => decision.budget_epoch;
-  }
-  const T = decision.budget_epoch;
-  const unscored = trials.filter((t) => t.epochs_run < T || t.score_by_epoch[T - 1] === null).map((t) => t.id);
-  if (unscored.length === trials.length) {
-    const why = score.startsWith("lcfit") ? " (the curve fit needs at least 3 loss values: raise --budget or log step losses)" : "";
-    throw new UsageError(`no trial has a ${score} score at epoch ${T}${why}; nothing could be kept`, formatUsage(spec));
-  }
-  const finalOf = (id: string | null) => (id === null ? null : (trials.find((t) => t.id === id)?.final_loss ?? null));
-  const problems = problemsOf(statuses);
-  const value: TpeReplayResult = {
-    policy,
-    score,
-    curves: set.source,
-    format: set.format,
-    n_trials: trials.length,
-    total_epochs: set.totalEpochs,
-    budget_fraction: decision.budget_fraction,
-    budget_epoch: T,
-    keep: decision.keep,
-    kept: decision.kept,
-    n_stopped: decision.stopped.length,
-    spearman: decision.spearman,
-    kendall: decision.kendall,
-    energy_used: decision.energy_used,
-    energy_all: decision.energy_all,
-    energy_saved_fraction: decision.energy_saved_fraction,
-    energy_unit: plan.unit,
-    energy_source: plan.source,
-    energy_measured: plan.measured,
-    best_survived: decision.best_survived,
-    regret: decision.regret,
-    chosen_id: decision.chosen_id,
-    chosen_final_loss: finalOf(decision.chosen_id),
-    true_best_id: decision.true_best_id,
-    true_best_final_loss: finalOf(decision.true_best_id),
-    problems,
-    unscored_at_budget: unscored,
-    notes: ignored.length ? [...set.notes, `${ignored.join(" and ")} ignored: --policy sh uses --min-epochs and --reduction-factor`] : set.notes,
-  };
-  if (rungs) {
-    value.rungs = rungs;
-    value.reduction_factor = f["reduction-factor"] as number;
-  }
-
-  const title =
-    (f.title as string | undefined) ??
-    (policy === "sh"
-      ? `Successive halving by ${score} (r0 = ${f["min-epochs"]}, η = ${f["reduction-factor"]}): ${pct(decision.energy_saved_fraction)} energy saved`
-      : `TPE by ${score}: ${trials.length} trials to epoch ${T} of ${set.totalEpochs}, keep ${decision.keep}: ${pct(decision.energy_saved_fraction)} energy saved`);
-  const payload: TpePayload = {
-    schema_version: 1,
-    kind: "tpe",
-    title,
-    score,
-    total_epochs: set.totalEpochs,
-    energy: { unit: plan.unit, source: plan.source, measured: plan.measured },
-    trials: trials.map(trialForDisplay),
-    decision,
-  };
-  if (rungs) payload.policy = { kind: "sh", min_epochs: f["min-epochs"] as number, reduction_factor: f["reduction-factor"] as number, rungs };
-
+/** Facts and tables of a replay. */
+function replaySummary(v: TpeReplayResult, p: TpePayload): TpeSummary {
+  const T = v.budget_epoch;
+  const count = (what: string) => v.problems.filter((x) => x.problem === what).length;
+  const policyText =
+    v.policy === "sh"
+      ? `successive halving, rungs at ${v.rungs?.map((r) => r.epoch).join(", ")} epochs`
+      : v.policy === "none"
+        ? "none: every trial to the end"
+        : `TPE, decision after epoch ${T} (f = ${v.budget_fraction})`;
   const facts: [string, string][] = [
-    ["policy", policy === "sh" ? `successive halving, rungs at ${rungs?.map((r) => r.epoch).join(", ")} epochs` : `TPE, decision after epoch ${T} (f = ${budget})`],
-    ["score", `${score}: ${SCORE_HELP[score]}`],
-    ["trials", `${trials.length} (${problems.filter((p) => p.problem === "diverged").length} diverged, ${problems.filter((p) => p.problem === "incomplete").length} incomplete)`],
-    ["kept to the end", decision.kept.length <= 5 ? decision.kept.join(", ") || "none" : `${decision.kept.length} trials`],
-    ["energy used / all", `${num(decision.energy_used, 6)} / ${num(decision.energy_all, 6)} ${plan.unit}`],
-    ["energy saved", pct(decision.energy_saved_fraction)],
-    ["energy source", plan.source],
-    ["Spearman ρ / Kendall τ-b", `${num(decision.spearman)} / ${num(decision.kendall)} (score at epoch ${T} vs final validation loss)`],
-    ["true best survived", decision.best_survived ? "yes" : "no"],
-    ["regret", decision.regret === null ? "n/a (no kept trial finished)" : `${num(decision.regret)} (${num(value.chosen_final_loss)} vs best ${num(value.true_best_final_loss)})`],
+    ["policy", policyText],
+    ["score", `${v.score}: ${SCORE_HELP[v.score]}`],
+    ["trials", `${v.n_trials} (${count("diverged")} diverged, ${count("incomplete")} incomplete)`],
+    ["kept to the end", v.kept.length <= 5 ? v.kept.join(", ") || "none" : `${v.kept.length} trials`],
+    ["energy used / all", `${num(v.energy_used, 6)} / ${num(v.energy_all, 6)} ${v.energy_unit}`],
+    ["energy saved", pct(v.energy_saved_fraction)],
+    ["energy source", v.energy_source],
+    ["Spearman ρ / Kendall τ-b", `${num(v.spearman)} / ${num(v.kendall)} (score at epoch ${T} vs final validation loss)`],
+    ["true best survived", v.best_survived ? "yes" : "no"],
+    ["regret", v.regret === null ? "n/a (no kept trial finished)" : `${num(v.regret)} (${num(v.chosen_final_loss)} vs best ${num(v.true_best_final_loss)})`],
   ];
-  const problemRows = problems.map((p) => [p.id, p.problem, p.epochs_run, p.reason]);
-  const text =
-    `${title}\n${textTable(["", ""], facts)}` +
-    (problems.length ? `\n\nRuns reported, not dropped (never chosen):\n${textTable(["run", "problem", "epochs", "reason"], problemRows)}` : "");
-  const html =
-    htmlTable(["", ""], facts, { caption: title }) +
-    (problems.length ? `\n<p>Runs reported, not dropped (never chosen):</p>${htmlTable(["run", "problem", "epochs", "reason"], problemRows)}` : "") +
-    (rungs ? `\n${htmlTable(["rung epoch", "entered", "promoted"], rungs.map((r) => [r.epoch, r.entered, r.promoted.length]), { caption: "rungs" })}` : "");
-  const plotly = energyCurveFigure(trials, decision, plan.unit, title, stopAt);
-  return { value, typeName: "TpeReplayResult", text, bundle: makeBundle({ payload, plotly, html, text }) };
+  const tables: SummaryTable[] = [];
+  if (v.problems.length) {
+    tables.push({ caption: "Runs reported, not dropped (never chosen)", columns: ["run", "problem", "epochs", "reason"], rows: v.problems.map((x) => [x.id, x.problem, x.epochs_run, x.reason]) });
+  }
+  if (v.rungs) tables.push({ caption: "rungs", columns: ["rung epoch", "entered", "promoted"], rows: v.rungs.map((r) => [r.epoch, r.entered, r.promoted.length]), htmlOnly: true });
+  return { title: p.title, facts, tables };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -552,17 +269,14 @@ function scoreEnergy(power: PowerLog, epochs: number, steps: number | null): Tpe
 }
 
 async function runScore(args: ParsedArgs, ctx: MagicContext): Promise<MagicResult<TpeScoreResult>> {
-  const spec = SCORE_SPEC;
   const f = args.flags;
   const mode = f.mode as "paper" | "litmatter";
   const file = resolvePath(ctx, f.log as string);
   const T = f.epoch as number;
   const E = f.window as number;
   const gamma = (f.gamma as number | undefined) ?? (mode === "litmatter" ? LITMATTER_GAMMA : DEFAULT_GAMMA);
-  asUsage(spec, () => {
-    checkE(E);
-    checkGamma(gamma);
-  });
+  checkE(E);
+  checkGamma(gamma);
   const notes: string[] = [];
   let energy: TpeScoreEnergy | null = null;
   const power = f.power !== undefined ? await powerLogFromFile(resolvePath(ctx, f.power as string), ctx.signal) : null;
@@ -570,7 +284,7 @@ async function runScore(args: ParsedArgs, ctx: MagicContext): Promise<MagicResul
 
   let value: TpeScoreResult;
   if (mode === "litmatter") {
-    if (f.all) throw new UsageError("--all works in paper mode; litmatter mode scores one Lightning log", formatUsage(spec));
+    if (f.all) throw new RangeError("--all works in paper mode; litmatter mode scores one Lightning log");
     const log = await lightningLogFromFile(file, { trainColumn: f["train-col"] as string | undefined });
     notes.push(...log.notes);
     if (log.steps.length === 0) throw new DataFormatError(`${file}: no step-level training loss rows; litmatter mode needs train_loss_step (or --train-col)`);
@@ -578,7 +292,7 @@ async function runScore(args: ParsedArgs, ctx: MagicContext): Promise<MagicResul
     try {
       s = litmatterScores(log.steps, T, { E, gamma });
     } catch (e) {
-      throw new UsageError(`--epoch ${T}: ${(e as Error).message} (${file})`, formatUsage(spec));
+      throw new RangeError(`--epoch ${T}: ${(e as Error).message} (${file})`);
     }
     if (power) energy = scoreEnergy(power, s.T_end, s.steps);
     value = {
@@ -599,30 +313,17 @@ async function runScore(args: ParsedArgs, ctx: MagicContext): Promise<MagicResul
       notes,
     };
   } else {
-    if (T < 1) throw new UsageError("--epoch must be ≥ 1 in paper mode (T counts epochs from 1)", formatUsage(spec));
+    if (T < 1) throw new RangeError("--epoch must be ≥ 1 in paper mode (T counts epochs from 1)");
     const set = await curvesFromPath(file, {});
     notes.push(...set.notes);
-    const rowOf = (c: CurveSet["trials"][number]): TpeScoreRow => {
-      const n = Math.max(c.trainLoss.length, c.valLoss.length);
-      if (T > n) throw new UsageError(`--epoch ${T} is beyond the ${n} epochs of ${c.id} in ${file}`, formatUsage(spec));
-      const fin = (x: number) => (Number.isFinite(x) ? x : null);
-      const opts: ScoreOptions = { E, gamma };
-      return {
-        id: c.id,
-        tse: fin(scoreAt(c, "tse", T, opts)),
-        tse_e: fin(scoreAt(c, "tse-e", T, opts)),
-        tse_ema: fin(scoreAt(c, "tse-ema", T, opts)),
-        val_loss: fin(scoreAt(c, "val-loss", T, opts)),
-        lcfit: fin(lcfitScore(c, T, "slope")),
-      };
-    };
+    const rowOf = (c: CurveSet["trials"][number]) => scoreRow(c, T, { E, gamma });
     let chosen = set.trials[0];
     if (f.trial !== undefined) {
       const found = set.trials.find((t) => t.id === f.trial);
-      if (!found) throw new UsageError(`--trial ${f.trial} is not in ${file} (it has ${set.trials.slice(0, 5).map((t) => t.id).join(", ")}${set.trials.length > 5 ? ", …" : ""})`, formatUsage(spec));
+      if (!found) throw new RangeError(`--trial ${f.trial} is not in ${file} (it has ${set.trials.slice(0, 5).map((t) => t.id).join(", ")}${set.trials.length > 5 ? ", …" : ""})`);
       chosen = found;
     } else if (set.trials.length > 1 && !f.all) {
-      throw new UsageError(`${file} holds ${set.trials.length} trials; pick one with --trial ID (e.g. ${set.trials[0].id}) or score all with --all`, formatUsage(spec));
+      throw new RangeError(`${file} holds ${set.trials.length} trials; pick one with --trial ID (e.g. ${set.trials[0].id}) or score all with --all`);
     }
     const trials = f.all ? set.trials.map((c) => (throwIfAborted(ctx.signal), rowOf(c))) : undefined;
     const row = f.all && f.trial === undefined ? null : rowOf(chosen);
@@ -655,132 +356,46 @@ async function runScore(args: ParsedArgs, ctx: MagicContext): Promise<MagicResul
   ];
   if (mode === "paper") rows.push(["val loss at T", num(value.val_loss)], ["LCGA slope", num(value.lcfit)]);
   if (energy) rows.push(["energy", `${num(energy.total_kJ, 6)} kJ total, ${num(energy.per_epoch_kJ, 6)} kJ/epoch`], ["energy source", energy.source]);
-  const text = textTable(["", ""], rows) + (value.trials ? `\n\n${textTable(["trial", "tse", "tse_e", "tse_ema", "val_loss", "lcfit"], value.trials.map((r) => [r.id, r.tse, r.tse_e, r.tse_ema, r.val_loss, r.lcfit]))}` : "");
-  const html =
-    htmlTable(["", ""], rows, { caption: `TSE of ${path.basename(file)}` }) +
-    (value.trials ? htmlTable(["trial", "tse", "tse_e", "tse_ema", "val_loss", "lcfit"], value.trials.map((r) => [r.id, r.tse, r.tse_e, r.tse_ema, r.val_loss, r.lcfit]), { maxRows: 200 }) : "");
-  return { value, typeName: "TpeScoreResult", text, bundle: makeBundle({ html, text }) };
+  const tables: SummaryTable[] = value.trials
+    ? [{ caption: "every trial", columns: ["trial", "tse", "tse_e", "tse_ema", "val_loss", "lcfit"], rows: value.trials.map((r) => [r.id, r.tse, r.tse_e, r.tse_ema, r.val_loss, r.lcfit]) }]
+    : [];
+  return { value, typeName: "TpeScoreResult", ...presentTpe({ title: `TSE of ${path.basename(file)}`, facts: rows, tables }) };
 }
 
 // ---------------------------------------------------------------------------------------------
 // %tpe sweep
 
 async function runSweep(args: ParsedArgs, ctx: MagicContext): Promise<MagicResult<TpeSweepResult>> {
-  const spec = SWEEP_SPEC;
   const f = args.flags;
   const budgets = f.budgets as number[];
-  for (const b of budgets) if (!(b > 0 && b <= 1)) throw new UsageError(`--budgets: each fraction must be in (0, 1] but got ${b}`, formatUsage(spec));
+  for (const b of budgets) if (!(b > 0 && b <= 1)) throw new RangeError(`--budgets: each fraction must be in (0, 1] but got ${b}`);
   const keeps = (f.keeps as string[]).map((k) => {
     try {
       return parseKeep(k);
     } catch (e) {
-      throw new UsageError(`--keeps: ${(e as Error).message}`, formatUsage(spec));
+      throw new RangeError(`--keeps: ${(e as Error).message}`);
     }
   });
-  const scores = f.scores as string[];
-  for (const s of scores) if (!SCORE_NAMES.includes(s as ScoreName)) throw new UsageError(`--scores: unknown score ${JSON.stringify(s)}; scores are ${SCORE_NAMES.join(", ")}`, formatUsage(spec));
-  if (!budgets.length || !keeps.length || !scores.length) throw new UsageError("--budgets, --keeps and --scores each need at least one value", formatUsage(spec));
-  const opts = scoreOptions(spec, f);
-  const set = await loadCurves(spec, f, ctx);
-  const plan = await loadEnergy(spec, f, set, ctx);
-  const scored = [];
-  let statuses: RunStatus[] = [];
-  for (const [i, s] of scores.entries()) {
-    throwIfAborted(ctx.signal);
-    ctx.progress(`scoring by ${s}`, i / scores.length);
-    const built = trialsFromCurves(set, s as ScoreName, opts, plan, { signal: ctx.signal });
-    statuses = built.statuses;
-    scored.push({ score: s, trials: built.trials });
-  }
-  const { points, skipped } = sweepTpe(scored, set.totalEpochs, budgets, keeps, (done, total) => {
-    if (done % 25 === 0) {
-      throwIfAborted(ctx.signal);
-      ctx.progress("sweeping", done / total);
-    }
-  });
-  const maxRegret = f["max-regret"] as number;
-  const best = bestSetting(points, maxRegret);
-  const frontier = points.filter((p) => p.pareto).sort((a, b) => b.energy_saved_fraction - a.energy_saved_fraction || (a.regret ?? Infinity) - (b.regret ?? Infinity));
-  const value: TpeSweepResult = {
-    curves: set.source,
-    n_trials: set.trials.length,
-    total_epochs: set.totalEpochs,
-    energy_unit: plan.unit,
-    energy_source: plan.source,
-    points,
-    frontier,
-    best,
-    max_regret: maxRegret,
-    skipped,
-    problems: problemsOf(statuses),
-    notes: set.notes,
-  };
-
-  // Payload: the best setting's decision on its score's trials, with the whole sweep attached.
-  const show = best ?? frontier[0] ?? points[0];
-  const showTrials = scored.find((s) => s.score === show.score)?.trials ?? scored[0].trials;
-  const decision = replayTpe(showTrials, set.totalEpochs, show.budget_fraction, { count: show.keep });
-  const title =
-    (f.title as string | undefined) ??
-    `TPE sweep: ${points.length} settings on ${set.trials.length} trials` +
-      (best ? `; best with regret ≤ ${maxRegret}: ${best.score} f=${best.budget_fraction} k=${best.keep} saves ${pct(best.energy_saved_fraction)}` : "");
-  const payload: TpePayload = {
-    schema_version: 1,
-    kind: "tpe",
-    title,
-    score: show.score,
-    total_epochs: set.totalEpochs,
-    energy: { unit: plan.unit, source: plan.source, measured: plan.measured },
-    trials: showTrials.map(trialForDisplay),
-    decision,
-    sweep: points.map(({ budget_fraction, keep, score, energy_saved_fraction, regret, spearman, pareto }) => ({
-      budget_fraction,
-      keep,
-      score,
-      energy_saved_fraction,
-      regret,
-      spearman,
-      pareto,
-    })),
-  };
-  const byScore = new Map<string, SweepPoint[]>();
-  for (const p of points) byScore.set(p.score, [...(byScore.get(p.score) ?? []), p]);
-  const plotly = {
-    data: [
-      ...[...byScore].map(([s, ps]) => ({
-        type: "scatter",
-        mode: "markers",
-        name: s,
-        x: ps.map((p) => p.energy_saved_fraction),
-        y: ps.map((p) => p.regret),
-        text: ps.map((p) => `${s}: f=${p.budget_fraction} (T=${p.budget_epoch}), k=${p.keep}, ρ=${num(p.spearman, 3)}`),
-        hoverinfo: "text+x+y",
-      })),
-      {
-        type: "scatter",
-        mode: "lines",
-        name: "frontier",
-        x: frontier.map((p) => p.energy_saved_fraction),
-        y: frontier.map((p) => p.regret),
-        line: { color: "black", dash: "dot" },
-      },
-    ],
-    layout: {
-      title: { text: title },
-      xaxis: { title: { text: `energy saved (fraction; ${plan.unit})` }, range: [0, 1] },
-      yaxis: { title: { text: "regret (final validation loss − best)" } },
-      hovermode: "closest",
-    },
-  };
+  const { E, gamma } = scoreOptionsFromFlags({ ...f, score: "tse" });
+  const settings = { budgets, keeps, scores: f.scores as string[], scoreOptions: { E, gamma }, maxRegret: f["max-regret"] as number, title: f.title as string | undefined };
+  const set = await loadCurves(SWEEP_SPEC, f, ctx);
+  const plan = await loadEnergy(SWEEP_SPEC, f, set, ctx);
+  const { value, payload } = sweepCurves(set, plan, settings, { signal: ctx.signal, progress: ctx.progress });
+  const { best, max_regret: maxRegret } = value;
   const cols = ["score", "f", "T", "k", "energy saved", "regret", "Spearman", "Kendall", "best survived"];
-  const rowsOf = (ps: SweepPoint[]) =>
-    ps.map((p) => [p.score, p.budget_fraction, p.budget_epoch, p.keep, pct(p.energy_saved_fraction), num(p.regret), num(p.spearman, 3), num(p.kendall, 3), p.best_survived ? "yes" : "no"]);
+  const rows = value.frontier.map((p) => [p.score, p.budget_fraction, p.budget_epoch, p.keep, pct(p.energy_saved_fraction), num(p.regret), num(p.spearman, 3), num(p.kendall, 3), p.best_survived ? "yes" : "no"]);
   const head = best
     ? `Best with regret ≤ ${maxRegret}: ${best.score}, f = ${best.budget_fraction} (epoch ${best.budget_epoch}), keep ${best.keep}: ${pct(best.energy_saved_fraction)} energy saved`
     : `No setting reaches regret ≤ ${maxRegret}`;
-  const text = `${title}\n${head}\nEnergy: ${plan.source}\n\nFrontier (energy saved vs regret):\n${textTable(cols, rowsOf(frontier))}`;
-  const html = `<p>${escapeHtml(head)}</p><p>Energy: ${escapeHtml(plan.source)}</p>${htmlTable(cols, rowsOf(frontier), { caption: "Frontier: energy saved vs regret" })}`;
-  return { value, typeName: "TpeSweepResult", text, bundle: makeBundle({ payload, plotly, html, text }) };
+  const summary: TpeSummary = {
+    title: payload.title,
+    facts: [
+      ["best", head],
+      ["energy", plan.source],
+    ],
+    tables: [{ caption: "Frontier (energy saved vs regret)", columns: cols, rows }],
+  };
+  return { value, typeName: "TpeSweepResult", ...presentTpe(summary, payload) };
 }
 
 // ---------------------------------------------------------------------------------------------
