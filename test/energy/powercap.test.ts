@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { DataFormatError } from "../../kernel/src/errors";
 import { adviseFromSweep, type PowerSweepRow } from "../../kernel/src/energy/powercap";
-import { sweepRowsFromCsv, sweepRowsFromFile } from "../../kernel/src/energy/read-sweep";
+import { sweepRowsFromCsv, sweepRowsFromFile, zeusPowerTableFromText } from "../../kernel/src/energy/read-sweep";
 import { describeWithData } from "../helpers/shared-data";
 
 const row = (power_limit: number, time_per_epoch: number, average_power: number, optimizer = "adam"): PowerSweepRow => ({
@@ -65,6 +65,20 @@ describe("sweepRowsFromCsv", () => {
     expect(() => sweepRowsFromCsv("power_limit,time_per_epoch,average_power\n150,1\n", "c.csv")).toThrow(/c\.csv:2: expected 3/);
     expect(() => sweepRowsFromCsv("power_limit,time_per_epoch,average_power\n150,1,2\n150,1,3\n", "d.csv")).toThrow(/d\.csv:3: .*already appears on line 2/);
     expect(() => sweepRowsFromCsv("power_limit,time_per_epoch,average_power\n", "e.csv")).toThrow(DataFormatError);
+  });
+  it("keeps the stricter of the two former readers' rules: positive numbers, quoted cells", () => {
+    // average power 0 W and batch size ≤ 0 were accepted by one reader and refused by the other
+    expect(() => sweepRowsFromCsv("power_limit,time_per_epoch,average_power\n150,1,0\n", "f.csv")).toThrow(/f\.csv:2:3: average_power is "0"; expected a positive number/);
+    expect(() => sweepRowsFromCsv("batch_size,power_limit,time_per_epoch,average_power\n-8,150,1,2\n", "g.csv")).toThrow(/g\.csv:2:1: batch_size is "-8"/);
+    expect(() => sweepRowsFromCsv("power_limit,time_per_epoch,average_power\n150,inf,2\n", "h.csv")).toThrow(/h\.csv:2:2:/);
+    const rows = sweepRowsFromCsv('dataset,network,batch_size,optimizer,power_limit,time_per_epoch,average_power\n"imagenet, sub",resnet,64,"adam",150,1,2\n', "q.csv");
+    expect(rows[0]).toMatchObject({ dataset: "imagenet, sub", optimizer: "adam", batch_size: 64 });
+  });
+  it("a Zeus trace needs every Zeus column and rejects a repeated (workload, limit)", () => {
+    const head = "dataset,network,batch_size,optimizer,power_limit,time_per_epoch,average_power";
+    expect(() => zeusPowerTableFromText("power_limit,time_per_epoch,average_power\n150,1,2\n", "summary_power_v100.csv")).toThrow(/:1: missing column\(s\) dataset, network, batch_size, optimizer;/);
+    expect(() => zeusPowerTableFromText(`${head}\na,b,32,sgd,150,1,2\na,b,32,sgd,150,1,3\n`, "summary_power_v100.csv")).toThrow(/:3: .*already appears on line 2/);
+    expect(zeusPowerTableFromText(`${head}\na,b,32,sgd,150,1,2\n`, "x/summary_power_a40.csv").gpu).toBe("a40");
   });
 });
 

@@ -1,4 +1,4 @@
-import { energyJFromPower, meanPowerW, seriesEnergy, windowEnergy, type DeviceSeries } from "../../kernel/src/energy/series";
+import { energyJFromPower, meanPowerW, seriesEnergy, spreadWholeSeconds, windowEnergies, windowEnergy, type DeviceSeries } from "../../kernel/src/energy/series";
 
 const power = (t: number[], v: (number | null)[]): DeviceSeries => ({ device: "d", kind: "power", t_ms: t, values: v });
 
@@ -48,5 +48,49 @@ describe("windowEnergy", () => {
   it("is empty for an empty or reversed window", () => {
     expect(windowEnergy(ramp, 5000, 5000).energy_j).toBe(0);
     expect(windowEnergy(power([], []), 0, 1000)).toEqual({ energy_j: 0, covered_ms: 0, missing_ms: 1000 });
+  });
+});
+
+describe("windowEnergies (one pass over samples and windows)", () => {
+  // A fixed pseudo-random series with a gap, and windows that start before, end after and repeat boundaries.
+  let seed = 7;
+  const rnd = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+  const t: number[] = [];
+  const v: number[] = [];
+  for (let i = 0, x = 0; i < 400; i++) {
+    x += i === 200 ? 30_000 : 50 + Math.floor(rnd() * 200);
+    t.push(x);
+    v.push(50 + 250 * rnd());
+  }
+  const s = power(t, v);
+  const bounds = [-1000, 0, 500, 500, 12_345, 25_000, 40_000, 41_000, 60_000, 200_000];
+  it("equals integrating each window on its own, with and without a gap limit", () => {
+    for (const opts of [{}, { maxGapMs: 1000 }]) {
+      const one = windowEnergies(s, bounds, opts);
+      one.forEach((w, j) => {
+        const alone = windowEnergy(s, bounds[j], bounds[j + 1], opts);
+        expect(w.energy_j).toBeCloseTo(alone.energy_j, 9);
+        expect(w.covered_ms).toBeCloseTo(alone.covered_ms, 9);
+        if (bounds[j + 1] > bounds[j]) expect(w.missing_ms).toBeCloseTo(alone.missing_ms, 9);
+      });
+    }
+  });
+  it("adds up to the whole series, and the gap rule leaves the 30 s gap out", () => {
+    const whole = seriesEnergy(s);
+    const parts = windowEnergies(s, [t[0], 10_000, 20_000, t[t.length - 1]]);
+    expect(parts.reduce((a, w) => a + w.energy_j, 0)).toBeCloseTo(whole.energy_j, 9);
+    const gapped = seriesEnergy(s, { maxGapMs: 1000 });
+    expect(gapped.gaps).toBe(1);
+    expect(gapped.missing_ms).toBe(t[200] - t[199]);
+    expect(whole.energy_j - gapped.energy_j).toBeCloseTo((0.5 * (v[199] + v[200]) * (t[200] - t[199])) / 1000, 9);
+  });
+  it("rejects descending boundaries", () => {
+    expect(() => windowEnergies(s, [5, 4])).toThrow(/non-decreasing/);
+  });
+});
+
+describe("spreadWholeSeconds", () => {
+  it("leaves series with a fractional stamp unchanged", () => {
+    expect(spreadWholeSeconds([1000, 1000, 2500])).toEqual({ t_ms: [1000, 1000, 2500], spread: false });
   });
 });

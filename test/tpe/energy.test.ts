@@ -98,6 +98,20 @@ describe("power log readers", () => {
     expect(energyByGpu(powerLogFromText("timestamp,power\n2024-01-01T00:00:00Z,10\n2024-01-01T00:00:10Z,30\n", "g.csv").series).joules).toBe(200);
     expect(energyByGpu(powerLogFromText("time_s,power_mw,gpu\n0,1000,a\n2,3000,a\n0,0,b\n1,2000,b\n", "g.csv").series).joules).toBeCloseTo(5, 12);
   });
+  it("reads power units (mW, W, kW) and more [N/A] spellings", () => {
+    const log = powerLogFromText("timestamp,power\n0,1.5 kW\n2,500 W\n4,[GPU is lost]\n6,500000 mW\n", "u.csv");
+    expect(log.skipped).toBe(1);
+    expect(log.series[0].values).toEqual([1500, 500, 500]);
+  });
+  it("drops a cut last row (no newline, logger killed mid-write) with a note; keeps a whole one", () => {
+    const head = "timestamp, index, power.draw [W]\n2022/01/31 12:00:00.000, 0, 40.00 W\n2022/01/31 12:00:01.000, 0, 60.00 W\n";
+    const cut = powerLogFromText(head + "2022/01/31 12:00:02.000, 0", "c.csv");
+    expect(cut.samples).toBe(2);
+    expect(cut.notes.join()).toMatch(/c\.csv:4: cut last line dropped/);
+    expect(powerLogFromText(head + "2022/01/31 12:00:02.000, 0, 80.00 W", "c.csv").samples).toBe(3);
+    // a bad row followed by a newline is still an error
+    expect(() => powerLogFromText(head + "2022/01/31 12:00:02.000, 0\n", "c.csv")).toThrow(/c\.csv:4: row has 2 fields/);
+  });
   it("parses nvidia-smi timestamps (local time, see energy/time.ts) and epoch seconds", () => {
     expect(timestampMs("2022/01/31 12:00:01.500") - timestampMs("2022/01/31 12:00:00")).toBe(1500);
     expect(timestampMs("2022/01/31 12:00:01.500")).toBe(new Date(2022, 0, 31, 12, 0, 1, 500).getTime());
