@@ -2,3 +2,4 @@
 export * from "./payloads";
 export * from "./stats";
 export * from "./tpe-decision";
+export * from "./decimate";

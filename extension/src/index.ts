@@ -5,7 +5,7 @@
  */
 export * from "./figures/types";
 export * from "./figures/format";
-export * from "./figures/decimate";
+export { decimateMinMax, lowerBound, upperBound, type Decimated } from "greenai-common";
 export * from "./figures/tpe";
 export * from "./figures/ribbon";
 export * from "./figures/timeseries";

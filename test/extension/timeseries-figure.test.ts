@@ -1,4 +1,4 @@
-import { decimateMinMax, lowerBound, upperBound } from "../../extension/src/figures/decimate";
+import { decimateMinMax, lowerBound, upperBound } from "greenai-common";
 import { rangeFromRelayout, sortedSeries, timeExtent, timeseriesFigure, toMs } from "../../extension/src/figures/timeseries";
 import { LIGHT_THEME } from "../../extension/src/figures/types";
 import { syntheticTimeseries } from "./fixtures";

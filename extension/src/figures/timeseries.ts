@@ -3,8 +3,7 @@
  * group sharing the time axis, with a range slider. Long series are min–max decimated to the
  * visible window and drawn as WebGL traces, so a million points stay responsive.
  */
-import type { TimeSeries, TimeseriesPayload } from "greenai-common";
-import { decimateMinMax, lowerBound, upperBound } from "./decimate";
+import { decimateMinMax, lowerBound, upperBound, type TimeSeries, type TimeseriesPayload } from "greenai-common";
 import { fmt, plotlyText, themeAxis, themeLayout } from "./format";
 import type { Figure, Layout, PlotTheme, Trace } from "./types";
 

@@ -65,7 +65,7 @@ export {
   type GpuEnergy as JobGpuEnergy,
   type JobEnergy,
 } from "./energy";
-export { decimateMinMax, jsonCell, numberColumn, tableRowsJson, textColumn, timeseriesPayload } from "./series";
+export { jsonCell, numberColumn, tableRowsJson, textColumn, timeseriesPayload } from "./series";
 export { SupercloudSql, tableFromDuckDB } from "./duckdb";
 export { Rng as SampleRng, WORKLOADS, generateSupercloudSample, slurmLogChunks, type SampleFile, type SampleOptions, type SampleSummary } from "./generate";
 export { writeArrowFile, writeSlurmLog, writeSupercloudSample } from "./write";

@@ -3,44 +3,17 @@
  * Arrow rows as JSON. Pure.
  */
 import { DataType, Table, Type } from "apache-arrow";
-import type { TimeSeries, TimeseriesPayload } from "greenai-common";
+import { decimateMinMax, type TimeSeries, type TimeseriesPayload } from "greenai-common";
 
 /**
- * Keeps at most `maxPoints` points: the series is cut into maxPoints/2 buckets and the
- * minimum and maximum of each are kept (in time order), so peaks survive.
+ * A time-sorted series in at most `maxPoints` points: as it is when it fits, else greenai-common's
+ * min–max decimation over maxPoints/3 buckets (each keeps its minimum, maximum and, where samples
+ * are missing, a gap marker), so peaks and gaps survive.
  */
-export function decimateMinMax(tMs: readonly number[], values: readonly (number | null)[], maxPoints: number): { t_ms: number[]; values: (number | null)[] } {
-  if (!(Number.isInteger(maxPoints) && maxPoints >= 2)) throw new RangeError(`maxPoints must be an integer ≥ 2 but got ${maxPoints}`);
-  const n = tMs.length;
-  if (n <= maxPoints) return { t_ms: tMs.slice(), values: values.slice() };
-  const buckets = Math.floor(maxPoints / 2);
-  const t: number[] = [];
-  const v: (number | null)[] = [];
-  for (let b = 0; b < buckets; b++) {
-    const lo = Math.floor((b * n) / buckets);
-    const hi = Math.floor(((b + 1) * n) / buckets);
-    let iMin = -1;
-    let iMax = -1;
-    for (let i = lo; i < hi; i++) {
-      const x = values[i];
-      if (x === null || Number.isNaN(x)) continue;
-      if (iMin < 0 || x < (values[iMin] as number)) iMin = i;
-      if (iMax < 0 || x > (values[iMax] as number)) iMax = i;
-    }
-    if (iMin < 0) {
-      t.push(tMs[lo]);
-      v.push(null);
-      continue;
-    }
-    const [a, c] = iMin <= iMax ? [iMin, iMax] : [iMax, iMin];
-    t.push(tMs[a]);
-    v.push(values[a]);
-    if (c !== a) {
-      t.push(tMs[c]);
-      v.push(values[c]);
-    }
-  }
-  return { t_ms: t, values: v };
+function seriesWithin(tMs: number[], values: (number | null)[], maxPoints: number): { t_ms: number[]; values: (number | null)[] } {
+  if (tMs.length <= maxPoints) return { t_ms: tMs, values };
+  const d = decimateMinMax(tMs, values, 0, tMs.length, Math.floor(maxPoints / 3));
+  return { t_ms: d.t, values: d.v };
 }
 
 /** Columns of a job's GPU table: timestamp (ms), gpu_index, metrics, node. */
@@ -84,6 +57,7 @@ export function timeseriesPayload(opts: {
   maxPoints?: number;
 }): TimeseriesPayload {
   const maxPoints = opts.maxPoints ?? 20000;
+  if (!(Number.isInteger(maxPoints) && maxPoints >= 3)) throw new RangeError(`maxPoints must be an integer ≥ 3 but got ${maxPoints}`);
   const series: TimeSeries[] = [];
   const g = opts.gpu;
   if (g) {
@@ -99,7 +73,7 @@ export function timeseriesPayload(opts: {
       for (const s of GPU_SERIES) {
         const col = g.metrics[s.col];
         if (!col) continue;
-        const d = decimateMinMax(
+        const d = seriesWithin(
           rows.map((r) => g.tMs[r]),
           rows.map((r) => num(col[r])),
           maxPoints,
@@ -121,9 +95,9 @@ export function timeseriesPayload(opts: {
     for (const [device, rows] of [...groups.entries()].sort((a, b) => cmpText(a[0], b[0]))) {
       rows.sort((a, b) => c.tMs[a] - c.tMs[b]);
       const t = rows.map((r) => c.tMs[r]);
-      const u = decimateMinMax(t, rows.map((r) => num(c.cpuUtilizationPct[r])), maxPoints);
+      const u = seriesWithin(t, rows.map((r) => num(c.cpuUtilizationPct[r])), maxPoints);
       series.push({ name: "CPU utilisation", unit: "% of one core", group: "utilization", device, t_ms: u.t_ms, values: u.values });
-      const m = decimateMinMax(
+      const m = seriesWithin(
         t,
         rows.map((r) => {
           const v = num(c.rssKB[r]);

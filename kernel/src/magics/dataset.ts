@@ -368,7 +368,7 @@ export const datasetMagic: Magic = {
           PATH_FLAG,
           FROM_FLAG,
           TO_FLAG,
-          { name: "max-points", type: "int", default: 20000, min: 2, max: 5_000_000, help: "points per plotted series at most (min/max decimation)" },
+          { name: "max-points", type: "int", default: 20000, min: 3, max: 5_000_000, help: "points per plotted series at most (min/max decimation)" },
           { name: "max-gap", type: "number", default: 60, min: 0.001, help: "seconds: longer gaps between power samples are not integrated" },
           { name: "arrow", type: "string", metavar: "FILE", help: "write the job's GPU series as an Arrow IPC file" },
           LENIENT_FLAG,
