@@ -11,11 +11,12 @@ import { tableFromIPC } from "apache-arrow";
 import { parsePayload, MIME_TIMESERIES } from "greenai-common";
 import { dispatchMagic } from "../../kernel/src/magics/dispatch";
 import { createRegistry } from "../../kernel/src/magics/registry";
-import type { MagicContext, MagicResult } from "../../kernel/src/magics/types";
+import type { MagicResult } from "../../kernel/src/magics/types";
 import { DataFormatError, GreenaiError, UsageError } from "../../kernel/src/errors";
 import type { DatasetJobResult, DatasetLoadResult, DatasetSqlResult, DatasetJobsResult, DataListResult, DataFetchResult, DatasetGenerateResult, DatasetIndexResult } from "../../kernel/src/magics/dataset";
 import { SLURM_SPEC } from "../../kernel/src/datasets/schemas";
 import { tableRowsJsonForTest } from "./helpers";
+import { fakeMagicContext } from "../helpers/magic-context";
 
 const ROOT = path.resolve(__dirname, "../..");
 const SAMPLE = path.join(ROOT, "data/supercloud-sample");
@@ -23,8 +24,9 @@ const registry = createRegistry();
 let tmp: string;
 const progress: string[] = [];
 
-function ctx(body?: string): MagicContext {
-  return { display: () => undefined, log: () => undefined, progress: (m) => progress.push(m), signal: new AbortController().signal, cwd: tmp, body };
+function ctx(body?: string) {
+  const c = fakeMagicContext({ cwd: tmp, body });
+  return { ...c, progress: (m: string) => progress.push(m) };
 }
 async function run<T>(line: string, body?: string): Promise<MagicResult<T>> {
   const out = await dispatchMagic(registry, line, ctx(body));

@@ -3,12 +3,12 @@ import { MIME_TIMESERIES } from "../../common/src";
 import { UsageError } from "../../kernel/src/errors";
 import { dispatchMagic, MagicRegistry } from "../../kernel/src/magics/dispatch";
 import { energyMagic, type EnergyMeasureResult, type PowercapAdvice } from "../../kernel/src/magics/energy";
-import type { MagicContext, MagicResult } from "../../kernel/src/magics/types";
+import type { MagicResult } from "../../kernel/src/magics/types";
+import { fakeMagicContext, type FakeMagicContext } from "../helpers/magic-context";
 import { describeWithData } from "../helpers/shared-data";
 
-function ctx(cwd = process.cwd()): MagicContext & { logs: string[] } {
-  const logs: string[] = [];
-  return { display: () => undefined, log: (t) => logs.push(t), progress: () => undefined, signal: new AbortController().signal, cwd, logs };
+function ctx(cwd = process.cwd()): FakeMagicContext {
+  return fakeMagicContext({ cwd });
 }
 
 async function run(line: string, c = ctx()): Promise<MagicResult> {

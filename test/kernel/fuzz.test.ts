@@ -4,9 +4,9 @@
  */
 import { dispatchMagic } from "../../kernel/src/magics/dispatch";
 import { createRegistry } from "../../kernel/src/magics/registry";
-import type { MagicContext } from "../../kernel/src/magics/types";
 import { GreenaiError } from "../../kernel/src/errors";
 import { KernelSession, kernelTestsUnavailable, streamText } from "../helpers/kernel-session";
+import { fakeMagicContext } from "../helpers/magic-context";
 
 /** Small seeded generator (mulberry32) so failures reproduce. */
 function rng(seed: number) {
@@ -42,7 +42,7 @@ export function malformedLines(n: number, seed = 1): string[] {
   return out;
 }
 
-const ctx: MagicContext = { display: () => undefined, log: () => undefined, progress: () => undefined, signal: new AbortController().signal, cwd: process.cwd() };
+const ctx = fakeMagicContext();
 
 describe("malformed magic lines", () => {
   const lines = malformedLines(1200);

@@ -7,9 +7,9 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import { createRegistry } from "../../kernel/src/magics/registry";
 import { dispatchMagic } from "../../kernel/src/magics/dispatch";
-import type { MagicContext } from "../../kernel/src/magics/types";
 import { lightningLogFromFile } from "../../kernel/src/tpe/read-curves";
 import { litmatterScores } from "../../kernel/src/tpe/scores";
+import { fakeMagicContext } from "../helpers/magic-context";
 import { describeWithData } from "../helpers/shared-data";
 
 const T = 10;
@@ -62,9 +62,7 @@ function pandasAvailable(): string | null {
   return r.status === 0 ? null : "pandas is not importable by /usr/bin/python3";
 }
 
-function fakeCtx(): MagicContext {
-  return { display: () => undefined, log: () => undefined, progress: () => undefined, signal: new AbortController().signal, cwd: process.cwd() };
-}
+const fakeCtx = () => fakeMagicContext();
 
 describeWithData("curves/litmatter-tpe-example/metrics.csv", "litmatter mode reproduces the official TPE example (T=10, E=1)", (file) => {
   const ref = referenceFromCsv(file);

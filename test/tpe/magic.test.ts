@@ -7,14 +7,15 @@ import { tpeDecision } from "../../common/src/tpe-decision";
 import { dispatchMagic, type DispatchOutcome } from "../../kernel/src/magics/dispatch";
 import { createRegistry } from "../../kernel/src/magics/registry";
 import { tpeMagic, type TpeReplayResult, type TpeScoreResult, type TpeSweepResult } from "../../kernel/src/magics/tpe";
-import type { MagicContext, MagicResult } from "../../kernel/src/magics/types";
+import type { MagicResult } from "../../kernel/src/magics/types";
 import { DataFormatError, UsageError } from "../../kernel/src/errors";
 import { PLOTLY_MIME } from "../../kernel/src/display/bundle";
 import { drawn } from "../../kernel/src/display/precision";
+import { fakeMagicContext } from "../helpers/magic-context";
 import { sharedData } from "../helpers/shared-data";
 
 let dir: string;
-const ctx = (): MagicContext => ({ display: () => undefined, log: () => undefined, progress: () => undefined, signal: new AbortController().signal, cwd: dir });
+const ctx = () => fakeMagicContext({ cwd: dir });
 const registry = createRegistry();
 
 async function run<T>(line: string): Promise<MagicResult<T>> {

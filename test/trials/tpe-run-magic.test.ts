@@ -5,8 +5,7 @@ import { MIME_TPE, type TpePayload } from "../../common/src";
 import { UsageError } from "../../kernel/src/errors";
 import { dispatchMagic, MagicRegistry } from "../../kernel/src/magics/dispatch";
 import { configsFromFlags, tpeRunCommand, trialSpecsFrom, type TpeRunResult } from "../../kernel/src/magics/tpe-run";
-import type { MagicContext } from "../../kernel/src/magics/types";
-import type { MimeBundle } from "../../kernel/src/display/bundle";
+import { fakeMagicContext } from "../helpers/magic-context";
 import { processesOfRun } from "./run-checks";
 
 const FAKE = path.join(__dirname, "fixtures/fake_trial.js");
@@ -14,16 +13,8 @@ const FAKE = path.join(__dirname, "fixtures/fake_trial.js");
 const registry = () => new MagicRegistry([{ name: "tpe", summary: "tpe", commands: [tpeRunCommand] }]);
 
 function ctx(cwd: string) {
-  const displays: { bundle: MimeBundle; id?: string }[] = [];
-  const progress: [string, number | undefined][] = [];
-  const c: MagicContext = {
-    display: (bundle, id) => displays.push({ bundle, id }),
-    log: () => undefined,
-    progress: (m, f) => progress.push([m, f]),
-    signal: new AbortController().signal,
-    cwd,
-  };
-  return { c, displays, progress };
+  const c = fakeMagicContext({ cwd });
+  return { c, displays: c.displays, progress: c.progressCalls };
 }
 
 describe("%tpe run", () => {
