@@ -235,6 +235,11 @@ class Runner {
     return { runDir: this.runDir, trial: id, attempt: a.attempt, handle: { pid: a.pid, job: a.job } };
   }
 
+  /** Every recorded attempt of the trials that run on `backend`, this session's and earlier ones. */
+  private attemptsOn(backend: TrialBackend): RecordedAttempt[] {
+    return [...this.state.trials.values()].filter((t) => this.backendOf(t.id) === backend).flatMap((t) => t.attempts.map((a) => this.recorded(t.id, a)));
+  }
+
   private async open(): Promise<void> {
     const spec = this.folderSpec();
     const ids = this.o.trials.map((t) => t.id);
@@ -329,7 +334,7 @@ class Runner {
   private build(nowMs: number, final: boolean): RunOutcome {
     let series = final ? this.folder.readSeries() : mergeSeries(this.priorSeries, this.meter?.series() ?? []);
     // power the backend's trials measured themselves (e.g. Slurm jobs' GPU logs), on top of the meter's
-    const own = this.backend.deviceSeries?.([...this.state.trials.values()].filter((t) => this.backendOf(t.id) === this.backend).flatMap((t) => t.attempts.map((a) => this.recorded(t.id, a))));
+    const own = this.backend.deviceSeries?.(this.attemptsOn(this.backend));
     if (own && own.series.length) series = [...series, ...own.series];
     return buildRunReport({
       deviceOwner: own?.owner,
