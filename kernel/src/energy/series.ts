@@ -50,17 +50,15 @@ export function cleanSeries(s: DeviceSeries): CleanSeries {
   if (s.t_ms.length !== s.values.length) {
     throw new RangeError(`series ${s.device}: ${s.t_ms.length} times but ${s.values.length} values`);
   }
+  const estimated = s.estimated ?? false;
+  // Readers and meters mostly hand over clean series already: use their arrays as they are.
+  if (isClean(s)) return { device: s.device, kind: s.kind, t: s.t_ms, v: s.values as number[], estimated };
   const idx: number[] = [];
-  let sorted = true;
   for (let i = 0; i < s.t_ms.length; i++) {
     const v = s.values[i];
-    if (typeof v === "number" && Number.isFinite(v) && Number.isFinite(s.t_ms[i])) {
-      if (idx.length && s.t_ms[i] < s.t_ms[idx[idx.length - 1]]) sorted = false;
-      idx.push(i);
-    }
+    if (typeof v === "number" && Number.isFinite(v) && Number.isFinite(s.t_ms[i])) idx.push(i);
   }
-  // Readers and meters hand over sorted samples: skip the sort for them.
-  if (!sorted) idx.sort((a, b) => s.t_ms[a] - s.t_ms[b] || a - b);
+  idx.sort((a, b) => s.t_ms[a] - s.t_ms[b] || a - b);
   const t: number[] = [];
   const v: number[] = [];
   for (const i of idx) {
@@ -73,7 +71,19 @@ export function cleanSeries(s: DeviceSeries): CleanSeries {
     t.push(s.t_ms[i]);
     v.push(s.values[i] as number);
   }
-  return { device: s.device, kind: s.kind, t, v, estimated: s.estimated ?? false };
+  return { device: s.device, kind: s.kind, t, v, estimated };
+}
+
+/** True when every value is a finite number and times strictly increase (nothing to clean). */
+function isClean(s: DeviceSeries): boolean {
+  const t = s.t_ms;
+  const v = s.values;
+  for (let i = 0; i < t.length; i++) {
+    const x = v[i];
+    if (typeof x !== "number" || !Number.isFinite(x) || !Number.isFinite(t[i])) return false;
+    if (i > 0 && !(t[i] > t[i - 1])) return false;
+  }
+  return true;
 }
 
 /** Value of a clean series at time x by linear interpolation; x must lie within [t_k, t_{k+1}]. */
@@ -124,18 +134,30 @@ export function windowEnergies(series: DeviceSeries | CleanSeries, boundariesMs:
   const covered = new Array<number>(m).fill(0);
   const c = asClean(series);
   const maxGap = opts.maxGapMs ?? Infinity;
+  const t = c.t;
+  const v = c.v;
+  const power = c.kind === "power";
+  // First segment that can reach the first window (binary search), then one pass.
+  let lo = 0;
+  let hi = Math.max(0, t.length - 1);
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (t[mid + 1] <= (boundariesMs[0] ?? Infinity)) lo = mid + 1;
+    else hi = mid;
+  }
   let w = 0; // first window that can still meet the current segment
-  for (let k = 0; k + 1 < c.t.length && w < m; k++) {
-    const a = c.t[k];
-    const b = c.t[k + 1];
+  for (let k = lo; k + 1 < t.length && w < m; k++) {
+    const a = t[k];
+    const b = t[k + 1];
     if (b - a > maxGap) continue;
     while (w < m && boundariesMs[w + 1] <= a) w++;
     for (let j = w; j < m && boundariesMs[j] < b; j++) {
-      const lo = Math.max(a, boundariesMs[j]);
-      const hi = Math.min(b, boundariesMs[j + 1]);
-      if (hi <= lo) continue;
-      energy[j] += segmentEnergyJ(c, k, lo, hi);
-      covered[j] += hi - lo;
+      const from = Math.max(a, boundariesMs[j]);
+      const to = Math.min(b, boundariesMs[j + 1]);
+      if (to <= from) continue;
+      // A whole power segment is the plain trapezoid (the hot case: whole series, long windows).
+      energy[j] += power && from === a && to === b ? (0.5 * (v[k] + v[k + 1]) * (b - a)) / 1000 : segmentEnergyJ(c, k, from, to);
+      covered[j] += to - from;
     }
   }
   return energy.map((e, j) => ({ energy_j: e, covered_ms: covered[j], missing_ms: boundariesMs[j + 1] - boundariesMs[j] - covered[j] }));
