@@ -1,7 +1,10 @@
 /**
  * Streaming parser for `nvidia-smi --query-gpu=… --format=csv[,noheader][,nounits] -lms N`
  * output, and the writer of the Supercloud GPU time-series format (10 columns). Pure:
- * the meter (meters.ts) feeds it chunks of text as they arrive.
+ * the meter (meters.ts) feeds it chunks of text as they arrive. It keeps every queried field
+ * (the meter writes them all); recorded logs are read by power-log.ts. Both read timestamps
+ * with ./time's one rule and `[N/A]`-like cells with isNotAvailable, so a log gives the same
+ * instants and watts either way (test/energy/one-reader.test.ts).
  */
 import { DataFormatError } from "../errors";
 import type { DeviceSeries } from "./series";
