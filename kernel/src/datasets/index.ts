@@ -19,6 +19,7 @@ export {
   formatIssue,
   tableFromBatches,
   tableFromCsvText,
+  type ReadCounts,
   type ReadIssue,
   type ReadMode,
   type ReadReport,

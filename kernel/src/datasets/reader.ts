@@ -67,10 +67,8 @@ export interface ReaderOptions {
   decode?: boolean;
 }
 
-export interface ReadReport {
-  file: string;
-  /** Whether the file had a header row. */
-  header: boolean;
+/** What reading counts: per file in a ReadReport, summed over a load's files in a LoadReport. */
+export interface ReadCounts {
   /** Data rows seen (excluding the header and blank lines). */
   rowsRead: number;
   /** Rows in the output. */
@@ -87,6 +85,17 @@ export interface ReadReport {
   undecoded: Record<string, number>;
   /** The first issues, for the user to inspect. */
   issues: ReadIssue[];
+}
+
+/** Zero counts, fresh lists. */
+export function emptyCounts(): ReadCounts {
+  return { rowsRead: 0, rowsKept: 0, rowsFiltered: 0, skippedRows: 0, extraColumns: [], missingColumns: [], undecoded: {}, issues: [] };
+}
+
+export interface ReadReport extends ReadCounts {
+  file: string;
+  /** Whether the file had a header row. */
+  header: boolean;
 }
 
 interface Binding {
@@ -155,18 +164,7 @@ export class TableReader {
     if (!(Number.isInteger(this.batchRows) && this.batchRows > 0)) throw new RangeError(`batchRows must be a positive integer but got ${opts.batchRows}`);
     this.maxIssues = opts.maxIssues ?? 20;
     this.blockRows = Math.min(1024, this.batchRows);
-    this.report = {
-      file,
-      header: false,
-      rowsRead: 0,
-      rowsKept: 0,
-      rowsFiltered: 0,
-      skippedRows: 0,
-      extraColumns: [],
-      missingColumns: [],
-      undecoded: {},
-      issues: [],
-    };
+    this.report = { file, header: false, ...emptyCounts() };
     this.tok = new CsvTokenizer(
       { record: (r) => this.record(r), syntax: (i) => this.syntax(i), flush: () => this.processBlock() },
       { quotedNewlines: spec.quotedNewlines },

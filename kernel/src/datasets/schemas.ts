@@ -248,32 +248,8 @@ export const SLURM_SPEC: TableSpec = {
   ],
 };
 
-/** CPU time series `cpu/NNNN/<id_job>-timeseries.csv`: one row per (Step, Node, Series) every 10 s. */
-export const CPU_SPEC: TableSpec = {
-  name: "cpu",
-  title: "CPU time series (cpu/NNNN/<id_job>-timeseries.csv)",
-  header: "optional",
-  extraColumns: "error",
-  quotedNewlines: false,
-  columns: [
-    utf8("Step", { key: true }),
-    utf8("Node"),
-    i32("Series"),
-    i64("ElapsedTime"),
-    epochS("EpochTime", false),
-    f64("CPUFrequency"),
-    f64("CPUTime"),
-    f64("CPUUtilization"),
-    i64("RSS"),
-    i64("VMSize"),
-    i64("Pages"),
-    f64("ReadMB"),
-    f64("WriteMB"),
-  ],
-  derived: [],
-};
-
-const SUMMARY_METRICS: readonly { name: string; kind: "epoch" | "int" | "float" }[] = [
+/** The CPU metrics in file order, with their kind: the series columns, and the Min/Max/Sum/Avg of a summary. */
+const CPU_METRICS: readonly { name: string; kind: "epoch" | "int" | "float" }[] = [
   { name: "EpochTime", kind: "epoch" },
   { name: "CPUFrequency", kind: "float" },
   { name: "CPUTime", kind: "float" },
@@ -286,7 +262,26 @@ const SUMMARY_METRICS: readonly { name: string; kind: "epoch" | "int" | "float" 
 ];
 
 /** The metrics of a CPU summary in order, with their kind (for the generator and the docs). */
-export const CPU_SUMMARY_METRICS = SUMMARY_METRICS;
+export const CPU_SUMMARY_METRICS = CPU_METRICS;
+
+/** A column holding a CPU metric's exact values: epoch seconds, Int64 or Float64 by its kind. */
+function cpuMetricColumn(name: string, kind: (typeof CPU_METRICS)[number]["kind"]): ColumnSpec {
+  return kind === "epoch" ? epochS(name, false) : kind === "int" ? i64(name) : f64(name);
+}
+
+/** The columns both CPU files start with: the step, node and series a row belongs to, and when. */
+const CPU_KEY_COLUMNS: readonly ColumnSpec[] = [utf8("Step", { key: true }), utf8("Node"), i32("Series"), i64("ElapsedTime")];
+
+/** CPU time series `cpu/NNNN/<id_job>-timeseries.csv`: one row per (Step, Node, Series) every 10 s. */
+export const CPU_SPEC: TableSpec = {
+  name: "cpu",
+  title: "CPU time series (cpu/NNNN/<id_job>-timeseries.csv)",
+  header: "optional",
+  extraColumns: "error",
+  quotedNewlines: false,
+  columns: [...CPU_KEY_COLUMNS, ...CPU_METRICS.map((m) => cpuMetricColumn(m.name, m.kind))],
+  derived: [],
+};
 
 /** CPU summary `cpu/NNNN/<id_job>-summary.csv`: Min/Max/Sum/Avg per metric, 40 columns. */
 export const CPU_SUMMARY_SPEC: TableSpec = {
@@ -296,14 +291,13 @@ export const CPU_SUMMARY_SPEC: TableSpec = {
   extraColumns: "error",
   quotedNewlines: false,
   columns: [
-    utf8("Step", { key: true }),
-    utf8("Node"),
-    i32("Series"),
-    i64("ElapsedTime"),
-    ...SUMMARY_METRICS.flatMap((m): ColumnSpec[] => {
-      const exact = (p: string) => (m.kind === "epoch" ? epochS(`${p}_${m.name}`, false) : m.kind === "int" ? i64(`${p}_${m.name}`) : f64(`${p}_${m.name}`));
-      return [exact("Min"), exact("Max"), m.kind === "float" ? f64(`Sum_${m.name}`) : i64(`Sum_${m.name}`), f64(`Avg_${m.name}`)];
-    }),
+    ...CPU_KEY_COLUMNS,
+    ...CPU_METRICS.flatMap((m): ColumnSpec[] => [
+      cpuMetricColumn(`Min_${m.name}`, m.kind),
+      cpuMetricColumn(`Max_${m.name}`, m.kind),
+      m.kind === "float" ? f64(`Sum_${m.name}`) : i64(`Sum_${m.name}`),
+      f64(`Avg_${m.name}`),
+    ]),
   ],
   derived: [],
 };

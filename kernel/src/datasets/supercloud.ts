@@ -10,7 +10,7 @@ import { GreenaiError, throwIfAborted } from "../errors";
 import { gpuEnergies, jobEnergy, type EnergyOptions, type JobEnergy } from "./energy";
 import { isIndexFresh, loadIndex, type DatasetIndex, type IndexLoad } from "./file-index";
 import { csvBatchesFromFile, type FileReadOptions } from "./read";
-import { tableFromBatches, type ColumnLookup, type ReadIssue, type ReadMode, type ReadReport, type RowPredicate } from "./reader";
+import { emptyCounts, tableFromBatches, type ColumnLookup, type ReadCounts, type ReadMode, type ReadReport, type RowPredicate } from "./reader";
 import { TABLE_SPECS, type SupercloudTableName } from "./schemas";
 import { numberColumn, textColumn } from "./series";
 
@@ -41,21 +41,13 @@ export interface DatasetQuery {
 }
 
 /** Reading statistics over all files of a load. */
-export interface LoadReport {
+export interface LoadReport extends ReadCounts {
   table: SupercloudTableName;
   files: number;
-  rowsRead: number;
-  rowsKept: number;
-  rowsFiltered: number;
-  skippedRows: number;
-  extraColumns: string[];
-  missingColumns: string[];
-  undecoded: Record<string, number>;
-  issues: ReadIssue[];
 }
 
-function emptyReport(table: SupercloudTableName): LoadReport {
-  return { table, files: 0, rowsRead: 0, rowsKept: 0, rowsFiltered: 0, skippedRows: 0, extraColumns: [], missingColumns: [], undecoded: {}, issues: [] };
+export function emptyReport(table: SupercloudTableName): LoadReport {
+  return { table, files: 0, ...emptyCounts() };
 }
 
 function mergeReport(into: LoadReport, r: ReadReport): void {
