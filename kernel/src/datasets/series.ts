@@ -46,6 +46,19 @@ function num(v: number | null | undefined): number | null {
   return v === null || v === undefined || Number.isNaN(v) ? null : v;
 }
 
+/** Row indices grouped by device key, in key order; rows whose key is undefined are left out. */
+function rowsByDevice(rowCount: number, deviceOf: (row: number) => string | undefined): [string, number[]][] {
+  const groups = new Map<string, number[]>();
+  for (let i = 0; i < rowCount; i++) {
+    const device = deviceOf(i);
+    if (device === undefined) continue;
+    let rows = groups.get(device);
+    if (!rows) groups.set(device, (rows = []));
+    rows.push(i);
+  }
+  return [...groups.entries()].sort((a, b) => cmpText(a[0], b[0]));
+}
+
 /** Builds the time-series payload of one job. */
 export function timeseriesPayload(opts: {
   title: string;
@@ -61,14 +74,7 @@ export function timeseriesPayload(opts: {
   const series: TimeSeries[] = [];
   const g = opts.gpu;
   if (g) {
-    const groups = new Map<string, number[]>();
-    for (let i = 0; i < g.tMs.length; i++) {
-      const key = `gpu${g.gpuIndex[i]}@${g.node[i] ?? "?"}`;
-      let rows = groups.get(key);
-      if (!rows) groups.set(key, (rows = []));
-      rows.push(i);
-    }
-    for (const [device, rows] of [...groups.entries()].sort((a, b) => cmpText(a[0], b[0]))) {
+    for (const [device, rows] of rowsByDevice(g.tMs.length, (i) => `gpu${g.gpuIndex[i]}@${g.node[i] ?? "?"}`)) {
       rows.sort((a, b) => g.tMs[a] - g.tMs[b] || a - b);
       for (const s of GPU_SERIES) {
         const col = g.metrics[s.col];
@@ -84,15 +90,9 @@ export function timeseriesPayload(opts: {
   }
   const c = opts.cpu;
   if (c) {
-    const groups = new Map<string, number[]>();
-    for (let i = 0; i < c.tMs.length; i++) {
-      if (c.step[i] !== "batch") continue;
-      const key = `cpu${c.series[i] ?? 0}@${c.node[i] ?? "?"}`;
-      let rows = groups.get(key);
-      if (!rows) groups.set(key, (rows = []));
-      rows.push(i);
-    }
-    for (const [device, rows] of [...groups.entries()].sort((a, b) => cmpText(a[0], b[0]))) {
+    // only the batch step is drawn
+    const batchStep = (i: number) => (c.step[i] === "batch" ? `cpu${c.series[i] ?? 0}@${c.node[i] ?? "?"}` : undefined);
+    for (const [device, rows] of rowsByDevice(c.tMs.length, batchStep)) {
       rows.sort((a, b) => c.tMs[a] - c.tMs[b]);
       const t = rows.map((r) => c.tMs[r]);
       const u = seriesWithin(t, rows.map((r) => num(c.cpuUtilizationPct[r])), maxPoints);
@@ -146,28 +146,26 @@ export function tableRowsJson(table: Table, limit = 10, offset = 0): Record<stri
   return out;
 }
 
-/** A numeric column as a plain array (bigint → number, nulls → null). */
-export function numberColumn(table: Table, name: string): (number | null)[] {
+/** A column as a plain array: each value through `convert`; nulls, and every row of an absent column, as null. */
+function columnValues<T>(table: Table, name: string, convert: (v: unknown) => T): (T | null)[] {
   const c = table.getChild(name);
   if (!c) return new Array(table.numRows).fill(null);
-  const out: (number | null)[] = new Array(table.numRows);
+  const out: (T | null)[] = new Array(table.numRows);
   for (let i = 0; i < table.numRows; i++) {
     const v = c.get(i);
-    out[i] = v === null || v === undefined ? null : typeof v === "bigint" ? Number(v) : typeof v === "boolean" ? (v ? 1 : 0) : (v as number);
+    out[i] = v === null || v === undefined ? null : convert(v);
   }
   return out;
 }
 
+/** A numeric column as a plain array (bigint → number, boolean → 0/1, nulls → null). */
+export function numberColumn(table: Table, name: string): (number | null)[] {
+  return columnValues(table, name, (v) => (typeof v === "bigint" ? Number(v) : typeof v === "boolean" ? (v ? 1 : 0) : (v as number)));
+}
+
 /** A text column as a plain array. */
 export function textColumn(table: Table, name: string): (string | null)[] {
-  const c = table.getChild(name);
-  if (!c) return new Array(table.numRows).fill(null);
-  const out: (string | null)[] = new Array(table.numRows);
-  for (let i = 0; i < table.numRows; i++) {
-    const v = c.get(i);
-    out[i] = v === null || v === undefined ? null : String(v);
-  }
-  return out;
+  return columnValues(table, name, String);
 }
 
 /** Code-point order (locale-independent, so output is the same everywhere). */
