@@ -75,6 +75,38 @@ describe("DuckDB over the release files", () => {
     expect(table.getChild("wide")!.get(0)).toBe("123456789012345678.5");
   });
 
+  it("maps every scalar DuckDB type to its Arrow type", async () => {
+    const { table } = await sql.query(
+      "SELECT true AS b, 1::TINYINT AS i8, 1::SMALLINT AS i16, 1::INTEGER AS i32, 1::BIGINT AS i64, 1::HUGEINT AS i128, " +
+        "1::UTINYINT AS u8, 1::USMALLINT AS u16, 1::UINTEGER AS u32, 1::UBIGINT AS u64, 1::UHUGEINT AS u128, 1.5::FLOAT AS f32, 1.5::DOUBLE AS f64, " +
+        "DATE '2021-07-12' AS d, '2021-07-12 14:00:00'::TIMESTAMP_S AS ts_s, '2021-07-12 14:00:00'::TIMESTAMP_MS AS ts_ms, " +
+        "TIMESTAMP '2021-07-12 14:00:00' AS ts_us, TIMESTAMPTZ '2021-07-12 14:00:00+00' AS ts_tz, '2021-07-12 14:00:00'::TIMESTAMP_NS AS ts_ns",
+    );
+    expect(typesOf(table)).toEqual([
+      "b:Bool",
+      "i8:Int8",
+      "i16:Int16",
+      "i32:Int32",
+      "i64:Int64",
+      "i128:Int64",
+      "u8:Uint8",
+      "u16:Uint16",
+      "u32:Uint32",
+      "u64:Uint64",
+      "u128:Uint64",
+      "f32:Float32",
+      "f64:Float64",
+      "d:Date32<DAY>",
+      "ts_s:Timestamp<SECOND, UTC>",
+      "ts_ms:Timestamp<MILLISECOND, UTC>",
+      "ts_us:Timestamp<MICROSECOND, UTC>",
+      "ts_tz:Timestamp<MICROSECOND, UTC>",
+      "ts_ns:Timestamp<NANOSECOND, UTC>",
+    ]);
+    const at = Date.UTC(2021, 6, 12, 14);
+    for (const c of ["ts_s", "ts_ms", "ts_us", "ts_tz", "ts_ns"]) expect(table.getChild(c)!.get(0)).toBe(at);
+  });
+
   it("refuses a value that does not fit instead of wrapping it", async () => {
     await expect(sql.query("SELECT 170141183460469231731687303715884105727::HUGEINT AS big")).rejects.toThrow(/column big: value 170141183460469231731687303715884105727 does not fit Int64; cast it in SQL/);
   });

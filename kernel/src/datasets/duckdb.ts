@@ -227,47 +227,42 @@ const DuckDBTypeId = {
   UHUGEINT: 32,
 } as const;
 
-/** The Arrow type for a DuckDB column type (DECIMAL wider than 15 digits becomes exact text). */
+/** The DuckDB types whose Arrow counterpart takes no parameters. */
+const PLAIN_ARROW_TYPES: Readonly<Record<number, new () => DataType>> = {
+  [DuckDBTypeId.BOOLEAN]: Bool,
+  [DuckDBTypeId.TINYINT]: Int8,
+  [DuckDBTypeId.SMALLINT]: Int16,
+  [DuckDBTypeId.INTEGER]: Int32,
+  [DuckDBTypeId.BIGINT]: Int64,
+  [DuckDBTypeId.HUGEINT]: Int64,
+  [DuckDBTypeId.UTINYINT]: Uint8,
+  [DuckDBTypeId.USMALLINT]: Uint16,
+  [DuckDBTypeId.UINTEGER]: Uint32,
+  [DuckDBTypeId.UBIGINT]: Uint64,
+  [DuckDBTypeId.UHUGEINT]: Uint64,
+  [DuckDBTypeId.FLOAT]: Float32,
+  [DuckDBTypeId.DOUBLE]: Float64,
+  [DuckDBTypeId.DATE]: DateDay,
+};
+
+/** The DuckDB timestamp types by unit; all come back in UTC, the session's time zone. */
+const TIMESTAMP_ARROW_TYPES: Readonly<Record<number, new (timezone: string) => DataType>> = {
+  [DuckDBTypeId.TIMESTAMP_S]: TimestampSecond,
+  [DuckDBTypeId.TIMESTAMP_MS]: TimestampMillisecond,
+  [DuckDBTypeId.TIMESTAMP]: TimestampMicrosecond,
+  [DuckDBTypeId.TIMESTAMP_TZ]: TimestampMicrosecond,
+  [DuckDBTypeId.TIMESTAMP_NS]: TimestampNanosecond,
+};
+
+/** The Arrow type for a DuckDB column type (DECIMAL wider than 15 digits becomes exact text; unknown types text). */
 export function arrowTypeOf(t: DuckDBType): DataType {
+  const Plain = PLAIN_ARROW_TYPES[t.typeId as number];
+  if (Plain) return new Plain();
+  const Timestamp = TIMESTAMP_ARROW_TYPES[t.typeId as number];
+  if (Timestamp) return new Timestamp("UTC");
   switch (t.typeId as number) {
-    case DuckDBTypeId.BOOLEAN:
-      return new Bool();
-    case DuckDBTypeId.TINYINT:
-      return new Int8();
-    case DuckDBTypeId.SMALLINT:
-      return new Int16();
-    case DuckDBTypeId.INTEGER:
-      return new Int32();
-    case DuckDBTypeId.BIGINT:
-    case DuckDBTypeId.HUGEINT:
-      return new Int64();
-    case DuckDBTypeId.UTINYINT:
-      return new Uint8();
-    case DuckDBTypeId.USMALLINT:
-      return new Uint16();
-    case DuckDBTypeId.UINTEGER:
-      return new Uint32();
-    case DuckDBTypeId.UBIGINT:
-    case DuckDBTypeId.UHUGEINT:
-      return new Uint64();
-    case DuckDBTypeId.FLOAT:
-      return new Float32();
-    case DuckDBTypeId.DOUBLE:
-      return new Float64();
     case DuckDBTypeId.DECIMAL:
       return (t as unknown as { width: number }).width <= 15 ? new Float64() : new Utf8();
-    case DuckDBTypeId.TIMESTAMP_S:
-      return new TimestampSecond("UTC");
-    case DuckDBTypeId.TIMESTAMP_MS:
-      return new TimestampMillisecond("UTC");
-    case DuckDBTypeId.TIMESTAMP:
-      return new TimestampMicrosecond("UTC");
-    case DuckDBTypeId.TIMESTAMP_TZ:
-      return new TimestampMicrosecond("UTC");
-    case DuckDBTypeId.TIMESTAMP_NS:
-      return new TimestampNanosecond("UTC");
-    case DuckDBTypeId.DATE:
-      return new DateDay();
     case DuckDBTypeId.LIST: {
       const child = (t as unknown as { valueType: DuckDBType }).valueType;
       return new List(new Field("item", arrowTypeOf(child), true));
