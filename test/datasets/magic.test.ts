@@ -97,6 +97,10 @@ describe("%dataset load: the CLI contract", () => {
     const d = await run<DatasetLoadResult>(`dataset load supercloud --path ${SAMPLE} --table slurm --labelled-only --engine duckdb`);
     expect(d.value.columns).toEqual(a.value.columns);
     expect(d.value.rows).toBe(a.value.rows);
+    // DuckDB names no files: the report counts the rows that came back.
+    expect(d.value).toMatchObject({ engine: "duckdb", files: 0, rows_read: a.value.rows, filtered_rows: 0, skipped_rows: 0, issues: [] });
+    expect(d.text).toMatch(/^slurm: \d+ rows × 40 columns from DuckDB\n/);
+    await expect(run(`dataset load supercloud --path ${SAMPLE} --table slurm --engine duckdb --lenient`)).rejects.toThrow(/--lenient works with --engine arrow only/);
   });
 
   it("names file, line and column for a bad file, and --lenient skips and counts", async () => {
@@ -142,6 +146,11 @@ describe("%dataset jobs and %dataset job", () => {
       if (j.gpu_series) expect(j.energy_j).toBeGreaterThan(0);
       else expect(j.energy_j).toBeNull();
     }
+    expect(r.text.split("\n")[0]).toBe("20 job(s) (10 with GPU series, 20 labelled)");
+    expect(r.text.split("\n")[1]).toMatch(/^id_job +state .*gpu_series +energy_j$/);
+    const few = await run<DatasetJobsResult>(`dataset jobs --path ${SAMPLE} --gpu-only --labelled-only --limit 3`);
+    expect(few.text.split("\n")[0]).toBe("20 job(s) (10 with GPU series, 20 labelled); first 3 shown");
+    expect(few.text).not.toMatch(/energy_j/);
   });
 
   it("joins one job and shows its series as a timeseries bundle", async () => {

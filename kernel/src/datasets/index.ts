@@ -68,6 +68,7 @@ export {
 } from "./energy";
 export { jsonCell, numberColumn, tableRowsJson, textColumn, timeseriesPayload } from "./series";
 export { SupercloudSql, tableFromDuckDB } from "./duckdb";
+export { loadSupercloudTable, type LoadEngine } from "./load";
 export { Rng as SampleRng, WORKLOADS, generateSupercloudSample, slurmLogChunks, type SampleFile, type SampleOptions, type SampleSummary } from "./generate";
 export { writeArrowFile, writeSlurmLog, writeSupercloudSample } from "./write";
 export { findDataset, parseManifest, type Manifest, type ManifestDataset, type ManifestFile } from "./manifest";

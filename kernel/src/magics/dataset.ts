@@ -4,11 +4,13 @@
  */
 import * as path from "path";
 import { Table } from "apache-arrow";
-import { escapeHtml, htmlTable, makeBundle, textTable } from "../display/bundle";
+import { escapeHtml, makeBundle } from "../display/bundle";
+import { presentJobList, presentLoadedTable, presentQueryResult } from "../display/dataset";
 import { presentJobReport } from "../display/timeseries";
 import { UsageError, throwIfAborted } from "../errors";
 import { SupercloudSql } from "../datasets/duckdb";
-import { describeSchema, type ReadIssue, type ReadMode } from "../datasets/reader";
+import { loadSupercloudTable, type LoadEngine } from "../datasets/load";
+import { describeSchema, type ReadMode } from "../datasets/reader";
 import type { SupercloudTableName } from "../datasets/schemas";
 import { jobReport, listJobs } from "../datasets/jobs";
 import { tableRowsJson } from "../datasets/series";
@@ -107,17 +109,6 @@ async function maybeWriteArrow(ctx: MagicContext, t: Table, file: string | undef
   return { path: p, bytes: await writeArrowFile(t, p) };
 }
 
-function headTable(head: Record<string, unknown>[], columns: DatasetColumn[]): { html: string; text: string } {
-  const names = columns.map((c) => c.name);
-  const rows = head.map((r) => names.map((n) => r[n]));
-  return { html: htmlTable(names, rows, { maxRows: 1000 }), text: textTable(names, rows) };
-}
-
-function issuesHtml(issues: ReadIssue[]): string {
-  if (!issues.length) return "";
-  return `<details><summary>${issues.length} problem(s)</summary><ul>${issues.map((i) => `<li>${escapeHtml(`${i.file}, line ${i.line}${i.column ? `, column ${i.column}` : ""}: ${i.message}`)}</li>`).join("")}</ul></details>`;
-}
-
 function seconds(t0: number): number {
   return Math.round((performance.now() - t0) * 1000) / 1e6;
 }
@@ -133,25 +124,10 @@ async function runLoad(args: ParsedArgs, ctx: MagicContext): Promise<MagicResult
   const table = f.table as SupercloudTableName;
   const root = resolvePath(ctx, f.path as string);
   const q = query(args, ctx);
-  const engine = f.engine as "arrow" | "duckdb";
-  let t: Table;
-  let report: { files: number; rowsRead: number; rowsFiltered: number; skippedRows: number; extraColumns: string[]; missingColumns: string[]; undecoded: Record<string, number>; issues: ReadIssue[] };
-  if (engine === "duckdb") {
-    if (q.mode === "lenient") throw new UsageError("--lenient works with --engine arrow only (DuckDB does not report lines)");
-    if (q.decode === false) throw new UsageError("--no-decode works with --engine arrow only");
-    const sql = await SupercloudSql.open(root);
-    try {
-      t = await sql.table(table, q);
-    } finally {
-      sql.close();
-    }
-    report = { files: 0, rowsRead: t.numRows, rowsFiltered: 0, skippedRows: 0, extraColumns: [], missingColumns: [], undecoded: {}, issues: [] };
-  } else {
-    const ds = await openSupercloud(root);
-    const r = await ds.table(table, q);
-    t = r.table;
-    report = r.report;
-  }
+  const engine = f.engine as LoadEngine;
+  if (engine === "duckdb" && q.mode === "lenient") throw new UsageError("--lenient works with --engine arrow only (DuckDB does not report lines)");
+  if (engine === "duckdb" && q.decode === false) throw new UsageError("--no-decode works with --engine arrow only");
+  const { table: t, report } = await loadSupercloudTable(root, table, q, engine);
   throwIfAborted(ctx.signal);
   const columns = columnsOf(t);
   const head = tableRowsJson(t, f.head as number);
@@ -180,11 +156,7 @@ async function runLoad(args: ParsedArgs, ctx: MagicContext): Promise<MagicResult
     (report.skippedRows ? `, ${report.skippedRows} malformed row(s) skipped` : "") +
     (report.rowsFiltered ? `, ${report.rowsFiltered} filtered out` : "") +
     (arrow_file ? `; Arrow file ${arrow_file.path} (${arrow_file.bytes} bytes)` : "");
-  const ht = headTable(head, columns);
-  const typesTable = htmlTable(["column", "Arrow type"], columns.map((c) => [c.name, c.type]), { maxRows: 200 });
-  const html = `<p>${escapeHtml(summary)}</p>${head.length ? ht.html : ""}<details><summary>column types</summary>${typesTable}</details>${issuesHtml(report.issues)}`;
-  const text = head.length ? `${summary}\n${ht.text}` : summary;
-  return { value, typeName: "DatasetLoadResult", text, bundle: makeBundle({ html, text: summary }) };
+  return { value, typeName: "DatasetLoadResult", ...presentLoadedTable({ summary, head, columns }, report.issues) };
 }
 
 // ---------------------------------------------------------------------------
@@ -196,17 +168,8 @@ async function runJobs(args: ParsedArgs, ctx: MagicContext): Promise<MagicResult
   const root = resolvePath(ctx, f.path as string);
   const limit = f.limit as number;
   const list = await listJobs(await openSupercloud(root), query(args, ctx), { limit, energy: f.energy === true, signal: ctx.signal, onProgress: (m, x) => ctx.progress(m, x) });
-  const shown = list.jobs;
-  const value: DatasetJobsResult = { path: root, rows: list.rows, jobs: shown, gpu_series_jobs: list.gpuSeriesJobs, labelled_jobs: list.labelledJobs, seconds: seconds(t0) };
-  const cols = ["id_job", "state", "partition", "job_type", "nodes", "gpus", "start", "duration_s", "label", "cpu_series", "gpu_series", ...(f.energy ? ["energy_j"] : [])];
-  const rows = shown.map((j) => cols.map((c) => (j as unknown as Record<string, unknown>)[c]));
-  const summary = `${list.rows} job(s) (${value.gpu_series_jobs} with GPU series, ${value.labelled_jobs} labelled)${shown.length < list.rows ? `; first ${shown.length} shown` : ""}`;
-  return {
-    value,
-    typeName: "DatasetJobsResult",
-    text: `${summary}\n${textTable(cols, rows)}`,
-    bundle: makeBundle({ html: `<p>${escapeHtml(summary)}</p>${htmlTable(cols, rows, { maxRows: limit })}`, text: summary }),
-  };
+  const value: DatasetJobsResult = { path: root, rows: list.rows, jobs: list.jobs, gpu_series_jobs: list.gpuSeriesJobs, labelled_jobs: list.labelledJobs, seconds: seconds(t0) };
+  return { value, typeName: "DatasetJobsResult", ...presentJobList(list, { energy: f.energy === true, maxRows: limit }) };
 }
 
 // ---------------------------------------------------------------------------
@@ -253,13 +216,7 @@ async function runSql(args: ParsedArgs, ctx: MagicContext): Promise<MagicResult<
   const arrow_file = await maybeWriteArrow(ctx, t, f.arrow as string | undefined);
   const value: DatasetSqlResult = { path: root, sql: sqlText, rows: t.numRows, truncated, columns, head, arrow_file, seconds: seconds(t0) };
   const summary = `${t.numRows} row(s)${truncated ? ` (stopped at --limit ${f.limit})` : ""} × ${columns.length} column(s)${arrow_file ? `; Arrow file ${arrow_file.path}` : ""}`;
-  const ht = headTable(head, columns);
-  return {
-    value,
-    typeName: "DatasetSqlResult",
-    text: head.length ? `${summary}\n${ht.text}` : summary,
-    bundle: makeBundle({ html: `<p>${escapeHtml(summary)}</p>${ht.html}`, text: summary }),
-  };
+  return { value, typeName: "DatasetSqlResult", ...presentQueryResult({ summary, head, columns }) };
 }
 
 // ---------------------------------------------------------------------------
