@@ -209,6 +209,20 @@ suite(`kernel protocol${why ? ` [SKIPPED: ${why}]` : ""}`, () => {
     expect(reply.matches).toContain("abcdef");
   });
 
+  it("expands $name in magic lines to a value bound by --as (its current value, its .path), and names the bound ones otherwise", async () => {
+    const shown = (r: ExecResult) => r.iopub.filter((m) => m.msg_type === "display_data").map((m) => m.content.data["text/plain"]);
+    // %echo binds {text}; TypeScript then gives the name a .path, as %data path's result has.
+    let r = await k.execute('%echo first --as where\nwhere = { path: "/tmp/a folder" }\n%echo $where/metrics.csv \'$where\' $$5');
+    expect(r.reply.status).toBe("ok");
+    expect(shown(r)).toEqual(["first", "/tmp/a folder/metrics.csv $where $5"]);
+    r = await k.execute("%echo $nowhere");
+    expect(r.reply.ename).toBe("UsageError");
+    expect(r.reply.evalue).toMatch(/\$nowhere is not bound \(names bound by --as: .*\$where/);
+    const { reply } = await k.request({ op: "complete", code: "%echo $wh", cursor_pos: 9 });
+    expect(reply.matches).toEqual(["$where"]);
+    expect(streamText(await k.execute("where.path.length"))).toBe("13\n");
+  });
+
   it("inspects a magic line with its help", async () => {
     const { reply } = await k.request({ op: "inspect", code: "%sleep 3", cursor_pos: 3 });
     expect(reply.found).toBe(true);

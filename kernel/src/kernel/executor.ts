@@ -13,6 +13,7 @@ import { dispatchMagic, magicHelp, resolveCommand, subName, type MagicRegistry }
 import { formatUsage, GLOBAL_FLAGS, tokenize } from "../magics/options";
 import type { MagicContext } from "../magics/types";
 import { cellErrorFrom, ErrorCollector, type CellError } from "./errors";
+import { expandBoundNames } from "./expand";
 import { hasMagic, isMagicLine, lineAt, maskMagicLines, splitCell } from "./segments";
 
 /** A TypeScript body run by a cell magic failed; carries that cell's error. */
@@ -40,6 +41,8 @@ export class MagicExecutor implements Executor {
   private currentAbort?: AbortController;
   private rejectInterrupt?: (e: Error) => void;
   private progressSeq = 0;
+  /** Names bound by `--as`, in binding order: what `$name` in a magic line may refer to. */
+  private readonly boundNames = new Set<string>();
 
   constructor(
     readonly base: Executor,
@@ -85,6 +88,7 @@ export class MagicExecutor implements Executor {
     const t0 = Date.now();
     let outcomeWord = "failed";
     try {
+      if (text.includes("$")) text = this.expandNames(text);
       const outcome = await Promise.race([dispatchMagic(this.registry, text, ctx, prefix === "%%" ? "%" : prefix), interrupted]);
       outcomeWord = "done";
       if (outcome.kind === "help") {
@@ -97,7 +101,10 @@ export class MagicExecutor implements Executor {
       } else {
         this.opts.display(result.bundle ?? { data: { "text/plain": result.text }, metadata: {} });
       }
-      if (outcome.bindAs) return this.bind(outcome.bindAs, result.value, result.typeName);
+      if (outcome.bindAs) {
+        if (!(await this.bind(outcome.bindAs, result.value, result.typeName))) return false;
+        this.boundNames.add(outcome.bindAs);
+      }
       return true;
     } catch (e) {
       this.lastError = e instanceof CellFailed && e.cellError ? e.cellError : cellErrorFrom(e);
@@ -139,6 +146,16 @@ export class MagicExecutor implements Executor {
       },
     };
     return { ctx, finishProgress };
+  }
+
+  /** Names bound by `--as` that the notebook still has (a kernel reset drops them all). */
+  private liveBoundNames(): string[] {
+    return [...this.boundNames].filter((n) => n in this.locals);
+  }
+
+  /** `$name` in a magic line: the current value of a name bound by `--as` (TypeScript may have changed it since). */
+  private expandNames(text: string): string {
+    return expandBoundNames(text, new Map(this.liveBoundNames().map((n) => [n, this.locals[n]])));
   }
 
   /** Declares `let name: T` in the notebook, initialised from the magic's value. */
@@ -217,6 +234,10 @@ export class MagicExecutor implements Executor {
     }
     const magic = this.registry.get(words[0]);
     if (!magic) return done([]);
+    if (word.startsWith("$")) {
+      const names = this.liveBoundNames().map((n) => `$${n}`);
+      return done(names.filter((n) => n.startsWith(word)));
+    }
     const plain = magic.commands.find((c) => c.spec.name === magic.name);
     if (!plain && words.length === 2 && !word.startsWith("-")) {
       return done(magic.commands.map((c) => subName(magic, c)).filter((s) => s.startsWith(word)));
@@ -235,6 +256,7 @@ export class MagicExecutor implements Executor {
   }
 
   reset(): void {
+    this.boundNames.clear();
     this.base.reset();
   }
 

@@ -8,6 +8,10 @@ export interface MagicListing {
   magics: { name: string; summary: string; commands: { name: string; summary: string; cell: boolean }[] }[];
 }
 
+/** How `$name` works in magic lines (kernel/executor expands it before the dispatcher sees the line). */
+const NAMES_NOTE =
+  "In a magic line, $x stands for the value bound by an earlier --as x: a string as is, or its .path (e.g. %data path NAME --as x, then --curves $x). $$ is a literal $; nothing in single quotes expands.";
+
 export function lsmagicMagic(registry: MagicRegistry): Magic {
   return {
     name: "lsmagic",
@@ -28,8 +32,8 @@ export function lsmagicMagic(registry: MagicRegistry): Magic {
             })),
           };
           const rows = value.magics.flatMap((m) => m.commands.map((c) => [`${c.cell ? "%%" : "%"}${c.name}`, c.summary]));
-          const text = `Available magics (help: %name? or %name --help):\n${textTable(["magic", "summary"], rows)}`;
-          const html = `<p>Available magics (help: <code>%name?</code>)</p>${htmlTable(["magic", "summary"], rows, { maxRows: 500 })}`;
+          const text = `Available magics (help: %name? or %name --help):\n${textTable(["magic", "summary"], rows)}\n${NAMES_NOTE}`;
+          const html = `<p>Available magics (help: <code>%name?</code>)</p>${htmlTable(["magic", "summary"], rows, { maxRows: 500 })}<p>${escapeHtml(NAMES_NOTE)}</p>`;
           return { value, typeName: "MagicListing", text, bundle: makeBundle({ html, text }) };
         },
       },

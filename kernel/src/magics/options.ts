@@ -60,7 +60,7 @@ export interface ParsedArgs {
 
 /** Flags every command understands; handled by the dispatcher, not by commands. */
 export const GLOBAL_FLAGS: readonly FlagSpec[] = [
-  { name: "as", type: "string", metavar: "NAME", help: "bind the result to a notebook variable NAME" },
+  { name: "as", type: "string", metavar: "NAME", help: "bind the result to a notebook variable NAME (later magic lines can say $NAME)" },
   { name: "json", type: "boolean", help: "print the result as JSON instead of the rich display" },
   { name: "help", type: "boolean", help: "show this help" },
 ];
