@@ -7,6 +7,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { installKernelSpec, kernelTestsUnavailable, PYTHON } from "./helpers/kernel-session";
+import { preparedDataDir, preparedDataUnavailable } from "./helpers/prepared-data";
 import { REPO_ROOT } from "./helpers/shared-data";
 
 const TOUR = path.join(REPO_ROOT, "notebooks", "00-tour.ipynb");
@@ -31,7 +32,9 @@ suite(`nbconvert HTML fallbacks of 00-tour${why ? ` [SKIPPED: ${why}]` : ""}`, (
     const { jupyterPath } = installKernelSpec("greenai-htmltest");
     const outDir = fs.mkdtempSync(path.join(os.tmpdir(), "greenai-html-"));
     const executed = path.join(outDir, "tour.ipynb");
-    const env = { ...process.env, JUPYTER_PATH: jupyterPath };
+    // Public data by name, as in notebooks.test.ts (the tour itself reads only data/samples).
+    const dataEnv = preparedDataUnavailable() ? {} : { GREENAI_DATA_DIR: preparedDataDir(), GREENAI_OFFLINE: "1" };
+    const env = { ...process.env, ...dataEnv, JUPYTER_PATH: jupyterPath };
     const run = spawnSync(PYTHON, [path.join(__dirname, "helpers", "run_notebook.py"), TOUR, executed, "greenai-htmltest", "600"], { env, encoding: "utf8", timeout: 900_000 });
     if (run.status !== 0) throw new Error(`executing the tour failed:\n${run.stderr.slice(-4000)}`);
     const conv = spawnSync(PYTHON, ["-m", "nbconvert", "--to", "html", executed, "--output-dir", outDir, "--output", "tour"], { env, encoding: "utf8", timeout: 300_000 });

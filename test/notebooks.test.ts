@@ -1,12 +1,15 @@
 /**
  * Every notebook in notebooks/ runs top to bottom, headless, with the greenai kernel:
  * no cell errors, no code cell without output, vendor payloads stored as JSON objects.
+ * Public data come by name (`%data path NAME`) from a prepared folder laid out from
+ * ../shared/data (GREENAI_DATA_DIR), offline and with an empty cache, so nothing is downloaded.
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { installKernelSpec, kernelTestsUnavailable, PYTHON } from "./helpers/kernel-session";
+import { preparedDataDir, preparedDataUnavailable } from "./helpers/prepared-data";
 import { REPO_ROOT } from "./helpers/shared-data";
 
 const NOTEBOOKS = path.join(REPO_ROOT, "notebooks");
@@ -20,20 +23,38 @@ function unavailable(): string | undefined {
 
 const why = unavailable();
 const suite = why ? describe.skip : describe;
+const noData = preparedDataUnavailable();
+
+/** Whether a notebook gets public data by name (it then needs the prepared folder). */
+function usesPublicData(name: string): boolean {
+  return /%data path /.test(fs.readFileSync(path.join(NOTEBOOKS, name), "utf8"));
+}
+const withData = notebooks.filter((n) => !noData || !usesPublicData(n));
+const withoutData = notebooks.filter((n) => !withData.includes(n));
 
 suite(`notebooks run headless${why ? ` [SKIPPED: ${why}]` : ""}`, () => {
   let jupyterPath = "";
   const outDir = fs.mkdtempSync(path.join(os.tmpdir(), "greenai-notebooks-"));
+  const dataEnv: Record<string, string> = {};
   beforeAll(() => {
     jupyterPath = installKernelSpec("greenai-nbtest").jupyterPath;
+    if (!noData) {
+      dataEnv.GREENAI_DATA_DIR = preparedDataDir();
+      dataEnv.GREENAI_CACHE_DIR = fs.mkdtempSync(path.join(os.tmpdir(), "greenai-empty-cache-"));
+      dataEnv.GREENAI_OFFLINE = "1";
+    }
   });
 
   it("finds notebooks", () => expect(notebooks.length).toBeGreaterThan(0));
 
-  it.each(notebooks)("%s", (name) => {
+  if (withoutData.length) {
+    it.skip.each(withoutData)(`%s [SKIPPED: its public data need ${noData}]`, () => undefined);
+  }
+
+  it.each(withData)("%s", (name) => {
     const out = path.join(outDir, name);
     const r = spawnSync(PYTHON, [path.join(__dirname, "helpers/run_notebook.py"), path.join(NOTEBOOKS, name), out, "greenai-nbtest", "900"], {
-      env: { ...process.env, JUPYTER_PATH: jupyterPath },
+      env: { ...process.env, ...dataEnv, JUPYTER_PATH: jupyterPath },
       encoding: "utf8",
       timeout: 1_200_000,
     });
