@@ -31,3 +31,12 @@ export class InterruptedError extends GreenaiError {
 export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new InterruptedError();
 }
+
+/**
+ * A public data set that is neither prepared locally, nor cached, nor downloadable here, or a
+ * prepared copy that lacks a file the work needs. The message names the data set and the
+ * command that fetches it.
+ */
+export class DataUnavailableError extends GreenaiError {
+  override name = "DataUnavailableError";
+}

@@ -14,8 +14,6 @@ import {
 } from "../../kernel/src/ribbon/read";
 import { ServingSimulator } from "../../kernel/src/ribbon/simulator";
 import { MissingProfileError } from "../../kernel/src/ribbon/workload";
-import * as zlib from "zlib";
-import { tarEntries } from "../../kernel/src/ribbon/read-kairos";
 import { describeWithData } from "../helpers/shared-data";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "ribbon-read-"));
@@ -143,39 +141,6 @@ describeWithData("ribbon", "RIBBON data folder", (dir) => {
     const sim = new ServingSimulator(p.profile, p.space, p.workload);
     expect(() => sim.simulate([1, 0, 0], 0)).toThrow(MissingProfileError);
     expect(() => sim.simulate([1, 0, 0], 0)).toThrow(/on g4dn\.xlarge lacks batch size 170.*logs\/g4dn\.xlarge\/mtwnd_170_1\.json/);
-  });
-});
-
-/** A minimal ustar writer: enough to test the reader (checksums are not checked by it). */
-function tar(files: [string, string, string?][]): Buffer {
-  const blocks: Buffer[] = [];
-  for (const [name, body, type = "0"] of files) {
-    const h = Buffer.alloc(512);
-    h.write(name.slice(0, 100), 0);
-    h.write(Buffer.byteLength(body).toString(8).padStart(11, "0"), 124);
-    h.write(type, 156);
-    h.write("ustar", 257);
-    blocks.push(h);
-    const b = Buffer.alloc(Math.ceil(Buffer.byteLength(body) / 512) * 512);
-    b.write(body, 0);
-    blocks.push(b);
-  }
-  blocks.push(Buffer.alloc(1024));
-  return Buffer.concat(blocks);
-}
-
-describe("tar reader", () => {
-  it("lists regular files of a gzipped archive, with GNU long names", () => {
-    const long = `data/${"x".repeat(120)}/mtwnd_10_1.json`;
-    const archive = zlib.gzipSync(tar([["data/", "", "5"], ["./data/a/b_10_1.json", "[1, 2]"], ["././@LongLink", long, "L"], ["data/ignored", "[3]"]]));
-    const m = tarEntries(archive);
-    expect([...m.keys()]).toEqual(["data/a/b_10_1.json", long]);
-    expect(m.get(long)?.toString()).toBe("[3]");
-  });
-
-  it("reports a truncated archive", () => {
-    const t = tar([["data/a.json", "[1, 2, 3]"]]);
-    expect(() => tarEntries(t.subarray(0, 514), "t.tar")).toThrow(/t\.tar: the archive ends inside data\/a\.json/);
   });
 });
 

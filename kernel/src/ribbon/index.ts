@@ -44,6 +44,6 @@ export {
   type RibbonModelConfig,
 } from "./read";
 export { CommandEvaluator, type CommandEvaluatorOptions } from "./read-command";
-export { isKairosDir, kairosProblemFromDir, tarEntries } from "./read-kairos";
+export { isKairosDir, kairosProblemFromDir } from "./read-kairos";
 export { COMPARE_METHODS, compareOptimisers, type CompareMethod, type CompareMethodSummary, type CompareOptions, type OptimiserComparison } from "./compare";
 export { ribbonPayload, type RibbonPayloadParts } from "./payload";
