@@ -90,9 +90,11 @@ const CURVES_FLAGS: FlagSpec[] = [
     type: "string",
     required: true,
     metavar: "PATH",
-    help: "recorded curves: long CSV (run_id,epoch,train_loss,val_loss[,wall_time_s]), a Lightning metrics.csv or a folder of them, or JSON lines",
+    help:
+      "recorded curves: long CSV (run_id,epoch,train_loss,val_loss[,wall_time_s]), a Lightning metrics.csv or a folder of them, JSON lines, " +
+      "or NAS-Bench-NLP's upstream log_stats_model_*.json files (a folder of them, as in its logs.zip)",
   },
-  { name: "format", type: "string", default: "auto", choices: ["auto", "long-csv", "lightning-csv", "jsonl"], help: "curve file format" },
+  { name: "format", type: "string", default: "auto", choices: ["auto", "long-csv", "lightning-csv", "jsonl", "nas-bench-nlp"], help: "curve file format" },
   { name: "epochs", type: "int", min: 1, metavar: "N", help: "full budget T_end in epochs (default: the longest run)" },
   { name: "energy", type: "string", default: "epochs", choices: ["epochs", "wall"], help: "energy unit without power data: epochs run, or recorded wall seconds (wall_time_s)" },
   { name: "power-w", type: "number", metavar: "W", help: "average power in watts: energy = W × recorded wall time (J, estimated)" },

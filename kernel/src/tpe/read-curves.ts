@@ -1,8 +1,9 @@
 /**
  * Readers for recorded training curves: the long CSV form (`run_id,epoch,train_loss,val_loss,…`,
  * with an optional `models.csv` beside it), PyTorch Lightning CSVLogger logs (one file per trial,
- * or a folder of them), and JSON lines. Bad input gives a DataFormatError naming file, line and
- * column; diverged values (nan, inf) are kept so that replays report them.
+ * or a folder of them), JSON lines, and NAS-Bench-NLP's upstream logs (./read-nasbench.ts). Bad input
+ * gives a DataFormatError naming file, line and column; diverged values (nan, inf) are kept so that
+ * replays report them.
  */
 import { promises as fsp } from "fs";
 import * as path from "path";
@@ -11,9 +12,10 @@ import { csvRecordsFromText, headerIndex, numberCell, type CsvRecord } from "../
 import { jsonLinesFromText } from "../io/jsonl";
 import { textFromFile } from "../io/text-file";
 import { longestRun, type CurveSet, type TrialCurve } from "./curves";
+import { curvesFromNasbenchLogs, isNasbenchLogName } from "./read-nasbench";
 import { epochMeansFromSteps, type StepRow } from "./scores";
 
-export type CurveFormat = "auto" | "long-csv" | "lightning-csv" | "jsonl";
+export type CurveFormat = "auto" | "long-csv" | "lightning-csv" | "jsonl" | "nas-bench-nlp";
 
 export interface ReadCurvesOptions {
   /** Force a format instead of detecting it. */
@@ -362,6 +364,7 @@ function firstLine(text: string): string {
 /** Guesses a file's format from its extension and first line. */
 export function detectCurveFormat(file: string, text: string): Exclude<CurveFormat, "auto"> {
   const ext = path.extname(file).toLowerCase();
+  if (isNasbenchLogName(path.basename(file))) return "nas-bench-nlp";
   if (ext === ".jsonl" || ext === ".ndjson") return "jsonl";
   const head = firstLine(text).trim();
   if (head.startsWith("{")) return "jsonl";
@@ -371,26 +374,60 @@ export function detectCurveFormat(file: string, text: string): Exclude<CurveForm
   return "long-csv";
 }
 
-/** Lightning logs below a folder: files named metrics.csv (any depth ≤ 4) or *.csv directly in it. */
-async function lightningFilesIn(dir: string): Promise<string[]> {
+/** Files below a folder (down to `maxDepth` subfolders) that `keep` accepts, by name and depth. */
+async function filesBelow(dir: string, maxDepth: number, keep: (name: string, depth: number) => boolean): Promise<string[]> {
   const out: string[] = [];
   const walk = async (d: string, depth: number) => {
     const entries = await fsp.readdir(d, { withFileTypes: true });
     entries.sort((a, b) => a.name.localeCompare(b.name));
     for (const e of entries) {
       const p = path.join(d, e.name);
-      if (e.isDirectory() && depth < 4) await walk(p, depth + 1);
-      else if (e.isFile() && (e.name === "metrics.csv" || (depth === 0 && e.name.endsWith(".csv")))) out.push(p);
+      if (e.isDirectory() && depth < maxDepth) await walk(p, depth + 1);
+      else if (e.isFile() && keep(e.name, depth)) out.push(p);
     }
   };
   await walk(dir, 0);
   return out;
 }
 
+/** Lightning logs below a folder: files named metrics.csv (any depth ≤ 4) or *.csv directly in it. */
+function lightningFilesIn(dir: string): Promise<string[]> {
+  return filesBelow(dir, 4, (name, depth) => name === "metrics.csv" || (depth === 0 && name.endsWith(".csv")));
+}
+
+/** Lightning logs in a folder, one trial per file (id = its folder, or file name). */
+async function curvesFromLightningFolder(dir: string, opts: ReadCurvesOptions): Promise<{ trials: TrialCurve[]; notes: string[] }> {
+  const files = await lightningFilesIn(dir);
+  if (files.length === 0) throw new DataFormatError(`${dir}: folder holds no curves_long.csv, log_stats_model_*.json, metrics.csv or *.csv logs`);
+  const trials: TrialCurve[] = [];
+  const notes: string[] = [];
+  for (const f of files) {
+    const rel = path.relative(dir, f);
+    const id = path.basename(f) === "metrics.csv" ? path.dirname(rel) || path.basename(dir) : rel.replace(/\.csv$/, "");
+    const log = curveFromLightningCsvText(await textFromFile(f), f, id, opts);
+    trials.push(log.curve);
+    notes.push(...log.notes);
+  }
+  return { trials, notes };
+}
+
+/** NAS-Bench-NLP logs in a folder or one level down (an extracted logs.zip keeps its folder). */
+function nasbenchFilesIn(dir: string): Promise<string[]> {
+  return filesBelow(dir, 1, isNasbenchLogName);
+}
+
+/** Reads NAS-Bench-NLP logs from files. */
+async function curvesFromNasbenchFiles(files: string[], source: string): Promise<{ trials: TrialCurve[]; notes: string[] }> {
+  const logs = [];
+  for (const f of files) logs.push({ name: path.basename(f), file: f, text: await textFromFile(f) });
+  return curvesFromNasbenchLogs(logs, source);
+}
+
 /**
  * Reads curves from a file or folder: a long CSV (plus `models.csv` beside it, if any),
- * a JSON-lines file, one Lightning `metrics.csv`, or a folder holding `curves_long.csv`
- * or Lightning logs (one trial per file; id = its folder, or file name).
+ * a JSON-lines file, one Lightning `metrics.csv`, one NAS-Bench-NLP `log_stats_model_*.json`,
+ * or a folder holding `curves_long.csv`, NAS-Bench-NLP logs (one run per file; id = file name
+ * without `.json`) or Lightning logs (one trial per file; id = its folder, or file name).
  */
 export async function curvesFromPath(p: string, opts: ReadCurvesOptions = {}): Promise<CurveSet> {
   let stat;
@@ -405,22 +442,19 @@ export async function curvesFromPath(p: string, opts: ReadCurvesOptions = {}): P
   if (stat.isDirectory()) {
     const long = path.join(p, "curves_long.csv");
     if (opts.format !== "lightning-csv" && (await exists(long))) return curvesFromPath(long, opts);
-    const files = await lightningFilesIn(p);
-    if (files.length === 0) throw new DataFormatError(`${p}: folder holds no curves_long.csv, metrics.csv or *.csv logs`);
-    trials = [];
-    notes = [];
-    format = "lightning-csv";
-    for (const f of files) {
-      const rel = path.relative(p, f);
-      const id = path.basename(f) === "metrics.csv" ? path.dirname(rel) || path.basename(p) : rel.replace(/\.csv$/, "");
-      const log = curveFromLightningCsvText(await textFromFile(f), f, id, opts);
-      trials.push(log.curve);
-      notes.push(...log.notes);
+    const nasbench = opts.format === "lightning-csv" ? [] : await nasbenchFilesIn(p);
+    if (nasbench.length > 0) {
+      format = "nas-bench-nlp";
+      ({ trials, notes } = await curvesFromNasbenchFiles(nasbench, p));
+    } else {
+      format = "lightning-csv";
+      ({ trials, notes } = await curvesFromLightningFolder(p, opts));
     }
   } else {
     const text = await textFromFile(p);
     format = opts.format && opts.format !== "auto" ? opts.format : detectCurveFormat(p, text);
     if (format === "jsonl") ({ trials, notes } = curvesFromJsonlText(text, p));
+    else if (format === "nas-bench-nlp") ({ trials, notes } = curvesFromNasbenchLogs([{ name: path.basename(p), file: p, text }], p));
     else if (format === "lightning-csv") {
       const log = curveFromLightningCsvText(text, p, path.basename(path.dirname(path.resolve(p))) || path.basename(p), opts);
       trials = [log.curve];
