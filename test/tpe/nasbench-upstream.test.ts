@@ -1,7 +1,8 @@
 /**
  * NAS-Bench-NLP logs as upstream ships them (`log_stats_model_*.json`, ../shared/data/upstream/)
  * read as exactly the curves of the long CSV made from the same 172 runs, and `%tpe` on either
- * gives the same decision. Small synthetic logs check the format rules.
+ * gives the same decision; a zip of the logs (as upstream's logs.zip) reads the same. Small
+ * synthetic logs check the format rules.
  */
 import * as fs from "fs";
 import * as os from "os";
@@ -16,6 +17,7 @@ import type { CurveSet, TrialCurve } from "../../kernel/src/tpe/curves";
 import { curvesFromPath, detectCurveFormat } from "../../kernel/src/tpe/read-curves";
 import { curveFromNasbenchJsonText } from "../../kernel/src/tpe/read-nasbench";
 import { fakeMagicContext } from "../helpers/magic-context";
+import { zip } from "../io/archives";
 import { describeWithData, sharedData } from "../helpers/shared-data";
 
 const registry = createRegistry();
@@ -72,6 +74,30 @@ describeWithData("upstream/nas-bench-nlp-wikitext2", "NAS-Bench-NLP upstream log
     expect(a.value.n_trials).toBe(172);
     expect(a.value.problems.filter((p) => p.problem === "diverged")).toHaveLength(3);
     expect(decisionJson(a)).toEqual(decisionJson(b));
+  });
+
+  it("reads the same runs out of a zip of the logs, in a folder inside it, other entries ignored", async () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "nasbench-zip-"));
+    try {
+      const logs = fs.readdirSync(upstream).filter((f) => f.startsWith("log_stats_model_"));
+      const entries: [string, string | Buffer][] = logs.map((f) => [`logs/${f}`, fs.readFileSync(path.join(upstream, f))]);
+      // a folder entry, a macOS resource fork and the licence: none is a run
+      entries.unshift(["logs/", ""], [`__MACOSX/logs/._${logs[0]}`, "junk"], ["LICENSE", "Apache-2.0"]);
+      const file = path.join(tmp, "logs.zip");
+      fs.writeFileSync(file, zip(entries));
+      const set = await curvesFromPath(file);
+      expect(set.format).toBe("nas-bench-nlp");
+      expect(set.trials.map(curveFacts)).toEqual(fromCsv.trials.map(curveFacts));
+      expect(set.trials[0].source.file).toBe(`${file}:logs/${logs[0]}`);
+      const flags = "--budget 0.2 --keep 1 --score tse --json";
+      const a = await run<TpeReplayResult>(`tpe replay --curves logs.zip ${flags}`, tmp);
+      const b = await run<TpeReplayResult>(`tpe replay --curves ${long} ${flags}`);
+      expect(decisionJson(a)).toEqual(decisionJson(b));
+      fs.writeFileSync(file, zip([["README", "no logs here"]]));
+      await expect(curvesFromPath(file)).rejects.toThrow(/logs\.zip: the zip archive holds no log_stats_model_\*\.json files/);
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
   });
 
   it("%tpe sweep gives the same points on the folder as on the long CSV", async () => {

@@ -92,7 +92,7 @@ const CURVES_FLAGS: FlagSpec[] = [
     metavar: "PATH",
     help:
       "recorded curves: long CSV (run_id,epoch,train_loss,val_loss[,wall_time_s]), a Lightning metrics.csv or a folder of them, JSON lines, " +
-      "or NAS-Bench-NLP's upstream log_stats_model_*.json files (a folder of them, as in its logs.zip)",
+      "or NAS-Bench-NLP's upstream log_stats_model_*.json files (its logs.zip, or a folder of them)",
   },
   { name: "format", type: "string", default: "auto", choices: ["auto", "long-csv", "lightning-csv", "jsonl", "nas-bench-nlp"], help: "curve file format" },
   { name: "epochs", type: "int", min: 1, metavar: "N", help: "full budget T_end in epochs (default: the longest run)" },

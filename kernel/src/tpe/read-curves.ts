@@ -11,6 +11,7 @@ import { DataFormatError } from "../errors";
 import { csvRecordsFromText, headerIndex, numberCell, type CsvRecord } from "../io/csv";
 import { jsonLinesFromText } from "../io/jsonl";
 import { textFromFile } from "../io/text-file";
+import { zipEntries } from "../io/zip";
 import { longestRun, type CurveSet, type TrialCurve } from "./curves";
 import { curvesFromNasbenchLogs, isNasbenchLogName } from "./read-nasbench";
 import { epochMeansFromSteps, type StepRow } from "./scores";
@@ -423,10 +424,27 @@ async function curvesFromNasbenchFiles(files: string[], source: string): Promise
   return curvesFromNasbenchLogs(logs, source);
 }
 
+/** Reads NAS-Bench-NLP logs out of a zip archive (upstream's logs.zip), in any of its folders. */
+async function curvesFromNasbenchZip(file: string): Promise<{ trials: TrialCurve[]; notes: string[] }> {
+  let data: Buffer;
+  try {
+    data = await fsp.readFile(file);
+  } catch (e) {
+    throw new DataFormatError(`${file}: cannot read (${(e as Error).message})`);
+  }
+  const logs = [];
+  for (const [entry, body] of zipEntries(data, file)) {
+    const name = path.posix.basename(entry);
+    if (isNasbenchLogName(name)) logs.push({ name, file: `${file}:${entry}`, text: body.toString("utf8") });
+  }
+  if (logs.length === 0) throw new DataFormatError(`${file}: the zip archive holds no log_stats_model_*.json files (NAS-Bench-NLP logs)`);
+  return curvesFromNasbenchLogs(logs, file);
+}
+
 /**
  * Reads curves from a file or folder: a long CSV (plus `models.csv` beside it, if any),
- * a JSON-lines file, one Lightning `metrics.csv`, one NAS-Bench-NLP `log_stats_model_*.json`,
- * or a folder holding `curves_long.csv`, NAS-Bench-NLP logs (one run per file; id = file name
+ * a JSON-lines file, one Lightning `metrics.csv`, one NAS-Bench-NLP `log_stats_model_*.json`
+ * or a zip of them (upstream's `logs.zip`), or a folder holding `curves_long.csv`, NAS-Bench-NLP logs (one run per file; id = file name
  * without `.json`) or Lightning logs (one trial per file; id = its folder, or file name).
  */
 export async function curvesFromPath(p: string, opts: ReadCurvesOptions = {}): Promise<CurveSet> {
@@ -450,6 +468,9 @@ export async function curvesFromPath(p: string, opts: ReadCurvesOptions = {}): P
       format = "lightning-csv";
       ({ trials, notes } = await curvesFromLightningFolder(p, opts));
     }
+  } else if (path.extname(p).toLowerCase() === ".zip") {
+    format = "nas-bench-nlp";
+    ({ trials, notes } = await curvesFromNasbenchZip(p));
   } else {
     const text = await textFromFile(p);
     format = opts.format && opts.format !== "auto" ? opts.format : detectCurveFormat(p, text);
