@@ -237,10 +237,10 @@ describe("%data list and %data fetch", () => {
       };
       fs.writeFileSync(path.join(tmp, "m.json"), JSON.stringify(manifest));
       const r = await run<DataFetchResult>("data fetch tiny --manifest m.json --dest dl");
-      expect(r.value.files).toEqual([expect.objectContaining({ path: "x/t.csv", status: "downloaded", verified: "size", bytes: 8 })]);
+      expect(r.value.downloads).toEqual([expect.objectContaining({ path: "x/t.csv", status: "downloaded", verified: "size", bytes: 8 })]);
       expect(fs.readFileSync(path.join(tmp, "dl/x/t.csv"), "utf8")).toBe(content);
       const again = await run<DataFetchResult>("data fetch tiny --manifest m.json --dest dl");
-      expect(again.value.files[0].status).toBe("present");
+      expect(again.value.downloads[0].status).toBe("present");
     } finally {
       await new Promise<void>((r) => server.close(() => r()));
     }

@@ -71,5 +71,6 @@ export { SupercloudSql, tableFromDuckDB } from "./duckdb";
 export { loadSupercloudTable, type LoadEngine } from "./load";
 export { Rng as SampleRng, WORKLOADS, generateSupercloudSample, slurmLogChunks, type SampleFile, type SampleOptions, type SampleSummary } from "./generate";
 export { writeArrowFile, writeSlurmLog, writeSupercloudSample } from "./write";
-export { findDataset, parseManifest, type Manifest, type ManifestDataset, type ManifestFile } from "./manifest";
+export { findDataset, parseManifest, type ExtractStep, type Manifest, type ManifestDataset, type ManifestFile, type PreparedFile } from "./manifest";
+export { fetchPreparedCopy, resolveDataset, type DatasetCopy, type DatasetFile, type DatasetLocation, type FetchCopyOptions, type ResolveOptions } from "./data-path";
 export { defaultManifestPath, fetchDataset, readManifest, type FetchOptions, type FetchResult, type FetchedFile } from "./fetch";

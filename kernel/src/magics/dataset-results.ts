@@ -1,6 +1,6 @@
 /** The JSON results of `%dataset` and `%data` commands (`--json`, `--as`): the contract the CLI and notebooks read. */
 import type { JobEnergy } from "../datasets/energy";
-import type { FetchResult } from "../datasets/fetch";
+import type { DatasetCopy } from "../datasets/data-path";
 import type { JobFiles } from "../datasets/file-index";
 import type { SampleSummary } from "../datasets/generate";
 import type { JobSummary } from "../datasets/jobs";
@@ -102,7 +102,26 @@ export interface DatasetGenerateResult {
 
 export interface DataListResult {
   manifest: string;
-  datasets: { name: string; title: string; files: number; total_bytes: number | null; homepage: string; citation: string; licence: string; notes: string[] }[];
+  /** $GREENAI_DATA_DIR, or null when unset. */
+  data_dir: string | null;
+  /** Folder of prepared data sets in the cache. */
+  cache: string;
+  datasets: {
+    name: string;
+    title: string;
+    /** Bytes to download, when known. */
+    total_bytes: number | null;
+    homepage: string;
+    citation: string;
+    licence: string;
+    /** The downloads, each pinned to a commit or release. */
+    files: { path: string; url: string; bytes: number | null; sha256: string | null }[];
+    notes: string[];
+    /** local: $GREENAI_DATA_DIR/NAME exists; cached: a prepared copy is in the cache; absent: neither. */
+    status: "local" | "cached" | "absent";
+    location: string | null;
+  }[];
 }
 
-export type DataFetchResult = FetchResult;
+/** `%data fetch`: the downloads (downloaded, resumed or present) and the prepared files. */
+export type DataFetchResult = DatasetCopy;
