@@ -6,6 +6,7 @@
  */
 import { budgetEpoch, lossSeries, stopEpochAsRun, type TpePayload, type TpeSweepPoint } from "greenai-common";
 import { escapeHtml, formatNumber, htmlTable, makeBundle, textTable, type MimeBundle } from "./bundle";
+import { SCORE_HELP, type TpeReplayResult, type TpeSweepResult } from "../tpe";
 import { drawn, trialForDisplay } from "./precision";
 
 /** A table under the facts: caption, columns, rows. */
@@ -157,5 +158,53 @@ export function sweepFigure(p: TpePayload, points: readonly TpeSweepPoint[]): { 
       yaxis: { title: { text: "regret (final validation loss − best)" } },
       hovermode: "closest",
     },
+  };
+}
+
+/** Facts and tables of a `%tpe replay`. */
+export function replaySummary(v: TpeReplayResult, title: string): TpeSummary {
+  const T = v.budget_epoch;
+  const count = (what: string) => v.problems.filter((x) => x.problem === what).length;
+  const policyText =
+    v.policy === "sh"
+      ? `successive halving, rungs at ${v.rungs?.map((r) => r.epoch).join(", ")} epochs`
+      : v.policy === "none"
+        ? "none: every trial to the end"
+        : `TPE, decision after epoch ${T} (f = ${v.budget_fraction})`;
+  const facts: [string, string][] = [
+    ["policy", policyText],
+    ["score", `${v.score}: ${SCORE_HELP[v.score]}`],
+    ["trials", `${v.n_trials} (${count("diverged")} diverged, ${count("incomplete")} incomplete)`],
+    ["kept to the end", v.kept.length <= 5 ? v.kept.join(", ") || "none" : `${v.kept.length} trials`],
+    ["energy used / all", `${num(v.energy_used, 6)} / ${num(v.energy_all, 6)} ${v.energy_unit}`],
+    ["energy saved", pct(v.energy_saved_fraction)],
+    ["energy source", v.energy_source],
+    ["Spearman ρ / Kendall τ-b", `${num(v.spearman)} / ${num(v.kendall)} (score at epoch ${T} vs final validation loss)`],
+    ["true best survived", v.best_survived ? "yes" : "no"],
+    ["regret", v.regret === null ? "n/a (no kept trial finished)" : `${num(v.regret)} (${num(v.chosen_final_loss)} vs best ${num(v.true_best_final_loss)})`],
+  ];
+  const tables: SummaryTable[] = [];
+  if (v.problems.length) {
+    tables.push({ caption: "Runs reported, not dropped (never chosen)", columns: ["run", "problem", "epochs", "reason"], rows: v.problems.map((x) => [x.id, x.problem, x.epochs_run, x.reason]) });
+  }
+  if (v.rungs) tables.push({ caption: "rungs", columns: ["rung epoch", "entered", "promoted"], rows: v.rungs.map((r) => [r.epoch, r.entered, r.promoted.length]), htmlOnly: true });
+  return { title, facts, tables };
+}
+
+/** Facts and the frontier table of a `%tpe sweep`; `energySource` says where its energy came from. */
+export function sweepSummary(v: TpeSweepResult, energySource: string, title: string): TpeSummary {
+  const { best, max_regret: maxRegret } = v;
+  const cols = ["score", "f", "T", "k", "energy saved", "regret", "Spearman", "Kendall", "best survived"];
+  const rows = v.frontier.map((p) => [p.score, p.budget_fraction, p.budget_epoch, p.keep, pct(p.energy_saved_fraction), num(p.regret), num(p.spearman, 3), num(p.kendall, 3), p.best_survived ? "yes" : "no"]);
+  const head = best
+    ? `Best with regret ≤ ${maxRegret}: ${best.score}, f = ${best.budget_fraction} (epoch ${best.budget_epoch}), keep ${best.keep}: ${pct(best.energy_saved_fraction)} energy saved`
+    : `No setting reaches regret ≤ ${maxRegret}`;
+  return {
+    title,
+    facts: [
+      ["best", head],
+      ["energy", energySource],
+    ],
+    tables: [{ caption: "Frontier (energy saved vs regret)", columns: cols, rows }],
   };
 }

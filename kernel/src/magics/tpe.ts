@@ -6,8 +6,8 @@
  * The adapter only parses flags, reads files and draws; the work is in ../tpe.
  */
 import * as path from "path";
-import { MIME_TPE, type TpePayload } from "greenai-common";
-import { num, pct, presentTpe, type SummaryTable, type TpeSummary } from "../display/tpe";
+import { MIME_TPE } from "greenai-common";
+import { num, presentTpe, replaySummary, sweepSummary, type SummaryTable } from "../display/tpe";
 import { DataFormatError, throwIfAborted, UsageError } from "../errors";
 import {
   checkE,
@@ -30,11 +30,12 @@ import {
   type CurveFormat,
   type CurveSet,
   type EnergyPlan,
+  type ScoreLogEnergy,
   type TpeReplayResult,
   type TpeScoreRow,
   type TpeSweepResult,
 } from "../tpe";
-import { powerLogFromFile, zeusPowerTableFromFile, type PowerLog } from "../energy";
+import { powerLogFromFile, zeusPowerTableFromFile } from "../energy";
 import { formatUsage, type CommandSpec, type FlagSpec, type ParsedArgs } from "./options";
 import { POLICY_FLAGS, POLICY_HELP, policyFromFlags, SCORE_FLAGS, scoreOptionsFromFlags, unusedPolicyFlags } from "./tpe-flags";
 import type { Magic, MagicCommand, MagicContext, MagicResult } from "./types";
@@ -71,15 +72,8 @@ export interface TpeScoreResult {
   notes: string[];
 }
 
-export interface TpeScoreEnergy {
-  total_kJ: number;
-  per_epoch_kJ: number;
-  /** litmatter mode: total / step rows (uniform power assumed, as litmatter does). */
-  per_step_kJ: number | null;
-  gpus: { gpu: string; kJ: number; samples: number; mean_power_W: number }[];
-  source: string;
-  measured: true;
-}
+/** A scored log's measured energy: the core's ScoreLogEnergy, under the name the results use. */
+export type TpeScoreEnergy = ScoreLogEnergy;
 
 // ---------------------------------------------------------------------------------------------
 // Flags
@@ -229,46 +223,11 @@ async function runReplay(args: ParsedArgs, ctx: MagicContext): Promise<MagicResu
     { policy, score, scoreOptions: { E, gamma }, title: f.title as string | undefined, notes: unused.length ? [`${unused.join(" and ")} ignored by --policy ${policy.policy}`] : [] },
     { signal: ctx.signal, progress: ctx.progress },
   );
-  return { value, typeName: "TpeReplayResult", ...presentTpe(replaySummary(value, payload), payload) };
-}
-
-/** Facts and tables of a replay. */
-function replaySummary(v: TpeReplayResult, p: TpePayload): TpeSummary {
-  const T = v.budget_epoch;
-  const count = (what: string) => v.problems.filter((x) => x.problem === what).length;
-  const policyText =
-    v.policy === "sh"
-      ? `successive halving, rungs at ${v.rungs?.map((r) => r.epoch).join(", ")} epochs`
-      : v.policy === "none"
-        ? "none: every trial to the end"
-        : `TPE, decision after epoch ${T} (f = ${v.budget_fraction})`;
-  const facts: [string, string][] = [
-    ["policy", policyText],
-    ["score", `${v.score}: ${SCORE_HELP[v.score]}`],
-    ["trials", `${v.n_trials} (${count("diverged")} diverged, ${count("incomplete")} incomplete)`],
-    ["kept to the end", v.kept.length <= 5 ? v.kept.join(", ") || "none" : `${v.kept.length} trials`],
-    ["energy used / all", `${num(v.energy_used, 6)} / ${num(v.energy_all, 6)} ${v.energy_unit}`],
-    ["energy saved", pct(v.energy_saved_fraction)],
-    ["energy source", v.energy_source],
-    ["Spearman ρ / Kendall τ-b", `${num(v.spearman)} / ${num(v.kendall)} (score at epoch ${T} vs final validation loss)`],
-    ["true best survived", v.best_survived ? "yes" : "no"],
-    ["regret", v.regret === null ? "n/a (no kept trial finished)" : `${num(v.regret)} (${num(v.chosen_final_loss)} vs best ${num(v.true_best_final_loss)})`],
-  ];
-  const tables: SummaryTable[] = [];
-  if (v.problems.length) {
-    tables.push({ caption: "Runs reported, not dropped (never chosen)", columns: ["run", "problem", "epochs", "reason"], rows: v.problems.map((x) => [x.id, x.problem, x.epochs_run, x.reason]) });
-  }
-  if (v.rungs) tables.push({ caption: "rungs", columns: ["rung epoch", "entered", "promoted"], rows: v.rungs.map((r) => [r.epoch, r.entered, r.promoted.length]), htmlOnly: true });
-  return { title: p.title, facts, tables };
+  return { value, typeName: "TpeReplayResult", ...presentTpe(replaySummary(value, payload.title), payload) };
 }
 
 // ---------------------------------------------------------------------------------------------
 // %tpe score
-
-/** A scored log's measured energy (the core's scoreLogEnergy). */
-function scoreEnergy(power: PowerLog, epochs: number, steps: number | null): TpeScoreEnergy {
-  return scoreLogEnergy(power, epochs, steps);
-}
 
 async function runScore(args: ParsedArgs, ctx: MagicContext): Promise<MagicResult<TpeScoreResult>> {
   const f = args.flags;
@@ -296,7 +255,7 @@ async function runScore(args: ParsedArgs, ctx: MagicContext): Promise<MagicResul
     } catch (e) {
       throw new RangeError(`--epoch ${T}: ${(e as Error).message} (${file})`);
     }
-    if (power) energy = scoreEnergy(power, s.T_end, s.steps);
+    if (power) energy = scoreLogEnergy(power, s.T_end, s.steps);
     value = {
       mode,
       log: file,
@@ -329,7 +288,7 @@ async function runScore(args: ParsedArgs, ctx: MagicContext): Promise<MagicResul
     }
     const trials = f.all ? set.trials.map((c) => (throwIfAborted(ctx.signal), rowOf(c))) : undefined;
     const row = f.all && f.trial === undefined ? null : rowOf(chosen);
-    if (power) energy = scoreEnergy(power, set.totalEpochs, null);
+    if (power) energy = scoreLogEnergy(power, set.totalEpochs, null);
     value = {
       mode,
       log: file,
@@ -383,21 +342,7 @@ async function runSweep(args: ParsedArgs, ctx: MagicContext): Promise<MagicResul
   const set = await loadCurves(SWEEP_SPEC, f, ctx);
   const plan = await loadEnergy(SWEEP_SPEC, f, set, ctx);
   const { value, payload } = sweepCurves(set, plan, settings, { signal: ctx.signal, progress: ctx.progress });
-  const { best, max_regret: maxRegret } = value;
-  const cols = ["score", "f", "T", "k", "energy saved", "regret", "Spearman", "Kendall", "best survived"];
-  const rows = value.frontier.map((p) => [p.score, p.budget_fraction, p.budget_epoch, p.keep, pct(p.energy_saved_fraction), num(p.regret), num(p.spearman, 3), num(p.kendall, 3), p.best_survived ? "yes" : "no"]);
-  const head = best
-    ? `Best with regret ≤ ${maxRegret}: ${best.score}, f = ${best.budget_fraction} (epoch ${best.budget_epoch}), keep ${best.keep}: ${pct(best.energy_saved_fraction)} energy saved`
-    : `No setting reaches regret ≤ ${maxRegret}`;
-  const summary: TpeSummary = {
-    title: payload.title,
-    facts: [
-      ["best", head],
-      ["energy", plan.source],
-    ],
-    tables: [{ caption: "Frontier (energy saved vs regret)", columns: cols, rows }],
-  };
-  return { value, typeName: "TpeSweepResult", ...presentTpe(summary, payload) };
+  return { value, typeName: "TpeSweepResult", ...presentTpe(sweepSummary(value, plan.source, payload.title), payload) };
 }
 
 // ---------------------------------------------------------------------------------------------

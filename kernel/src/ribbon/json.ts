@@ -86,19 +86,35 @@ export function parseJsonLocated(text: string): JsonNode {
     i = start;
     return fail("a closing quote for this string");
   };
+  /** Reads the comma-separated members of an object or array, from its opening bracket past `close`. */
+  const members = (close: "}" | "]", member: () => void): void => {
+    i++;
+    ws();
+    if (text[i] === close) {
+      i++;
+      return;
+    }
+    for (;;) {
+      member();
+      ws();
+      if (text[i] === ",") {
+        i++;
+        continue;
+      }
+      if (text[i] === close) {
+        i++;
+        return;
+      }
+      fail(`"," or "${close}"`);
+    }
+  };
   const value = (): JsonNode => {
     ws();
     const offset = i;
     const c = text[i];
     if (c === "{") {
-      i++;
       const entries: { key: string; keyOffset: number; value: JsonNode }[] = [];
-      ws();
-      if (text[i] === "}") {
-        i++;
-        return { kind: "object", offset, entries };
-      }
-      for (;;) {
+      members("}", () => {
         ws();
         if (text[i] !== '"') fail('a double-quoted property name');
         const keyOffset = i;
@@ -107,39 +123,13 @@ export function parseJsonLocated(text: string): JsonNode {
         if (text[i] !== ":") fail('":" after the property name');
         i++;
         entries.push({ key, keyOffset, value: value() });
-        ws();
-        if (text[i] === ",") {
-          i++;
-          continue;
-        }
-        if (text[i] === "}") {
-          i++;
-          return { kind: "object", offset, entries };
-        }
-        fail('"," or "}"');
-      }
+      });
+      return { kind: "object", offset, entries };
     }
     if (c === "[") {
-      i++;
       const items: JsonNode[] = [];
-      ws();
-      if (text[i] === "]") {
-        i++;
-        return { kind: "array", offset, items };
-      }
-      for (;;) {
-        items.push(value());
-        ws();
-        if (text[i] === ",") {
-          i++;
-          continue;
-        }
-        if (text[i] === "]") {
-          i++;
-          return { kind: "array", offset, items };
-        }
-        fail('"," or "]"');
-      }
+      members("]", () => items.push(value()));
+      return { kind: "array", offset, items };
     }
     if (c === '"') return { kind: "string", offset, value: str() };
     const m = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/.exec(text.slice(i, i + 64));

@@ -107,29 +107,10 @@ export function runStatus(curve: TrialCurve, totalEpochs: number): RunStatus {
       break;
     }
   }
-  if (epochsRun < totalEpochs) {
-    return {
-      id: curve.id,
-      epochsRun,
-      divergedAtEpoch: null,
-      diverged: false,
-      finalLoss: null,
-      problem: "incomplete",
-      reason: `incomplete (ran ${epochsRun} of ${totalEpochs} epochs)`,
-    };
-  }
-  if (finalLoss === null) {
-    return {
-      id: curve.id,
-      epochsRun,
-      divergedAtEpoch: null,
-      diverged: false,
-      finalLoss: null,
-      problem: "incomplete",
-      reason: "incomplete (no validation loss recorded)",
-    };
-  }
-  return { id: curve.id, epochsRun, divergedAtEpoch: null, diverged: false, finalLoss, problem: null, reason: null };
+  const finite = { id: curve.id, epochsRun, divergedAtEpoch: null, diverged: false } as const;
+  if (epochsRun < totalEpochs) return { ...finite, finalLoss: null, problem: "incomplete", reason: `incomplete (ran ${epochsRun} of ${totalEpochs} epochs)` };
+  if (finalLoss === null) return { ...finite, finalLoss: null, problem: "incomplete", reason: "incomplete (no validation loss recorded)" };
+  return { ...finite, finalLoss, problem: null, reason: null };
 }
 
 /** The longest run's epoch count: the default T_end of a set of curves. */

@@ -98,6 +98,12 @@ export interface ReplaySettings {
   notes?: string[];
 }
 
+/** What a replay or sweep reports to its caller while it runs: interruption and progress. */
+export interface CurveRunHooks {
+  signal?: AbortSignal;
+  progress?: (message: string, fraction?: number) => void;
+}
+
 /**
  * Scores the curves, applies the policy and builds the result and its payload. RangeError when
  * no trial has a score at the decision epoch (nothing could be kept).
@@ -106,7 +112,7 @@ export function replayCurves(
   set: CurveSet,
   plan: EnergyPlan,
   s: ReplaySettings,
-  hooks: { signal?: AbortSignal; progress?: (message: string, fraction?: number) => void } = {},
+  hooks: CurveRunHooks = {},
 ): { value: TpeReplayResult; payload: TpePayload } {
   const { score, policy } = s;
   hooks.progress?.(`scoring ${set.trials.length} trials by ${score}`);

@@ -7,7 +7,7 @@ import type { TpePayload } from "greenai-common";
 import { throwIfAborted } from "../errors";
 import type { CurveSet, RunStatus } from "./curves";
 import { bestSetting, replayTpe, sweepTpe, type KeepSpec, type SweepPoint } from "./decision";
-import { problemsOf, type TpeRunProblem } from "./replay";
+import { problemsOf, type CurveRunHooks, type TpeRunProblem } from "./replay";
 import { SCORE_NAMES, type ScoreName, type ScoreOptions } from "./scores";
 import { trialsFromCurves, type EnergyPlan, type EnergyUnit } from "./trials";
 
@@ -44,7 +44,7 @@ export function sweepCurves(
   set: CurveSet,
   plan: EnergyPlan,
   s: SweepSettings,
-  hooks: { signal?: AbortSignal; progress?: (message: string, fraction?: number) => void } = {},
+  hooks: CurveRunHooks = {},
 ): { value: TpeSweepResult; payload: TpePayload } {
   for (const sc of s.scores) {
     if (!SCORE_NAMES.includes(sc as ScoreName)) throw new RangeError(`--scores: unknown score ${JSON.stringify(sc)}; scores are ${SCORE_NAMES.join(", ")}`);
