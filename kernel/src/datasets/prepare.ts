@@ -179,6 +179,7 @@ export async function prepareDataset(ds: ManifestDataset, target: string, opts: 
     await fs.promises.writeFile(path.join(staging, PREPARED_MARKER), `${JSON.stringify(marker, null, 1)}\n`);
     await moveIntoPlace(staging, target);
     await fs.promises.rm(opts.downloads, { recursive: true, force: true });
+    await fs.promises.rmdir(path.dirname(opts.downloads)).catch(() => undefined); // only when no other data set's downloads are there
     return { marker, downloads: fetched };
   } finally {
     await fs.promises.rm(staging, { recursive: true, force: true });
