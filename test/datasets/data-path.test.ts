@@ -275,6 +275,36 @@ describe("fetchPreparedCopy (data fetch NAME --to DIR)", () => {
   });
 });
 
+describe("%data path", () => {
+  it("returns the DatasetLocation (text: the path; HTML: path and citation) and passes --need and --offline", async () => {
+    fs.writeFileSync(path.join(tmp, "m.json"), JSON.stringify({ schema_version: 2, datasets: [{ ...manifest().datasets[0], prepare: undefined, prepared: undefined, extract: undefined }] }));
+    const dataDir = path.join(tmp, "handout");
+    fs.mkdirSync(path.join(dataDir, "demo"), { recursive: true });
+    fs.writeFileSync(path.join(dataDir, "demo", "log_stats_model_1.json"), run(1));
+    const saved = { data: process.env.GREENAI_DATA_DIR, cache: process.env.GREENAI_CACHE_DIR };
+    process.env.GREENAI_DATA_DIR = dataDir;
+    process.env.GREENAI_CACHE_DIR = cacheDir;
+    try {
+      const ctx = fakeMagicContext({ cwd: tmp });
+      const out = await dispatchMagic(createRegistry(), "data path demo --manifest m.json", ctx);
+      if (out.kind !== "result") throw new Error(out.text);
+      expect(out.result.typeName).toBe("DatasetLocation");
+      expect(out.result.text).toBe(path.join(dataDir, "demo"));
+      expect(out.result.value).toMatchObject({ name: "demo", source: "local", path: path.join(dataDir, "demo") });
+      expect(String(out.result.bundle?.data["text/html"])).toContain("Someone, Demo data, 2024");
+      await expect(dispatchMagic(createRegistry(), "data path demo --manifest m.json --need query/price.csv", ctx)).rejects.toThrow(/lacks the file query\/price\.csv.*greenai data fetch demo/);
+      delete process.env.GREENAI_DATA_DIR;
+      await expect(dispatchMagic(createRegistry(), "data path demo --manifest m.json --offline", ctx)).rejects.toThrow(/data set demo is not available here: .*greenai data fetch demo/);
+      expect(hits).toEqual([]);
+    } finally {
+      for (const [k, v] of [["GREENAI_DATA_DIR", saved.data], ["GREENAI_CACHE_DIR", saved.cache]] as const) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
+  });
+});
+
 describe("the shipped manifest", () => {
   it("data list --json: the six data sets, each download pinned to a commit or release, with size and sha256", async () => {
     const out = await dispatchMagic(createRegistry(), "data list --json", fakeMagicContext());
