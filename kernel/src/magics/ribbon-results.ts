@@ -1,5 +1,20 @@
-/** The JSON results of `%ribbon` commands (`--json`, `--as`): the contract the CLI and notebooks read. */
-import type { DispatchPolicy, ImprovedAcquisition, RibbonMode } from "../ribbon";
+/**
+ * The JSON results of `%ribbon` commands (`--json`, `--as`): the contract the CLI and notebooks
+ * read, and their mapping from the core's results (snake_case, prices and fractions rounded).
+ */
+import {
+  round2,
+  round4,
+  type DispatchPolicy,
+  type EvaluatedPool,
+  type HomogeneousPoint,
+  type ImprovedAcquisition,
+  type OptimiserComparison,
+  type PoolGrid,
+  type PoolSimResult,
+  type RibbonMode,
+  type Workload,
+} from "../ribbon";
 
 /** A pool with its price and rate, as the CLI prints it. */
 export interface RibbonPoolPoint {
@@ -124,4 +139,81 @@ export interface RibbonCompareResult {
   /** Feasible pools with an infeasible neighbour one instance bigger (the artifact saw 1–46 per model). */
   monotonicity_flips: number;
   methods: RibbonCompareMethod[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Mapping from the core's results
+
+export function point(pool: number[], price: number, rate: number): RibbonPoolPoint {
+  return { pool, price: round4(price), rate };
+}
+
+export function homogeneousPoints(list: readonly (HomogeneousPoint | null)[]): RibbonHomogeneousPoint[] {
+  return list.filter((h): h is HomogeneousPoint => h !== null).map((h) => ({ instance_type: h.type, ...point(h.pool, h.price, h.rate) }));
+}
+
+export function cheapestHomogeneous(list: RibbonHomogeneousPoint[]): RibbonHomogeneousPoint | null {
+  return list.reduce<RibbonHomogeneousPoint | null>((a, h) => (!a || h.price < a.price ? h : a), null);
+}
+
+export function traceOf(evals: EvaluatedPool[]): RibbonTraceEntry[] {
+  return evals.map((e) => ({ order: e.order, ...point(e.pool, e.price, e.rate), p99_ms: e.p99Ms, feasible: e.feasible, via: e.via }));
+}
+
+/** One simulated pool as `%ribbon simulate` reports it. */
+export function simulateResult(
+  grid: PoolGrid,
+  workload: Workload,
+  r: PoolSimResult,
+  run: { pool: number[]; target: number; seed: number; dispatch: DispatchPolicy; seconds: number },
+): RibbonSimulateResult {
+  const { space } = grid;
+  return {
+    model: space.model,
+    instance_types: [...space.types],
+    pool: [...run.pool],
+    price: round4(grid.priceOf(run.pool)),
+    rate: r.rate,
+    feasible: r.rate >= run.target,
+    target_rate: run.target,
+    qos_ms: workload.qosMs,
+    mean_gap_ms: workload.meanGapMs,
+    queries: r.queries,
+    p50_ms: r.p50Ms,
+    p95_ms: r.p95Ms,
+    p99_ms: r.p99Ms,
+    mean_ms: round2(r.meanMs),
+    utilisation: r.utilisation.map((u) => (u === null ? null : round4(u))),
+    makespan_ms: r.makespanMs,
+    seed: run.seed,
+    dispatch: run.dispatch,
+    seconds: round4(run.seconds),
+  };
+}
+
+/** A comparison as `%ribbon compare` reports it; `paperSavings` are the artifact's levels for the model, if known. */
+export function compareResult(grid: PoolGrid, c: OptimiserComparison, seeds: number, paperSavings: readonly number[] | undefined): RibbonCompareResult {
+  const { optimum } = c;
+  const hom = cheapestHomogeneous(homogeneousPoints(c.homogeneous));
+  return {
+    model: grid.space.model,
+    instance_types: [...grid.space.types],
+    evaluator: c.source,
+    grid_pools: grid.size,
+    seeds,
+    optimum: point(optimum.pool, optimum.price, optimum.rate),
+    best_homogeneous: hom,
+    saving_percent: hom ? round2(100 * (1 - optimum.price / hom.price)) : null,
+    paper_saving_percent: paperSavings && paperSavings.length ? Math.max(...paperSavings) : null,
+    monotonicity_flips: c.monotonicityFlips,
+    methods: c.methods.map((m) => ({
+      method: m.method,
+      runs: m.runs,
+      found_optimum: m.foundOptimum,
+      median_evaluations: m.medianEvaluations,
+      median_evaluations_to_best: m.medianEvaluationsToBest,
+      mean_exploration_cost: round4(m.meanExplorationCost),
+      median_violating_pools: m.medianViolatingPools,
+    })),
+  };
 }

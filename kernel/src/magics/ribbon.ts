@@ -33,7 +33,6 @@ import {
   SimulatorEvaluator,
   writeLookupTable,
   type DispatchPolicy,
-  type EvaluatedPool,
   type HomogeneousPoint,
   type ImprovedAcquisition,
   type PoolEvaluator,
@@ -41,15 +40,18 @@ import {
   type RibbonMode,
   type SizeMix,
 } from "../ribbon";
-import type { FlagSpec, ParsedArgs } from "./options";
-import type {
-  RibbonCompareResult,
-  RibbonGridResult,
-  RibbonHomogeneousPoint,
-  RibbonPoolPoint,
-  RibbonSearchResult,
-  RibbonSimulateResult,
-  RibbonTraceEntry,
+import type { CommandSpec, FlagSpec, ParsedArgs } from "./options";
+import {
+  cheapestHomogeneous,
+  compareResult,
+  homogeneousPoints,
+  point,
+  simulateResult,
+  traceOf,
+  type RibbonCompareResult,
+  type RibbonGridResult,
+  type RibbonSearchResult,
+  type RibbonSimulateResult,
 } from "./ribbon-results";
 import type { Magic, MagicCommand, MagicContext, MagicResult } from "./types";
 
@@ -111,26 +113,18 @@ function load(args: ParsedArgs, ctx: MagicContext): Loaded {
   };
 }
 
+/** A `%ribbon` command: the data flags come first, and `run` gets the loaded problem. */
+function ribbonCommand<T>(spec: CommandSpec, run: (l: Loaded, args: ParsedArgs, ctx: MagicContext) => Promise<MagicResult<T>>): MagicCommand {
+  return { spec: { ...spec, flags: [...DATA_FLAGS, ...spec.flags] }, run: (args, ctx) => run(load(args, ctx), args, ctx) };
+}
+
 const money = (x: number) => `$${x.toFixed(4)}/h`;
 
-function point(pool: number[], price: number, rate: number): RibbonPoolPoint {
-  return { pool, price: round4(price), rate };
-}
-
-function homogeneousPoints(list: readonly (HomogeneousPoint | null)[]): RibbonHomogeneousPoint[] {
-  return list.filter((h): h is HomogeneousPoint => h !== null).map((h) => ({ instance_type: h.type, ...point(h.pool, h.price, h.rate) }));
-}
-
-function cheapestHomogeneous(list: RibbonHomogeneousPoint[]): RibbonHomogeneousPoint | null {
-  return list.reduce<RibbonHomogeneousPoint | null>((a, h) => (!a || h.price < a.price ? h : a), null);
-}
-
-const simulateCommand: MagicCommand = {
-  spec: {
+const simulateCommand = ribbonCommand(
+  {
     name: "ribbon simulate",
     summary: "Simulate one pool serving a model's query stream: QoS rate, latency percentiles, utilisation.",
     flags: [
-      ...DATA_FLAGS,
       { name: "pool", type: "numbers", required: true, metavar: "C1,C2,…", help: "instance counts, one per type in pool order" },
       { name: "seed", type: "int", default: 0, min: 0, help: "simulator seed (arrivals, sizes, service draws)" },
     ],
@@ -141,8 +135,7 @@ const simulateCommand: MagicCommand = {
       "greenai ribbon simulate --data ../shared/data/ribbon --model mtwnd --pool 4,0,1 --seed 3 --json",
     ],
   },
-  async run(args: ParsedArgs, ctx: MagicContext): Promise<MagicResult<RibbonSimulateResult>> {
-    const l = load(args, ctx);
+  async (l, args, ctx): Promise<MagicResult<RibbonSimulateResult>> => {
     const pool = args.flags.pool as number[];
     const seed = args.flags.seed as number;
     l.grid.indexOf(pool); // bounds, length and empty pool: a RangeError, shown as a usage error
@@ -150,27 +143,7 @@ const simulateCommand: MagicCommand = {
     const r = l.simulator.simulate(pool, seed, l.dispatch);
     const seconds = (performance.now() - t0) / 1000;
     const { space, workload } = l.problem;
-    const value: RibbonSimulateResult = {
-      model: space.model,
-      instance_types: [...space.types],
-      pool: [...pool],
-      price: round4(l.grid.priceOf(pool)),
-      rate: r.rate,
-      feasible: r.rate >= l.target,
-      target_rate: l.target,
-      qos_ms: workload.qosMs,
-      mean_gap_ms: workload.meanGapMs,
-      queries: r.queries,
-      p50_ms: r.p50Ms,
-      p95_ms: r.p95Ms,
-      p99_ms: r.p99Ms,
-      mean_ms: round2(r.meanMs),
-      utilisation: r.utilisation.map((u) => (u === null ? null : round4(u))),
-      makespan_ms: r.makespanMs,
-      seed,
-      dispatch: l.dispatch,
-      seconds: round4(seconds),
-    };
+    const value = simulateResult(l.grid, workload, r, { pool, target: l.target, seed, dispatch: l.dispatch, seconds });
     const rows: [string, string][] = [
       ["pool", space.types.map((t, j) => `${pool[j]}× ${t}`).join(", ")],
       ["price", money(value.price)],
@@ -181,22 +154,20 @@ const simulateCommand: MagicCommand = {
     ];
     return { value, typeName: "RibbonSimulateResult", ...presentRibbonSimulation(space.model, rows) };
   },
-};
+);
 
-const gridCommand: MagicCommand = {
-  spec: {
+const gridCommand = ribbonCommand(
+  {
     name: "ribbon grid",
     summary: "Simulate every pool of a model's grid and write the lookup table (\"c1, c2, c3\": [price, rate]).",
     flags: [
-      ...DATA_FLAGS,
       { name: "out", type: "string", required: true, metavar: "FILE", help: "lookup table to write (JSON, the artifact's format)" },
       { name: "seed", type: "int", default: 0, min: 0, help: "simulator seed (one trace for every pool)" },
     ],
     description: "All pools share one query trace per seed, so their rates are compared on the same queries.",
     examples: ["greenai ribbon grid --data ../shared/data/ribbon --model candle --out candle-table.json"],
   },
-  async run(args: ParsedArgs, ctx: MagicContext): Promise<MagicResult<RibbonGridResult>> {
-    const l = load(args, ctx);
+  async (l, args, ctx): Promise<MagicResult<RibbonGridResult>> => {
     const seed = args.flags.seed as number;
     const out = resolve(ctx, args.flags.out as string);
     const { grid } = l;
@@ -239,7 +210,7 @@ const gridCommand: MagicCommand = {
     const payload = ribbonPayload(l.problem, grid, { title: `${grid.space.model}: whole grid`, method: "exhaustive", stopReason: "complete", targetRate: l.target, evaluations: [], best, homogeneous: perType, gridRates: rates });
     return { value, typeName: "RibbonGridResult", ...presentRibbon(payload, { lines }) };
   },
-};
+);
 
 const SEARCH_FLAGS: readonly FlagSpec[] = [
   { name: "lookup", type: "string", metavar: "FILE", help: "evaluate pools from a lookup table (\"c1, c2, c3\": [price, rate]) instead of simulating" },
@@ -266,16 +237,11 @@ function homogeneousFor(evaluator: PoolEvaluator, grid: PoolGrid, target: number
   return []; // a user command measures real pools: no free reference points
 }
 
-function traceOf(evals: EvaluatedPool[]): RibbonTraceEntry[] {
-  return evals.map((e) => ({ order: e.order, ...point(e.pool, e.price, e.rate), p99_ms: e.p99Ms, feasible: e.feasible, via: e.via }));
-}
-
-const searchCommand: MagicCommand = {
-  spec: {
+const searchCommand = ribbonCommand(
+  {
     name: "ribbon search",
     summary: "Find the cheapest pool meeting the QoS target with RIBBON's Bayesian optimisation (faithful or improved).",
     flags: [
-      ...DATA_FLAGS,
       ...SEARCH_FLAGS,
       { name: "mode", type: "string", choices: RIBBON_MODES, default: "improved", help: "faithful: the artifact's objective, EI and pruning; improved: rate-only GP, feasibility-weighted acquisition, dominance pruning" },
       { name: "seed", type: "int", default: 0, min: 0, help: "optimiser seed (initial samples, tie breaks)" },
@@ -287,8 +253,7 @@ const searchCommand: MagicCommand = {
       "greenai ribbon search --data ../shared/data/ribbon --model resnet --lookup resnet-table.json --mode faithful --seed 3 --json",
     ],
   },
-  async run(args: ParsedArgs, ctx: MagicContext): Promise<MagicResult<RibbonSearchResult>> {
-    const l = load(args, ctx);
+  async (l, args, ctx): Promise<MagicResult<RibbonSearchResult>> => {
     const f = args.flags;
     const evaluator = evaluatorOf(args, ctx, l);
     const mode = f.mode as RibbonMode;
@@ -358,14 +323,13 @@ const searchCommand: MagicCommand = {
     };
     return { value, typeName: "RibbonSearchResult", ...presentRibbon(payload, { lines, htmlOnly }) };
   },
-};
+);
 
-const compareCommand: MagicCommand = {
-  spec: {
+const compareCommand = ribbonCommand(
+  {
     name: "ribbon compare",
     summary: "Run the optimisers and baselines over many seeds against exhaustive search; report hits, evaluations and the saving vs the best homogeneous pool.",
     flags: [
-      ...DATA_FLAGS,
       ...SEARCH_FLAGS.filter((x) => x.name !== "acquisition" && x.name !== "command"),
       { name: "seeds", type: "int", default: 20, min: 1, max: 1000, help: "optimiser seeds per method (0, 1, …)" },
       { name: "methods", type: "list", default: ["faithful", "improved", "random", "hill-climb"], help: `methods to run: ${COMPARE_METHODS.join(", ")}` },
@@ -373,8 +337,7 @@ const compareCommand: MagicCommand = {
     description: "The grid is tabulated once (simulator on --sim-seed, or --lookup); every method then reads that table, so its optimum is the reference.",
     examples: ["%ribbon compare --data ../../shared/data/ribbon --model mtwnd --seeds 10 --as cmp"],
   },
-  async run(args: ParsedArgs, ctx: MagicContext): Promise<MagicResult<RibbonCompareResult>> {
-    const l = load(args, ctx);
+  async (l, args, ctx): Promise<MagicResult<RibbonCompareResult>> => {
     const f = args.flags;
     const { grid } = l;
     const c = await compareOptimisers(grid, evaluatorOf(args, ctx, l), {
@@ -389,30 +352,8 @@ const compareCommand: MagicCommand = {
       onProgress: (message, fraction) => ctx.progress(message, fraction),
     });
     const { optimum, shown } = c;
-    const homogeneous = homogeneousPoints(c.homogeneous);
-    const hom = cheapestHomogeneous(homogeneous);
-    const paper = ribbonPaperSavingsFromDir(l.dataDir).get(grid.space.model);
-    const value: RibbonCompareResult = {
-      model: grid.space.model,
-      instance_types: [...grid.space.types],
-      evaluator: c.source,
-      grid_pools: grid.size,
-      seeds: f.seeds as number,
-      optimum: point(optimum.pool, optimum.price, optimum.rate),
-      best_homogeneous: hom,
-      saving_percent: hom ? round2(100 * (1 - optimum.price / hom.price)) : null,
-      paper_saving_percent: paper && paper.length ? Math.max(...paper) : null,
-      monotonicity_flips: c.monotonicityFlips,
-      methods: c.methods.map((m) => ({
-        method: m.method,
-        runs: m.runs,
-        found_optimum: m.foundOptimum,
-        median_evaluations: m.medianEvaluations,
-        median_evaluations_to_best: m.medianEvaluationsToBest,
-        mean_exploration_cost: round4(m.meanExplorationCost),
-        median_violating_pools: m.medianViolatingPools,
-      })),
-    };
+    const value = compareResult(grid, c, f.seeds as number, ribbonPaperSavingsFromDir(l.dataDir).get(grid.space.model));
+    const hom = value.best_homogeneous;
     const lines = [
       `${grid.space.model}: optimum ${formatPool(optimum.pool)} (${grid.space.types.join(", ")}) at ${money(optimum.price)}, ${optimum.rate}% — exhaustive over ${grid.size} pools`,
       hom
@@ -436,7 +377,7 @@ const compareCommand: MagicCommand = {
     });
     return { value, typeName: "RibbonCompareResult", ...presentRibbon(payload, { lines, table }) };
   },
-};
+);
 
 export const ribbonMagic: Magic = {
   name: "ribbon",
