@@ -26,55 +26,29 @@ export interface RibbonSummary {
 /** Price–rate scatter: grid (faint), evaluations coloured by order, homogeneous pools, best, target line. */
 export function ribbonPlotly(p: RibbonPayload): { data: unknown[]; layout: object } {
   const label = (pool: number[]) => p.instance_types.map((t, j) => `${pool[j]}× ${t}`).filter((_, j) => pool[j] > 0).join(" + ");
+  /** One marker trace of pools: price on x, rate on y, the pool as hover text; `style` adds or overrides. */
+  const pools = (name: string, points: readonly { price_per_hour: number; rate: number; pool: number[] }[], hoverTag: string, style: object) => ({
+    type: "scatter",
+    mode: "markers",
+    name,
+    x: points.map((q) => q.price_per_hour),
+    y: points.map((q) => q.rate),
+    text: points.map((q) => label(q.pool)),
+    hovertemplate: `%{text}<br>$%{x:.4f}/h, %{y:.2f}%<extra>${hoverTag}</extra>`,
+    ...style,
+  });
   const data: unknown[] = [];
-  if (p.grid) {
-    data.push({
-      type: "scattergl",
-      mode: "markers",
-      name: "grid",
-      x: p.grid.map((g) => g.price_per_hour),
-      y: p.grid.map((g) => g.rate),
-      text: p.grid.map((g) => label(g.pool)),
-      marker: { color: "rgba(150,150,150,0.35)", size: 4 },
-      hovertemplate: "%{text}<br>$%{x:.4f}/h, %{y:.2f}%<extra>grid</extra>",
-    });
-  }
+  if (p.grid) data.push(pools("grid", p.grid, "grid", { type: "scattergl", marker: { color: "rgba(150,150,150,0.35)", size: 4 } }));
   if (p.evaluations.length) {
-    data.push({
-      type: "scatter",
-      mode: "markers",
-      name: `${p.method} evaluations`,
-      x: p.evaluations.map((e) => e.price_per_hour),
-      y: p.evaluations.map((e) => e.rate),
-      text: p.evaluations.map((e) => `#${e.order + 1}: ${label(e.pool)}`),
-      marker: { color: p.evaluations.map((e) => e.order), colorscale: "Viridis", size: 8, showscale: true, colorbar: { title: "order" } },
-      hovertemplate: "%{text}<br>$%{x:.4f}/h, %{y:.2f}%<extra></extra>",
-    });
+    data.push(
+      pools(`${p.method} evaluations`, p.evaluations, "", {
+        text: p.evaluations.map((e) => `#${e.order + 1}: ${label(e.pool)}`),
+        marker: { color: p.evaluations.map((e) => e.order), colorscale: "Viridis", size: 8, showscale: true, colorbar: { title: "order" } },
+      }),
+    );
   }
-  if (p.homogeneous.length) {
-    data.push({
-      type: "scatter",
-      mode: "markers",
-      name: "best homogeneous",
-      x: p.homogeneous.map((h) => h.price_per_hour),
-      y: p.homogeneous.map((h) => h.rate),
-      text: p.homogeneous.map((h) => label(h.pool)),
-      marker: { symbol: "diamond", size: 11, color: "#d62728" },
-      hovertemplate: "%{text}<br>$%{x:.4f}/h, %{y:.2f}%<extra>homogeneous</extra>",
-    });
-  }
-  if (p.best) {
-    data.push({
-      type: "scatter",
-      mode: "markers",
-      name: "best found",
-      x: [p.best.price_per_hour],
-      y: [p.best.rate],
-      text: [label(p.best.pool)],
-      marker: { symbol: "star", size: 16, color: "#2ca02c" },
-      hovertemplate: "%{text}<br>$%{x:.4f}/h, %{y:.2f}%<extra>best</extra>",
-    });
-  }
+  if (p.homogeneous.length) data.push(pools("best homogeneous", p.homogeneous, "homogeneous", { marker: { symbol: "diamond", size: 11, color: "#d62728" } }));
+  if (p.best) data.push(pools("best found", [p.best], "best", { marker: { symbol: "star", size: 16, color: "#2ca02c" } }));
   return {
     data,
     layout: {
