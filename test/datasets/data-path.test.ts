@@ -171,14 +171,14 @@ describe("resolveDataset: download, verify, prepare into the cache", () => {
   });
 
   it("with no copy and no download: one message naming the data set, where it looked, and the command", async () => {
-    const expected =
+    const expected = (why: string) =>
       `data set demo is not available here: no prepared copy in $GREENAI_DATA_DIR (unset), not in the cache (${path.join(cacheDir, "data", "demo")}), ` +
-      "and downloading is turned off (GREENAI_OFFLINE=1). Fetch it with: greenai data fetch demo (or %data fetch demo), or point GREENAI_DATA_DIR at a prepared copy.";
-    await expect(resolveDataset("demo", { manifest: manifest(), dataDir: null, cacheDir, download: false })).rejects.toThrow(expected);
+      `and downloading is turned off (${why}). Fetch it with: greenai data fetch demo (or %data fetch demo), or point GREENAI_DATA_DIR at a prepared copy.`;
+    await expect(resolveDataset("demo", { manifest: manifest(), dataDir: null, cacheDir, download: false })).rejects.toThrow(expected("--offline"));
     const saved = process.env.GREENAI_OFFLINE;
     process.env.GREENAI_OFFLINE = "1";
     try {
-      await expect(resolveDataset("demo", { manifest: manifest(), dataDir: null, cacheDir })).rejects.toThrow(expected);
+      await expect(resolveDataset("demo", { manifest: manifest(), dataDir: null, cacheDir })).rejects.toThrow(expected("GREENAI_OFFLINE=1"));
     } finally {
       if (saved === undefined) delete process.env.GREENAI_OFFLINE;
       else process.env.GREENAI_OFFLINE = saved;

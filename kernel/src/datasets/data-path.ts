@@ -171,7 +171,7 @@ export async function resolveDataset(name: string, opts: ResolveOptions = {}): P
   const where = `no prepared copy in $GREENAI_DATA_DIR (${dataDir ? `${path.resolve(dataDir, name)} absent` : "unset"}), not in the cache (${cached})`;
   const howTo = `Fetch it with: ${fetchCommand(name)}, or point GREENAI_DATA_DIR at a prepared copy.`;
   if (!(opts.download ?? !offline())) {
-    throw new DataUnavailableError(`data set ${name} is not available here: ${where}, and downloading is turned off (GREENAI_OFFLINE=1). ${howTo}`);
+    throw new DataUnavailableError(`data set ${name} is not available here: ${where}, and downloading is turned off (${offline() ? "GREENAI_OFFLINE=1" : "--offline"}). ${howTo}`);
   }
   let made: PreparedMarker;
   try {
