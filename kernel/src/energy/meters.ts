@@ -188,9 +188,8 @@ export class NvidiaSmiMeter implements EnergyMeter {
   }
 }
 
-export interface RaplMeterOptions {
-  /** Default /sys/class/powercap. */
-  root?: string;
+/** What every polling meter takes. */
+export interface PollingOptions {
   /** Polling period, ms. Default 200. */
   intervalMs?: number;
   onSample?: Sink;
@@ -198,26 +197,59 @@ export interface RaplMeterOptions {
   now?: () => number;
 }
 
-/** Polls RAPL energy counters into cumulative-joule series (one per zone). */
-export class RaplMeter implements EnergyMeter {
-  readonly kind = "rapl" as const;
-  readonly measured = true;
-  source: string;
-  private readonly opts: RaplMeterOptions;
-  private readonly store: SeriesStore;
-  private zones: { zone: RaplZone; acc: RaplAccumulator }[] = [];
+/** A meter that reads its devices on a timer: once at start, every period, once more at stop. */
+abstract class PollingMeter {
+  protected readonly store: SeriesStore;
   private timer?: NodeJS.Timeout;
-  problems: string[] = [];
 
-  constructor(opts: RaplMeterOptions = {}) {
-    this.opts = opts;
-    this.store = new SeriesStore(opts.onSample);
-    this.source = "measured: RAPL";
+  constructor(private readonly polling: PollingOptions) {
+    this.store = new SeriesStore(polling.onSample);
   }
 
-  /** Reads every zone once, now. */
+  /** Reads every device once, now. */
+  abstract sample(): void;
+
+  protected now(): number {
+    return (this.polling.now ?? Date.now)();
+  }
+
+  protected startPolling(): void {
+    this.sample();
+    this.timer = setInterval(() => this.sample(), this.polling.intervalMs ?? 200);
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) {
+      clearInterval(this.timer);
+      this.timer = undefined;
+      this.sample();
+    }
+  }
+
+  series(): DeviceSeries[] {
+    return this.store.snapshot();
+  }
+}
+
+export interface RaplMeterOptions extends PollingOptions {
+  /** Default /sys/class/powercap. */
+  root?: string;
+}
+
+/** Polls RAPL energy counters into cumulative-joule series (one per zone). */
+export class RaplMeter extends PollingMeter implements EnergyMeter {
+  readonly kind = "rapl" as const;
+  readonly measured = true;
+  source = "measured: RAPL";
+  private zones: { zone: RaplZone; acc: RaplAccumulator }[] = [];
+  problems: string[] = [];
+
+  constructor(private readonly opts: RaplMeterOptions = {}) {
+    super(opts);
+  }
+
   sample(): void {
-    const t = (this.opts.now ?? Date.now)();
+    const t = this.now();
     for (const z of this.zones) {
       let v: number | null = null;
       try {
@@ -237,55 +269,33 @@ export class RaplMeter implements EnergyMeter {
     this.zones = zones.map((zone) => ({ zone, acc: new RaplAccumulator(zone.maxRangeUj) }));
     const ms = this.opts.intervalMs ?? 200;
     this.source = `measured: RAPL ${zones.map((z) => z.name).join(" + ")} energy counters every ${ms} ms`;
-    this.sample();
-    this.timer = setInterval(() => this.sample(), ms);
-  }
-
-  async stop(): Promise<void> {
-    if (this.timer) {
-      clearInterval(this.timer);
-      this.timer = undefined;
-      this.sample();
-    }
-  }
-
-  series(): DeviceSeries[] {
-    return this.store.snapshot();
+    this.startPolling();
   }
 }
 
-export interface EstimateMeterOptions {
+export interface EstimateMeterOptions extends PollingOptions {
   model?: DevicePowerModel;
-  /** Polling period, ms. Default 200. */
-  intervalMs?: number;
   /** Default /proc/stat. */
   procStat?: string;
   /** Device label. Default "cpu". */
   device?: string;
-  onSample?: Sink;
-  /** Clock for sample times, ms. Default Date.now (tests pass their own). */
-  now?: () => number;
 }
 
 /**
  * Estimates CPU power from utilisation (/proc/stat) × a power model. Each sample is the mean
  * power of the interval that ends at it. Without /proc/stat it assumes full utilisation.
  */
-export class EstimateMeter implements EnergyMeter {
+export class EstimateMeter extends PollingMeter implements EnergyMeter {
   readonly kind = "estimate" as const;
   readonly measured = false;
   readonly source: string;
   readonly model: DevicePowerModel;
-  private readonly opts: EstimateMeterOptions;
-  private readonly store: SeriesStore;
   private prev: CpuTimes | null = null;
-  private timer?: NodeJS.Timeout;
   private procStatOk = true;
 
-  constructor(opts: EstimateMeterOptions = {}) {
-    this.opts = opts;
+  constructor(private readonly opts: EstimateMeterOptions = {}) {
+    super(opts);
     this.model = checkPowerModel(opts.model ?? defaultCpuPowerModel(os.cpus().length));
-    this.store = new SeriesStore(opts.onSample);
     this.source = `estimated: CPU utilisation (/proc/stat) × power model ${this.model.name}: ${this.model.idle_w} W idle, ${this.model.max_w} W busy`;
   }
 
@@ -298,7 +308,7 @@ export class EstimateMeter implements EnergyMeter {
   }
 
   sample(): void {
-    const t = (this.opts.now ?? Date.now)();
+    const t = this.now();
     const cur = this.read();
     const device = this.opts.device ?? "cpu";
     if (cur === null) {
@@ -319,25 +329,12 @@ export class EstimateMeter implements EnergyMeter {
   }
 
   async start(): Promise<void> {
-    this.sample();
-    this.timer = setInterval(() => this.sample(), this.opts.intervalMs ?? 200);
-  }
-
-  async stop(): Promise<void> {
-    if (this.timer) {
-      clearInterval(this.timer);
-      this.timer = undefined;
-      this.sample();
-    }
+    this.startPolling();
   }
 
   /** False when /proc/stat was unreadable and full utilisation was assumed. */
   get utilizationKnown(): boolean {
     return this.procStatOk;
-  }
-
-  series(): DeviceSeries[] {
-    return this.store.snapshot();
   }
 }
 
