@@ -13,7 +13,7 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { DataUnavailableError, GreenaiError } from "../errors";
-import { readManifest, type FetchedFile } from "./fetch";
+import { readManifest, type DownloadOptions, type FetchedFile } from "./fetch";
 import { defaultCacheDir } from "./file-index";
 import { findDataset, globToRegExp, type Manifest, type ManifestDataset } from "./manifest";
 import { DownloadFailedError, PREPARED_MARKER, prepareDataset, readPreparedMarker, type PreparedEntry, type PreparedMarker } from "./prepare";
@@ -186,18 +186,10 @@ export async function resolveDataset(name: string, opts: ResolveOptions = {}): P
   return located(cached, "download", made.files);
 }
 
-export interface FetchCopyOptions {
-  manifest?: Manifest;
+export interface FetchCopyOptions extends DownloadOptions {
   /** Folder for the prepared copy (to hand out); default: the cache, where `data path` finds it. */
   to?: string;
   cacheDir?: string;
-  /** Prepare again even when the folder holds a current copy. */
-  force?: boolean;
-  /** Only these downloads (paths of the manifest's files). */
-  only?: readonly string[];
-  signal?: AbortSignal;
-  onProgress?(message: string, fraction?: number): void;
-  idleTimeoutMs?: number;
 }
 
 /** What `data fetch` made: the downloads (status downloaded, resumed or present) and the prepared files. */

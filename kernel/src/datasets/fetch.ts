@@ -52,11 +52,10 @@ export interface FetchResult {
   notes: string[];
 }
 
-export interface FetchOptions {
-  /** Folder to download into; default ./data/<name>. */
-  dest?: string;
+/** What every download of a data set takes. */
+export interface DownloadOptions {
   manifest?: Manifest;
-  /** Download again even when a checked copy is present. */
+  /** Download (or prepare) again even when a checked copy is present. */
   force?: boolean;
   /** Only these file paths of the data set. */
   only?: readonly string[];
@@ -64,6 +63,11 @@ export interface FetchOptions {
   onProgress?(message: string, fraction?: number): void;
   /** Give up when no byte arrives for this long (ms); default 60,000. */
   idleTimeoutMs?: number;
+}
+
+export interface FetchOptions extends DownloadOptions {
+  /** Folder to download into; default ./data/<name>. */
+  dest?: string;
 }
 
 async function sha256OfFile(file: string): Promise<{ sha: string; bytes: number }> {
