@@ -48,7 +48,7 @@ suite(`notebooks run headless${why ? ` [SKIPPED: ${why}]` : ""}`, () => {
   it("finds notebooks", () => expect(notebooks.length).toBeGreaterThan(0));
 
   if (withoutData.length) {
-    it.skip.each(withoutData)(`%s [SKIPPED: its public data need ${noData}]`, () => undefined);
+    it.skip.each(withoutData)(`%s [SKIPPED: it reads public data by name, and ${noData}]`, () => undefined);
   }
 
   it.each(withData)("%s", (name) => {

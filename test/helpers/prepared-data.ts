@@ -25,7 +25,7 @@ export const PREPARED_DATASETS = Object.keys(SOURCES);
 /** Why the prepared folder cannot be made here, or undefined when it can. */
 export function preparedDataUnavailable(): string | undefined {
   const missing = Object.values(SOURCES).filter((rel) => !fs.existsSync(path.join(SHARED_DATA, rel)));
-  if (missing.length) return `${missing.map((rel) => path.join(SHARED_DATA, rel)).join(", ")} absent; see ../shared/data/README.md`;
+  if (missing.length) return `the shared test data are missing (${missing.map((rel) => path.join(SHARED_DATA, rel)).join(", ")}); see ../shared/data/README.md`;
   return undefined;
 }
 
