@@ -94,20 +94,7 @@ export function cholesky(A: Float64Array, n: number, jitter: number, L: Float64A
     const inv = 1 / ljj;
     for (let i = j + 1; i < n; i++) {
       const ri = i * n;
-      // Inline dot product with four accumulators (the hot loop of every GP fit).
-      let s0 = 0;
-      let s1 = 0;
-      let s2 = 0;
-      let s3 = 0;
-      let k = 0;
-      for (; k + 3 < j; k += 4) {
-        s0 += L[ri + k] * L[rj + k];
-        s1 += L[ri + k + 1] * L[rj + k + 1];
-        s2 += L[ri + k + 2] * L[rj + k + 2];
-        s3 += L[ri + k + 3] * L[rj + k + 3];
-      }
-      for (; k < j; k++) s0 += L[ri + k] * L[rj + k];
-      L[ri + j] = (A[ri + j] - (s0 + s1 + (s2 + s3))) * inv;
+      L[ri + j] = (A[ri + j] - dot(L, ri, L, rj, j)) * inv;
     }
   }
   return true;

@@ -20,9 +20,8 @@ import { queryTrace, serviceTable } from "./workload";
  * free or busy, that finishes it first (it may wait for a busy fast instance rather than start on a
  * free slow one); adding an instance then rarely hurts, so RIBBON's pruning assumption holds better.
  */
-export type DispatchPolicy = "pool-order" | "earliest-finish" | "earliest-finish-all";
-
-export const DISPATCH_POLICIES: readonly DispatchPolicy[] = ["pool-order", "earliest-finish", "earliest-finish-all"];
+export const DISPATCH_POLICIES = ["pool-order", "earliest-finish", "earliest-finish-all"] as const;
+export type DispatchPolicy = (typeof DISPATCH_POLICIES)[number];
 
 /** Outcome of simulating one pool on one trace. */
 export interface PoolSimResult {

@@ -14,8 +14,8 @@
  */
 import { budgetEpoch } from "greenai-common";
 
-export type StopPolicy = "tpe" | "sh" | "none";
-export const STOP_POLICIES: readonly StopPolicy[] = ["tpe", "sh", "none"];
+export const STOP_POLICIES = ["tpe", "sh", "none"] as const;
+export type StopPolicy = (typeof STOP_POLICIES)[number];
 
 export interface PolicyOptions {
   policy: StopPolicy;
