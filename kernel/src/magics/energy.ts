@@ -106,7 +106,7 @@ const powercapSpec: MagicCommand = {
       { name: "max-time-increase", type: "number", min: 0, metavar: "F", help: "only limits at most this fraction slower per epoch than the maximum limit (0.1 = 10 %)" },
     ],
     examples: [
-      "%energy powercap --trace ../../shared/data/energy/zeus-nsdi23/summary_power_v100.csv",
+      "%data path zeus-nsdi23 --as zeus", "%energy powercap --trace $zeus/summary_power_v100.csv",
       "%energy powercap --trace sweep.csv --eta 0.5 --as advice",
       "greenai energy powercap --trace summary_power_p100.csv --max-time-increase 0.05 --json",
     ],

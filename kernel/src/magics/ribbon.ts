@@ -131,8 +131,8 @@ const simulateCommand = ribbonCommand(
     description:
       "Queries arrive with Poisson gaps, carry log-normal batch sizes, and wait in one FIFO queue; free instances take them in pool order (type 1 first). A query meets QoS iff wait + service ≤ --qos.",
     examples: [
-      "%ribbon simulate --data ../../shared/data/ribbon --model candle --pool 6,0,2",
-      "greenai ribbon simulate --data ../shared/data/ribbon --model mtwnd --pool 4,0,1 --seed 3 --json",
+      "%data path sc21-ribbon --as ribbon", "%ribbon simulate --data $ribbon --model candle --pool 6,0,2",
+      "greenai ribbon simulate --data \"$(greenai data path sc21-ribbon)\" --model mtwnd --pool 4,0,1 --seed 3 --json",
     ],
   },
   async (l, args, ctx): Promise<MagicResult<RibbonSimulateResult>> => {
@@ -165,7 +165,7 @@ const gridCommand = ribbonCommand(
       { name: "seed", type: "int", default: 0, min: 0, help: "simulator seed (one trace for every pool)" },
     ],
     description: "All pools share one query trace per seed, so their rates are compared on the same queries.",
-    examples: ["greenai ribbon grid --data ../shared/data/ribbon --model candle --out candle-table.json"],
+    examples: ["greenai ribbon grid --data \"$(greenai data path sc21-ribbon)\" --model candle --out candle-table.json"],
   },
   async (l, args, ctx): Promise<MagicResult<RibbonGridResult>> => {
     const seed = args.flags.seed as number;
@@ -249,8 +249,8 @@ const searchCommand = ribbonCommand(
     description:
       "Stops at the certificate (no unpruned pool is cheaper than the best feasible one), when every pool is pruned, at the optional EI threshold, or at the budget; the result says which.",
     examples: [
-      "%ribbon search --data ../../shared/data/ribbon --model candle --mode improved --as r",
-      "greenai ribbon search --data ../shared/data/ribbon --model resnet --lookup resnet-table.json --mode faithful --seed 3 --json",
+      "%ribbon search --data $ribbon --model candle --mode improved --as r",
+      "greenai ribbon search --data \"$(greenai data path sc21-ribbon)\" --model resnet --lookup resnet-table.json --mode faithful --seed 3 --json",
     ],
   },
   async (l, args, ctx): Promise<MagicResult<RibbonSearchResult>> => {
@@ -335,7 +335,7 @@ const compareCommand = ribbonCommand(
       { name: "methods", type: "list", default: ["faithful", "improved", "random", "hill-climb"], help: `methods to run: ${COMPARE_METHODS.join(", ")}` },
     ],
     description: "The grid is tabulated once (simulator on --sim-seed, or --lookup); every method then reads that table, so its optimum is the reference.",
-    examples: ["%ribbon compare --data ../../shared/data/ribbon --model mtwnd --seeds 10 --as cmp"],
+    examples: ["%ribbon compare --data $ribbon --model mtwnd --seeds 10 --as cmp"],
   },
   async (l, args, ctx): Promise<MagicResult<RibbonCompareResult>> => {
     const f = args.flags;

@@ -110,7 +110,7 @@ const REPLAY_SPEC: CommandSpec = {
     `Scores (lower is better): ${SCORE_NAMES.map((s) => `${s}: ${SCORE_HELP[s]}`).join("; ")}.`,
   flags: [...CURVES_FLAGS, ...POLICY_FLAGS, { name: "title", type: "string", metavar: "TEXT", help: "plot title" }],
   examples: [
-    "%tpe replay --curves ../../shared/data/curves/nasbench-nlp-wikitext2-dev/curves_long.csv --budget 0.2 --keep 1 --score val-loss --as r",
+    "%data path nas-bench-nlp-wikitext2 --as nas", "%tpe replay --curves $nas --budget 0.2 --keep 1 --score val-loss --as r",
     "greenai tpe replay --curves curves_long.csv --policy sh --min-epochs 1 --reduction-factor 4 --score tse --json",
     "%tpe replay --curves lightning_logs/ --budget 0.1 --keep 10% --power-w 250 --energy wall",
   ],
@@ -136,7 +136,7 @@ const SCORE_SPEC: CommandSpec = {
     { name: "train-col", type: "string", metavar: "NAME", help: "Lightning step-loss column (default train_loss_step, train_loss_stp or train_loss)" },
   ],
   examples: [
-    "greenai tpe score --log ../shared/data/curves/litmatter-tpe-example/metrics.csv --epoch 10 --mode litmatter --json",
+    "greenai tpe score --log \"$(greenai data path litmatter-tpe-example)/metrics.csv\" --epoch 10 --mode litmatter --json",
     "%tpe score --log metrics.csv --epoch 10 --power nvidia-smi.csv",
   ],
 };
@@ -158,7 +158,7 @@ const SWEEP_SPEC: CommandSpec = {
     { name: "title", type: "string", metavar: "TEXT", help: "plot title" },
   ],
   examples: [
-    "%tpe sweep --curves ../../shared/data/curves/nasbench-nlp-wikitext2-dev/curves_long.csv --as s",
+    "%tpe sweep --curves $nas --as s",
     "greenai tpe sweep --curves curves_long.csv --budgets 0.02,0.1,0.2 --keeps 1,3 --scores tse,val-loss --json",
   ],
 };
@@ -218,10 +218,8 @@ async function runReplay(args: ParsedArgs, ctx: MagicContext): Promise<MagicResu
   const plan = await loadEnergy(REPLAY_SPEC, f, set, ctx);
   throwIfAborted(ctx.signal);
   const { value, payload } = replayCurves(
-    set,
-    plan,
+    { set, plan, signal: ctx.signal, progress: ctx.progress },
     { policy, score, scoreOptions: { E, gamma }, title: f.title as string | undefined, notes: unused.length ? [`${unused.join(" and ")} ignored by --policy ${policy.policy}`] : [] },
-    { signal: ctx.signal, progress: ctx.progress },
   );
   return { value, typeName: "TpeReplayResult", ...presentTpe(replaySummary(value, payload.title), payload) };
 }
@@ -341,7 +339,7 @@ async function runSweep(args: ParsedArgs, ctx: MagicContext): Promise<MagicResul
   const settings = { budgets, keeps, scores: f.scores as string[], scoreOptions: { E, gamma }, maxRegret: f["max-regret"] as number, title: f.title as string | undefined };
   const set = await loadCurves(SWEEP_SPEC, f, ctx);
   const plan = await loadEnergy(SWEEP_SPEC, f, set, ctx);
-  const { value, payload } = sweepCurves(set, plan, settings, { signal: ctx.signal, progress: ctx.progress });
+  const { value, payload } = sweepCurves({ set, plan, signal: ctx.signal, progress: ctx.progress }, settings);
   return { value, typeName: "TpeSweepResult", ...presentTpe(sweepSummary(value, plan.source, payload.title), payload) };
 }
 

@@ -98,8 +98,10 @@ export interface ReplaySettings {
   notes?: string[];
 }
 
-/** What a replay or sweep reports to its caller while it runs: interruption and progress. */
-export interface CurveRunHooks {
+/** What a replay or sweep works on: the curves, their energy plan, and how it reports while it runs. */
+export interface CurveRun {
+  set: CurveSet;
+  plan: EnergyPlan;
   signal?: AbortSignal;
   progress?: (message: string, fraction?: number) => void;
 }
@@ -108,19 +110,15 @@ export interface CurveRunHooks {
  * Scores the curves, applies the policy and builds the result and its payload. RangeError when
  * no trial has a score at the decision epoch (nothing could be kept).
  */
-export function replayCurves(
-  set: CurveSet,
-  plan: EnergyPlan,
-  s: ReplaySettings,
-  hooks: CurveRunHooks = {},
-): { value: TpeReplayResult; payload: TpePayload } {
+export function replayCurves(run: CurveRun, s: ReplaySettings): { value: TpeReplayResult; payload: TpePayload } {
+  const { set, plan } = run;
   const { score, policy } = s;
-  hooks.progress?.(`scoring ${set.trials.length} trials by ${score}`);
+  run.progress?.(`scoring ${set.trials.length} trials by ${score}`);
   const { trials, statuses } = trialsFromCurves(set, score, s.scoreOptions, plan, {
-    signal: hooks.signal,
-    onTrial: (i, n) => i % 20 === 0 && hooks.progress?.(`scoring ${n} trials by ${score}`, i / n),
+    signal: run.signal,
+    onTrial: (i, n) => i % 20 === 0 && run.progress?.(`scoring ${n} trials by ${score}`, i / n),
   });
-  throwIfAborted(hooks.signal);
+  throwIfAborted(run.signal);
   const { decision, rungs } = replayPolicy(trials, set.totalEpochs, policy);
   const T = decision.budget_epoch;
   const unscored = trials.filter((t) => t.epochs_run < T || t.score_by_epoch[T - 1] === null).map((t) => t.id);

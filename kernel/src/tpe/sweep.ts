@@ -5,11 +5,11 @@
  */
 import type { TpePayload } from "greenai-common";
 import { throwIfAborted } from "../errors";
-import type { CurveSet, RunStatus } from "./curves";
+import type { RunStatus } from "./curves";
 import { bestSetting, replayTpe, sweepTpe, type KeepSpec, type SweepPoint } from "./decision";
-import { problemsOf, type CurveRunHooks, type TpeRunProblem } from "./replay";
+import { problemsOf, type CurveRun, type TpeRunProblem } from "./replay";
 import { SCORE_NAMES, type ScoreName, type ScoreOptions } from "./scores";
-import { trialsFromCurves, type EnergyPlan, type EnergyUnit } from "./trials";
+import { trialsFromCurves, type EnergyUnit } from "./trials";
 
 /** Value of `%tpe sweep`. */
 export interface TpeSweepResult {
@@ -40,12 +40,8 @@ export interface SweepSettings {
 }
 
 /** Runs the sweep; RangeError for an unknown score or an empty list. */
-export function sweepCurves(
-  set: CurveSet,
-  plan: EnergyPlan,
-  s: SweepSettings,
-  hooks: CurveRunHooks = {},
-): { value: TpeSweepResult; payload: TpePayload } {
+export function sweepCurves(run: CurveRun, s: SweepSettings): { value: TpeSweepResult; payload: TpePayload } {
+  const { set, plan } = run;
   for (const sc of s.scores) {
     if (!SCORE_NAMES.includes(sc as ScoreName)) throw new RangeError(`--scores: unknown score ${JSON.stringify(sc)}; scores are ${SCORE_NAMES.join(", ")}`);
   }
@@ -53,16 +49,16 @@ export function sweepCurves(
   const scored = [];
   let statuses: RunStatus[] = [];
   for (const [i, sc] of s.scores.entries()) {
-    throwIfAborted(hooks.signal);
-    hooks.progress?.(`scoring by ${sc}`, i / s.scores.length);
-    const built = trialsFromCurves(set, sc as ScoreName, s.scoreOptions, plan, { signal: hooks.signal });
+    throwIfAborted(run.signal);
+    run.progress?.(`scoring by ${sc}`, i / s.scores.length);
+    const built = trialsFromCurves(set, sc as ScoreName, s.scoreOptions, plan, { signal: run.signal });
     statuses = built.statuses;
     scored.push({ score: sc, trials: built.trials });
   }
   const { points, skipped } = sweepTpe(scored, set.totalEpochs, s.budgets, s.keeps, (done, total) => {
     if (done % 25 === 0) {
-      throwIfAborted(hooks.signal);
-      hooks.progress?.("sweeping", done / total);
+      throwIfAborted(run.signal);
+      run.progress?.("sweeping", done / total);
     }
   });
   const best = bestSetting(points, s.maxRegret);
