@@ -118,6 +118,9 @@ function ribbonCommand<T>(spec: CommandSpec, run: (l: Loaded, args: ParsedArgs, 
   return { spec: { ...spec, flags: [...DATA_FLAGS, ...spec.flags] }, run: (args, ctx) => run(load(args, ctx), args, ctx) };
 }
 
+/** One seed, one query trace (arrivals, sizes, service draws), shared by every pool simulated with it. */
+const SIM_SEED_FLAG: FlagSpec = { name: "seed", type: "int", default: 0, min: 0, help: "simulator seed: one query trace (arrivals, sizes, service draws) per seed, the same for every pool" };
+
 const money = (x: number) => `$${x.toFixed(4)}/h`;
 
 const simulateCommand = ribbonCommand(
@@ -126,7 +129,7 @@ const simulateCommand = ribbonCommand(
     summary: "Simulate one pool serving a model's query stream: QoS rate, latency percentiles, utilisation.",
     flags: [
       { name: "pool", type: "numbers", required: true, metavar: "C1,C2,…", help: "instance counts, one per type in pool order" },
-      { name: "seed", type: "int", default: 0, min: 0, help: "simulator seed (arrivals, sizes, service draws)" },
+      SIM_SEED_FLAG,
     ],
     description:
       "Queries arrive with Poisson gaps, carry log-normal batch sizes, and wait in one FIFO queue; free instances take them in pool order (type 1 first). A query meets QoS iff wait + service ≤ --qos.",
@@ -162,7 +165,7 @@ const gridCommand = ribbonCommand(
     summary: "Simulate every pool of a model's grid and write the lookup table (\"c1, c2, c3\": [price, rate]).",
     flags: [
       { name: "out", type: "string", required: true, metavar: "FILE", help: "lookup table to write (JSON, the artifact's format)" },
-      { name: "seed", type: "int", default: 0, min: 0, help: "simulator seed (one trace for every pool)" },
+      SIM_SEED_FLAG,
     ],
     description: "All pools share one query trace per seed, so their rates are compared on the same queries.",
     examples: ["greenai ribbon grid --data \"$(greenai data path sc21-ribbon)\" --model candle --out candle-table.json"],
