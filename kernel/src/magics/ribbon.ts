@@ -67,7 +67,7 @@ export type {
 } from "./ribbon-results";
 
 const DATA_FLAGS: readonly FlagSpec[] = [
-  { name: "data", type: "string", required: true, metavar: "DIR", help: "RIBBON data folder (query/configs, query/price.csv, characterization/logs), or a Kairos one (instance.json, data.tar.gz; needs --qos and --mean-gap)" },
+  { name: "data", type: "string", required: true, metavar: "DIR", help: "RIBBON data folder (query/configs, query/price.csv, characterization/logs), or a Kairos one (instance.json with data/ or data.tar.gz; needs --qos and --mean-gap)" },
   { name: "model", type: "string", required: true, metavar: "M", help: "model, e.g. candle, resnet, vgg, mtwnd, dien (a file query/configs/M.json)" },
   { name: "types", type: "list", metavar: "T1,T2,…", help: "instance types in pool order, overriding the model's (needs --max)" },
   { name: "max", type: "numbers", metavar: "N1,N2,…", help: "largest count of each type, overriding the model's" },
@@ -78,6 +78,10 @@ const DATA_FLAGS: readonly FlagSpec[] = [
   { name: "dispatch", type: "string", choices: DISPATCH_POLICIES, default: "pool-order", help: "simulator dispatch: pool-order (RIBBON: first free instance), earliest-finish (the free instance that finishes the query first), earliest-finish-all (any instance, busy ones included)" },
   { name: "mix", type: "string", choices: ["ribbon", "kairos"], help: "query-size mix (default: ribbon, or kairos for a Kairos data folder)" },
 ];
+/** One seed, one query trace (arrivals, sizes, service draws), shared by every pool simulated with it. */
+const SIM_SEED_HELP = "simulator seed: one query trace (arrivals, sizes, service draws) per seed, the same for every pool";
+/** simulate and grid call it --seed (their only seed); search and compare, which also have optimiser seeds, --sim-seed. */
+const SIM_SEED_FLAG: FlagSpec = { name: "seed", type: "int", default: 0, min: 0, aliases: ["sim-seed"], help: SIM_SEED_HELP };
 
 interface Loaded {
   problem: RibbonProblem;
@@ -117,9 +121,6 @@ function load(args: ParsedArgs, ctx: MagicContext): Loaded {
 function ribbonCommand<T>(spec: CommandSpec, run: (l: Loaded, args: ParsedArgs, ctx: MagicContext) => Promise<MagicResult<T>>): MagicCommand {
   return { spec: { ...spec, flags: [...DATA_FLAGS, ...spec.flags] }, run: (args, ctx) => run(load(args, ctx), args, ctx) };
 }
-
-/** One seed, one query trace (arrivals, sizes, service draws), shared by every pool simulated with it. */
-const SIM_SEED_FLAG: FlagSpec = { name: "seed", type: "int", default: 0, min: 0, help: "simulator seed: one query trace (arrivals, sizes, service draws) per seed, the same for every pool" };
 
 const money = (x: number) => `$${x.toFixed(4)}/h`;
 
@@ -218,7 +219,7 @@ const gridCommand = ribbonCommand(
 const SEARCH_FLAGS: readonly FlagSpec[] = [
   { name: "lookup", type: "string", metavar: "FILE", help: "evaluate pools from a lookup table (\"c1, c2, c3\": [price, rate]) instead of simulating" },
   { name: "command", type: "string", metavar: "CMD", help: "evaluate pools with a shell command: {pool} → c1,c2,c3; prints the rate in % or {\"rate\":…,\"p99_ms\":…}" },
-  { name: "sim-seed", type: "int", default: 0, min: 0, help: "simulator seed when pools are simulated" },
+  { name: "sim-seed", type: "int", default: 0, min: 0, help: `${SIM_SEED_HELP} (when pools are simulated)` },
   { name: "budget", type: "int", default: 200, min: 1, help: "most evaluations per search, initial samples included" },
   { name: "initial", type: "int", default: 2, min: 1, help: "random initial samples" },
   { name: "acquisition", type: "string", choices: IMPROVED_ACQUISITIONS, default: "saving", help: "improved mode: saving = (P_best − price)·P(feasible); pruning = expected pools pruned" },
