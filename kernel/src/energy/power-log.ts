@@ -3,8 +3,8 @@
  * (with or without units; the meter's and the Slurm jobs' logs are of this kind), the MIT
  * Supercloud GPU time series (`timestamp,gpu_index,…,power_draw_W,…`), and any
  * `timestamp,power[,gpu]` series. Large files are streamed in chunks.
- * Bad cells give a DataFormatError naming file, line and column; `[N/A]` samples are skipped and
- * counted. Timestamps follow the one rule of ./time (zone-less date-times are local time).
+ * Bad cells give a DataFormatError naming file, line and column (or, with `skipBadRows`, a note
+ * and the row is skipped); `[N/A]` samples are skipped and counted. Timestamps follow the one rule of ./time (zone-less date-times are local time).
  */
 import { createReadStream, promises as fsp } from "fs";
 import { DataFormatError, throwIfAborted } from "../errors";
@@ -101,6 +101,17 @@ function powerCellW(text: string, scale: number): number | null | undefined {
   return m ? Number(m[1]) * (m[2] ? UNIT_W[m[2]] : scale) : undefined;
 }
 
+export interface PowerLogOptions {
+  /**
+   * Skip a bad row (wrong field count, bad power or time cell) with a note `file:line: why`
+   * and keep the rest, instead of failing the whole log. Default false: a bad row is an error.
+   */
+  skipBadRows?: boolean;
+}
+
+/** Bad rows noted one by one when skipped; the rest are counted in one note. */
+const MAX_BAD_ROW_NOTES = 20;
+
 /** Accumulates rows of one power log; feed it lines, or chunks of text. */
 export class PowerLogBuilder {
   private cols: Columns | null = null;
@@ -110,9 +121,16 @@ export class PowerLogBuilder {
   private lastLine = 0;
   private lineNo = 0;
   private pending = "";
+  private badRows = 0;
   private readonly notes: string[] = [];
+  private readonly skipBadRows: boolean;
 
-  constructor(readonly file: string) {}
+  constructor(
+    readonly file: string,
+    opts: PowerLogOptions = {},
+  ) {
+    this.skipBadRows = opts.skipBadRows ?? false;
+  }
 
   /** Feeds a chunk of text; complete lines are read, a trailing partial line waits for more. */
   push(chunk: string): void {
@@ -123,34 +141,55 @@ export class PowerLogBuilder {
 
   /**
    * Ends the text. A last line without a newline is read when it is a whole row; a row cut
-   * short (a logger killed mid-write) is dropped with a note instead of failing the log.
+   * short (fewer fields than the header, or an open quote: a logger killed mid-write) is
+   * dropped with a note instead of failing the log. A whole but bad last row is an error.
    */
   end(): PowerLog {
     const rest = this.pending;
     this.pending = "";
     if (rest.trim() !== "") {
       const n = ++this.lineNo;
-      try {
-        this.line(rest, n);
-      } catch (e) {
-        if (!(e instanceof DataFormatError) || !this.cols) throw e;
-        this.notes.push(`${this.file}:${n}: cut last line dropped (${e.message.slice(this.file.length + 2)})`);
-      }
+      const cut = this.cols ? this.cutShort(rest) : null;
+      if (cut) this.notes.push(`${this.file}:${n}: cut last line dropped (${cut})`);
+      else this.line(rest, n);
     }
     return this.finish();
+  }
+
+  /** Why a last line is a row cut short, or null when it is whole. */
+  private cutShort(text: string): string | null {
+    let cells: string[];
+    try {
+      cells = csvCellsFromLine(text.replace(/\r$/, ""), this.file, this.lineNo);
+    } catch {
+      return "unclosed double quote";
+    }
+    const width = this.cols!.width;
+    return cells.length < width ? `row has ${cells.length} fields but the header has ${width}` : null;
   }
 
   /** Feeds one line (1-based number); blank lines are ignored. */
   line(text: string, line: number): void {
     const raw = line === 1 ? text.replace(/^\uFEFF/, "") : text;
     if (raw.trim() === "") return;
-    const cells = csvCellsFromLine(raw.replace(/\r$/, ""), this.file, line);
     if (!this.cols) {
-      this.cols = detectColumns(cells, this.file, line);
+      this.cols = detectColumns(csvCellsFromLine(raw.replace(/\r$/, ""), this.file, line), this.file, line);
       this.lastLine = line;
       return;
     }
-    const c = this.cols;
+    if (!this.skipBadRows) return this.row(raw, line);
+    try {
+      this.row(raw, line);
+    } catch (e) {
+      if (!(e instanceof DataFormatError)) throw e;
+      if (++this.badRows <= MAX_BAD_ROW_NOTES) this.notes.push(e.message);
+    }
+  }
+
+  /** Reads one data row; a bad row throws a DataFormatError naming file, line (and column). */
+  private row(raw: string, line: number): void {
+    const c = this.cols!;
+    const cells = csvCellsFromLine(raw.replace(/\r$/, ""), this.file, line);
     if (cells.length !== c.width) {
       throw new DataFormatError(`${this.file}:${line}: row has ${cells.length} fields but the header has ${c.width}; check for a missing or extra comma`);
     }
@@ -197,13 +236,14 @@ export class PowerLogBuilder {
     }
     if (spread) notes.push(`${this.file}: whole-second timestamps with several samples per second; spread evenly within each second`);
     if (this.skipped) notes.push(`${this.file}: ${this.skipped} samples without a power value skipped`);
+    if (this.badRows > MAX_BAD_ROW_NOTES) notes.push(`${this.file}: ${this.badRows - MAX_BAD_ROW_NOTES} more bad rows skipped`);
     return { file: this.file, format: this.cols.format, series, samples: this.samples, skipped: this.skipped, notes };
   }
 }
 
 /** Parses a power log held in memory. */
-export function powerLogFromText(text: string, file: string): PowerLog {
-  const b = new PowerLogBuilder(file);
+export function powerLogFromText(text: string, file: string, opts: PowerLogOptions = {}): PowerLog {
+  const b = new PowerLogBuilder(file, opts);
   b.push(text);
   return b.end();
 }

@@ -310,7 +310,8 @@ export function jobPowerLogPath(runDir: string, trial: string, attempt: number):
 /**
  * GPU power series from jobs' own power logs (device `gpu<i>@job<id>`), with the trial each
  * device belongs to, read by energy/'s one power-log reader. Missing or empty logs (jobs
- * without GPUs) are skipped; a log that cannot be read is skipped and said why in `issues`.
+ * without GPUs) are skipped; a bad row is skipped and said where in `issues` (one bad row must
+ * not lose a whole job's energy); a log that cannot be read at all is skipped and said why.
  */
 export function jobPowerSeries(jobs: readonly { trial: string; job: string; file: string }[]): { series: DeviceSeries[]; owner: Map<string, string>; issues: string[] } {
   const series: DeviceSeries[] = [];
@@ -326,7 +327,7 @@ export function jobPowerSeries(jobs: readonly { trial: string; job: string; file
     if (text.trim() === "") continue;
     let log: PowerLog;
     try {
-      log = powerLogFromText(text, j.file);
+      log = powerLogFromText(text, j.file, { skipBadRows: true });
     } catch (e) {
       if (!(e instanceof DataFormatError)) throw e;
       issues.push(e.message);
