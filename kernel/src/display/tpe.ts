@@ -7,6 +7,7 @@
 import { budgetEpoch, lossSeries, stopEpochAsRun, type TpePayload, type TpeSweepPoint } from "greenai-common";
 import { escapeHtml, formatNumber, htmlTable, makeBundle, textTable, type MimeBundle } from "./bundle";
 import { SCORE_HELP, type TpeReplayResult, type TpeSweepResult } from "../tpe";
+import { pct } from "../tpe/percent";
 import { drawn, trialForDisplay } from "./precision";
 
 /** A table under the facts: caption, columns, rows. */
@@ -26,11 +27,6 @@ export interface TpeSummary {
   tables?: SummaryTable[];
   /** Italic notes under the HTML. */
   notes?: string[];
-}
-
-/** Percent with one decimal. */
-export function pct(x: number): string {
-  return `${(100 * x).toFixed(1)}%`;
 }
 
 /** A number for a summary, "n/a" for null. */

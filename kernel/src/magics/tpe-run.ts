@@ -12,6 +12,7 @@ import { UsageError } from "../errors";
 import { SlurmBackend } from "../trials/slurm";
 import type { TrialBackend } from "../trials/backend";
 import type { PolicyOptions } from "../tpe";
+import { pct } from "../tpe/percent";
 import type { TpeRunReport } from "../trials/report";
 import { runTrials, type TrialSpec } from "../trials/runner";
 import { expandArgv, gridFromText, mulberry32, paramsListFromJson, sampleSpace, spaceFromText, templateNames, type Params } from "../trials/space";
@@ -69,13 +70,12 @@ export function trialSpecsFrom(configs: readonly Params[], template: readonly st
 
 /** The run's report presented with its payload (while running, `final` is false). */
 function resultBundle(report: TpeRunReport, payload: TpePayload, final: boolean): { text: string; bundle: MimeBundle } {
-  const percent = (x: number) => `${(100 * x).toFixed(1)}%`;
   const unit = report.energy_measured ? "J" : "J (estimate)";
   const head =
     `${report.title}: ${final ? "" : "running — "}kept ${report.kept.join(", ") || "none yet"}` +
     `${report.chosen_id ? `, best ${report.chosen_id}` : ""}; ` +
-    `epochs ${report.epochs_run} of ${report.epochs_all} (saved ${percent(report.epoch_saved_fraction)}), ` +
-    `energy ${formatNumber(report.energy_used_j)} of ${formatNumber(report.energy_all_j)} ${unit} (saved ${percent(report.energy_saved_fraction)})`;
+    `epochs ${report.epochs_run} of ${report.epochs_all} (saved ${pct(report.epoch_saved_fraction)}), ` +
+    `energy ${formatNumber(report.energy_used_j)} of ${formatNumber(report.energy_all_j)} ${unit} (saved ${pct(report.energy_saved_fraction)})`;
   const rows = report.trials.map((t) => [
     t.id,
     Object.entries(t.params)

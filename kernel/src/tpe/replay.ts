@@ -7,6 +7,7 @@ import { decisionOutcome, tpeDecision, type TpeDecision, type TpePayload, type T
 import { throwIfAborted } from "../errors";
 import type { CurveSet, RunStatus } from "./curves";
 import { successiveHalving, type HalvingRung } from "./halving";
+import { pct } from "./percent";
 import type { PolicyOptions, StopPolicy } from "./policy";
 import type { ScoreName, ScoreOptions } from "./scores";
 import { trialsFromCurves, type EnergyPlan, type EnergyUnit } from "./trials";
@@ -161,7 +162,6 @@ export function replayCurves(run: CurveRun, s: ReplaySettings): { value: TpeRepl
     value.rungs = rungs;
     value.reduction_factor = policy.reductionFactor;
   }
-  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
   const title =
     s.title ??
     (policy.policy === "sh"

@@ -7,6 +7,7 @@ import type { TpePayload } from "greenai-common";
 import { throwIfAborted } from "../errors";
 import type { RunStatus } from "./curves";
 import { bestSetting, replayTpe, sweepTpe, type KeepSpec, type SweepPoint } from "./decision";
+import { pct } from "./percent";
 import { problemsOf, type CurveRun, type TpeRunProblem } from "./replay";
 import { SCORE_NAMES, type ScoreName, type ScoreOptions } from "./scores";
 import { trialsFromCurves, type EnergyUnit } from "./trials";
@@ -85,7 +86,7 @@ export function sweepCurves(run: CurveRun, s: SweepSettings): { value: TpeSweepR
   const title =
     s.title ??
     `TPE sweep: ${points.length} settings on ${set.trials.length} trials` +
-      (best ? `; best with regret ≤ ${s.maxRegret}: ${best.score} f=${best.budget_fraction} k=${best.keep} saves ${(100 * best.energy_saved_fraction).toFixed(1)}%` : "");
+      (best ? `; best with regret ≤ ${s.maxRegret}: ${best.score} f=${best.budget_fraction} k=${best.keep} saves ${pct(best.energy_saved_fraction)}` : "");
   const payload: TpePayload = {
     schema_version: 1,
     kind: "tpe",
