@@ -43,4 +43,18 @@ describe("dispatchMagic error translation", () => {
     const te = new TypeError("a bug");
     await expect(dispatchMagic(new MagicRegistry([failing(te)]), "boom", fakeMagicContext())).rejects.toBe(te);
   });
+
+  it("passes the engine's own RangeErrors through (they are bugs or limits, not usage)", async () => {
+    const recurse = (n: number): number => recurse(n + 1) + 1;
+    const engine: RangeError[] = [];
+    for (const f of [() => recurse(0), () => new Array(-1), () => "x".repeat(2 ** 30)]) {
+      try {
+        f();
+      } catch (e) {
+        engine.push(e as RangeError);
+      }
+    }
+    expect(engine.map((e) => e.constructor)).toEqual([RangeError, RangeError, RangeError]);
+    for (const e of engine) await expect(dispatchMagic(new MagicRegistry([failing(e)]), "boom", fakeMagicContext())).rejects.toBe(e);
+  });
 });

@@ -148,6 +148,12 @@ export async function dispatchMagic(
 }
 
 /**
+ * RangeErrors the JavaScript engine raises itself (deep recursion, huge arrays or strings): bugs
+ * or limits, not a wrong argument, so they pass through as they are.
+ */
+const ENGINE_RANGE_ERROR = /^(Maximum call stack size exceeded|Invalid (typed )?(array|string) length|Array buffer allocation failed)/;
+
+/**
  * Runs a command. Cores check their arguments with RangeError (they know no commands); here,
  * at the one edge every magic passes, such an error becomes a UsageError with the command's usage.
  */
@@ -155,7 +161,7 @@ async function runAsUsage(command: MagicCommand, args: ParsedArgs, ctx: MagicCon
   try {
     return await command.run(args, ctx);
   } catch (err) {
-    if (err instanceof RangeError) throw new UsageError(err.message, formatUsage(command.spec, prefix));
+    if (err instanceof RangeError && !ENGINE_RANGE_ERROR.test(err.message)) throw new UsageError(err.message, formatUsage(command.spec, prefix));
     throw err;
   }
 }
