@@ -16,6 +16,8 @@ import { tableFromArrays, tableToIPC } from "apache-arrow";
 import { DataFormatError } from "../errors";
 import type { MeterSample } from "../energy/meters";
 import { jsonLinesFromText } from "../io/jsonl";
+import { DEFAULT_POLICY } from "../tpe/policy";
+import { DEFAULT_E, DEFAULT_GAMMA } from "../tpe/scores";
 import type { DeviceSeries, SeriesKind } from "../energy/series";
 import type { RunSpecSummary, TpeRunReport } from "./report";
 import type { RunEvent } from "./run-state";
@@ -38,9 +40,40 @@ export const RUN_FILES = {
   report: "report.json",
 } as const;
 
-/** What must match for a run folder to be resumed with new settings. */
-function specKey(s: RunFolderSpec): string {
-  return JSON.stringify([s.method, s.score, s.score_options, s.total_epochs, s.budget_fraction, s.keep, s.min_epochs, s.reduction_factor, s.rungs, s.trials]);
+/** What must match for a run folder to be resumed with new settings, by the name a message shows. */
+function resumeSettings(s: RunFolderSpec): [string, unknown][] {
+  return [
+    ["policy", s.method],
+    ["score", s.score],
+    ["score options", s.score_options],
+    ["total epochs", s.total_epochs],
+    ["budget fraction", s.budget_fraction],
+    ["keep", s.keep],
+    ["min epochs", s.min_epochs],
+    ["reduction factor", s.reduction_factor],
+    ["rungs", s.rungs],
+    ["trials", s.trials],
+  ];
+}
+
+/**
+ * Brings a run.json written before the stopping policy had min_epochs, reduction_factor and
+ * score_options (it had eta) up to date: a tpe or none run gets the defaults it ran with, so it
+ * resumes with the same settings; a successive-halving run cannot, its rungs are now counted
+ * another way.
+ */
+function upgradeSpec(saved: RunFolderSpec & { eta?: number }, dir: string): RunFolderSpec {
+  if (saved.min_epochs !== undefined && saved.reduction_factor !== undefined && saved.score_options !== undefined) return saved;
+  if (saved.method === "sh") {
+    throw new RangeError(`run folder ${dir} was made by an older greenai (successive-halving rungs changed); start a new run folder`);
+  }
+  const { eta: _eta, ...rest } = saved;
+  return {
+    ...rest,
+    score_options: saved.score_options ?? { E: DEFAULT_E, gamma: DEFAULT_GAMMA },
+    min_epochs: saved.min_epochs ?? DEFAULT_POLICY.minEpochs,
+    reduction_factor: saved.reduction_factor ?? DEFAULT_POLICY.reductionFactor,
+  };
 }
 
 export class RunFolder {
@@ -70,8 +103,21 @@ export class RunFolder {
     } catch (e) {
       throw new DataFormatError(`${specPath}: not valid JSON (${(e as Error).message})`);
     }
-    if (spec && specKey(spec) !== specKey(saved)) {
-      throw new RangeError(`run folder ${dir} was started with other settings (trials, epochs, budget, keep or score differ); resume it with the same settings or choose another --run-dir`);
+    saved = upgradeSpec(saved, dir);
+    if (spec) {
+      const now = resumeSettings(spec);
+      const then = resumeSettings(saved);
+      const differ = now.filter(([, v], i) => JSON.stringify(v) !== JSON.stringify(then[i][1])).map(([name]) => name);
+      if (differ.length) {
+        throw new RangeError(
+          `run folder ${dir} was started with other settings (${differ.join(", ")} differ; resuming compares ${now.map(([name]) => name).join(", ")}); ` +
+            `resume it with the same settings or choose another --run-dir`,
+        );
+      }
+      // Leftovers of unfinished attempts are reaped by the backend that started them.
+      if (spec.backend !== saved.backend) {
+        throw new RangeError(`run folder ${dir} was started with --backend ${saved.backend}, not ${spec.backend}; resume it with --backend ${saved.backend} or choose another --run-dir`);
+      }
     }
     const { events, issues } = readEvents(path.join(dir, RUN_FILES.events));
     return { folder: new RunFolder(dir, saved), events, issues };
