@@ -1,5 +1,6 @@
 import { keepBest, tpeDecision, type TpeTrial } from "../../common/src";
 import { DEFAULT_POLICY, plannedEpochs, stopSchedule, type PolicyOptions } from "../../kernel/src/tpe/policy";
+import { replayPolicy } from "../../kernel/src/tpe/replay";
 
 const tpe = (budget: number, keep: number): PolicyOptions => ({ ...DEFAULT_POLICY, policy: "tpe", budget, keep });
 const sh = (minEpochs: number, reductionFactor: number, keep = 1): PolicyOptions => ({ ...DEFAULT_POLICY, policy: "sh", minEpochs, reductionFactor, keep });
@@ -100,5 +101,42 @@ describe("plannedEpochs", () => {
     expect(plannedEpochs([{ epoch: 3, keep: 2 }], 8, 10)).toBe(8 * 3 + 2 * 7);
     expect(plannedEpochs([], 8, 10)).toBe(80);
     expect(plannedEpochs(stopSchedule(sh(2, 2), 10, 8), 8, 10)).toBe(8 * 2 + 4 * 2 + 2 * 4 + 1 * 2);
+  });
+});
+
+describe("replayPolicy follows stopSchedule", () => {
+  // t1 scores best early but ends worst; with a rung at epoch 1 keeping 1 only t1 would finish
+  const trial = (id: string, scores: number[], final: number): TpeTrial => ({
+    id,
+    train_loss: scores,
+    val_loss: scores.map(() => null),
+    epoch_energy: scores.map(() => 1),
+    score_by_epoch: scores,
+    final_loss: final,
+    epochs_run: scores.length,
+    diverged: false,
+  });
+  const trials = [trial("t1", [1, 2, 3, 4], 4), trial("t2", [2, 2, 2, 2], 2), trial("t3", [3, 1, 1, 1], 1)];
+
+  it("keeps every trial when the schedule has no rung, as a live run finishes everyone", () => {
+    for (const opts of [tpe(1, 1), tpe(0.25, 3)]) {
+      expect(stopSchedule(opts, 4, 3)).toEqual([]);
+      const r = replayPolicy(trials, 4, opts);
+      expect(r.stops).toBe(false);
+      expect(r.decision.kept).toEqual(["t1", "t2", "t3"]);
+      expect(r.decision.stopped).toEqual([]);
+      expect(r.decision.budget_epoch).toBe(4);
+      expect(r.decision.budget_fraction).toBe(opts.budget);
+      expect(r.decision.chosen_id).toBe("t3");
+      expect(r.decision.energy_saved_fraction).toBe(0);
+    }
+  });
+
+  it("keeps K at the rung when there is one", () => {
+    const r = replayPolicy(trials, 4, tpe(0.25, 1));
+    expect(r.stops).toBe(true);
+    expect(r.decision.kept).toEqual(["t1"]);
+    expect(replayPolicy(trials, 4, sh(3, 2)).stops).toBe(true);
+    expect(replayPolicy(trials, 4, sh(3, 2, 3)).stops).toBe(false);
   });
 });

@@ -44,6 +44,16 @@ beforeAll(() => {
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
+/** The live run of the recorded curves under the policy flags, and the run of each of its trials. */
+async function liveRun(flags: string, name: string): Promise<{ live: TpeRunResult; runOf: Map<string, string> }> {
+  const runDir = path.join(dir, `run-${name}-${flags.replace(/[^a-z0-9]+/gi, "_")}`);
+  const live = await run<TpeRunResult>(
+    `tpe run --grid 'run=${RUNS.join(",")}' --epochs ${EPOCHS} ${flags} --concurrency 3 --grace 1 --meter estimate --interval-ms 50 ` +
+      `--run-dir ${runDir} -- ${process.execPath} ${REPLAY} --curves curves.csv --run {run} --epochs {epochs} --epoch-ms 15`,
+  );
+  return { live, runOf: new Map(live.trials.map((t) => [t.id, String(t.config.run)])) };
+}
+
 describe.each([
   ["tpe", "--policy tpe --budget 0.25 --keep 2"],
   ["tpe", "--policy tpe --budget 0.5 --keep 1 --score val-loss"],
@@ -55,12 +65,7 @@ describe.each([
     expect(replay.policy).toBe(policy);
     expect(replay.kept.length).toBeLessThan(RUNS.length); // the policy stopped someone
 
-    const runDir = path.join(dir, `run-${policy}-${flags.replace(/[^a-z0-9]+/gi, "_")}`);
-    const live = await run<TpeRunResult>(
-      `tpe run --grid 'run=${RUNS.join(",")}' --epochs ${EPOCHS} ${flags} --concurrency 3 --grace 1 --meter estimate --interval-ms 50 ` +
-        `--run-dir ${runDir} -- ${process.execPath} ${REPLAY} --curves curves.csv --run {run} --epochs {epochs} --epoch-ms 15`,
-    );
-    const runOf = new Map(live.trials.map((t) => [t.id, String(t.config.run)]));
+    const { live, runOf } = await liveRun(flags, policy);
     const finished = live.trials.filter((t) => t.status === "finished").map((t) => runOf.get(t.id));
     expect(finished.sort()).toEqual([...replay.kept].sort());
     expect(live.trials.filter((t) => t.status === "stopped").map((t) => runOf.get(t.id)).sort()).toEqual(
@@ -74,6 +79,19 @@ describe.each([
     } else {
       expect(live.budget_epoch).toBe(replay.budget_epoch);
     }
+    expect(processesOfRun(live.run_dir)).toEqual([]);
+  }, 60_000);
+});
+
+describe("a schedule without a rung (budget at the last epoch)", () => {
+  it("finishes every run, live and in the replay", async () => {
+    const flags = "--policy tpe --budget 1 --keep 2";
+    const replay = await run<TpeReplayResult>(`tpe replay --curves curves.csv ${flags}`);
+    expect([...replay.kept].sort()).toEqual(RUNS);
+    expect(replay.n_stopped).toBe(0);
+    const { live, runOf } = await liveRun(flags, "tpe-norung");
+    expect(live.rungs).toEqual([]);
+    expect(live.trials.filter((t) => t.status === "finished").map((t) => runOf.get(t.id)).sort()).toEqual(RUNS);
     expect(processesOfRun(live.run_dir)).toEqual([]);
   }, 60_000);
 });

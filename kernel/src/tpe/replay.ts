@@ -8,7 +8,7 @@ import { throwIfAborted } from "../errors";
 import type { CurveSet, RunStatus } from "./curves";
 import { successiveHalving, type HalvingRung } from "./halving";
 import { pct } from "./percent";
-import type { PolicyOptions, StopPolicy } from "./policy";
+import { stopSchedule, type PolicyOptions, type StopPolicy } from "./policy";
 import type { ScoreName, ScoreOptions } from "./scores";
 import { trialsFromCurves, type EnergyPlan, type EnergyUnit } from "./trials";
 
@@ -73,21 +73,26 @@ export function problemsOf(statuses: readonly RunStatus[]): TpeRunProblem[] {
 export interface PolicyReplay {
   decision: TpeDecision;
   rungs?: HalvingRung[];
+  /** False when the schedule has no rung (policy none, or nothing a rung could stop): every trial finishes. */
+  stops: boolean;
 }
 
 /**
- * Applies a policy to scored trials. tpe is greenai-common's tpeDecision (what the notebook
- * slider recomputes); sh is successiveHalving; none keeps every trial.
+ * Applies a policy to scored trials on the rung schedule live runs use (stopSchedule). tpe is
+ * greenai-common's tpeDecision (what the notebook slider recomputes); sh is successiveHalving;
+ * with no rung (policy none, a tpe budget at the last epoch, K ≥ N) every trial is kept, as live.
  */
 export function replayPolicy(trials: readonly TpeTrial[], totalEpochs: number, opts: PolicyOptions): PolicyReplay {
   if (trials.length === 0) throw new RangeError("no trials to replay");
-  if (opts.policy === "tpe") return { decision: tpeDecision(trials, totalEpochs, opts.budget, opts.keep) };
   if (opts.policy === "sh") {
     const { rungs, min_epochs: _m, reduction_factor: _r, stop_epoch: _s, ...decision } = successiveHalving(trials, totalEpochs, opts);
-    return { decision, rungs };
+    return { decision, rungs, stops: rungs.length > 0 };
   }
+  if (stopSchedule(opts, totalEpochs, trials.length).length > 0) return { decision: tpeDecision(trials, totalEpochs, opts.budget, opts.keep), stops: true };
   const all = new Set(trials.map((t) => t.id));
-  return { decision: { budget_fraction: 1, budget_epoch: totalEpochs, keep: trials.length, ...decisionOutcome(trials, all, () => totalEpochs, totalEpochs) } };
+  // a rungless tpe keeps its fraction, as the live report does
+  const fraction = opts.policy === "tpe" ? opts.budget : 1;
+  return { decision: { budget_fraction: fraction, budget_epoch: totalEpochs, keep: trials.length, ...decisionOutcome(trials, all, () => totalEpochs, totalEpochs) }, stops: false };
 }
 
 export interface ReplaySettings {
@@ -120,10 +125,10 @@ export function replayCurves(run: CurveRun, s: ReplaySettings): { value: TpeRepl
     onTrial: (i, n) => i % 20 === 0 && run.progress?.(`scoring ${n} trials by ${score}`, i / n),
   });
   throwIfAborted(run.signal);
-  const { decision, rungs } = replayPolicy(trials, set.totalEpochs, policy);
+  const { decision, rungs, stops } = replayPolicy(trials, set.totalEpochs, policy);
   const T = decision.budget_epoch;
   const unscored = trials.filter((t) => t.epochs_run < T || t.score_by_epoch[T - 1] === null).map((t) => t.id);
-  if (unscored.length === trials.length && policy.policy !== "none") {
+  if (unscored.length === trials.length && stops) {
     const why = score.startsWith("lcfit") ? " (the curve fit needs at least 3 loss values: raise --budget or log step losses)" : "";
     throw new RangeError(`no trial has a ${score} score at epoch ${T}${why}; nothing could be kept`);
   }
