@@ -52,6 +52,11 @@ describe("paramsListFromJson", () => {
     expect(() => paramsListFromJson("[1,", "c.json")).toThrow(DataFormatError);
     expect(() => paramsListFromJson('[{"lr": [1]}]', "c.json")).toThrow(DataFormatError);
   });
+  it("counts JSON lines from the file's first line, blank lines before the first object included", () => {
+    expect(() => paramsListFromJson('\n\n{"lr": 1}\nnope\n', "c.jsonl")).toThrow(/^c\.jsonl:4: not valid JSON/);
+    expect(() => paramsListFromJson('\n{"lr": 1}\n\n{"lr": [1]}\n', "c.jsonl")).toThrow(/^c\.jsonl:4: lr must be a string/);
+    expect(() => paramsListFromJson("\n1\n", "c.jsonl")).toThrow(/^c\.jsonl:2: not an object of parameters/);
+  });
 });
 
 describe("expandArgv", () => {

@@ -4,6 +4,7 @@
  * handed its seed. No shell is involved anywhere: each template word stays one argument.
  */
 import { DataFormatError } from "../errors";
+import { jsonLinesFromText } from "../io/jsonl";
 
 export type ParamValue = string | number | boolean | null;
 export type Params = Record<string, ParamValue>;
@@ -110,31 +111,26 @@ export function sampleSpace(space: readonly Dimension[], n: number, rng: () => n
 
 /** Parses a configuration list: a JSON array of objects, or JSON lines (one object each). */
 export function paramsListFromJson(text: string, file: string): Params[] {
-  const t = text.trim();
-  let items: unknown[];
-  if (t.startsWith("[")) {
+  // each item with the place a message names: `file: item N` in an array, `file:LINE` in JSON lines
+  let items: { value: unknown; at: string }[];
+  if (text.trim().startsWith("[")) {
+    let list: unknown[];
     try {
-      items = JSON.parse(t);
+      list = JSON.parse(text.trim());
     } catch (e) {
       throw new DataFormatError(`${file}: not valid JSON (${(e as Error).message})`);
     }
+    items = list.map((value, i) => ({ value, at: `${file}: item ${i + 1}` }));
   } else {
-    items = [];
-    t.split("\n").forEach((line, i) => {
-      if (line.trim() === "") return;
-      try {
-        items.push(JSON.parse(line));
-      } catch {
-        throw new DataFormatError(`${file}:${i + 1}: not a JSON object; expected one configuration object per line`);
-      }
-    });
+    const { lines } = jsonLinesFromText(text, file, { expected: "one configuration object per line" });
+    items = lines.map(({ value, line }) => ({ value, at: `${file}:${line}` }));
   }
-  return items.map((it, i) => {
-    if (typeof it !== "object" || it === null || Array.isArray(it)) throw new DataFormatError(`${file}: item ${i + 1} is not an object of parameters`);
+  return items.map(({ value: it, at }) => {
+    if (typeof it !== "object" || it === null || Array.isArray(it)) throw new DataFormatError(`${at}: not an object of parameters`);
     const p: Params = {};
     for (const [k, v] of Object.entries(it)) {
-      if (!NAME.test(k)) throw new DataFormatError(`${file}: item ${i + 1}: parameter name ${JSON.stringify(k)} must be letters, digits, _`);
-      if (v !== null && !["string", "number", "boolean"].includes(typeof v)) throw new DataFormatError(`${file}: item ${i + 1}: ${k} must be a string, number, boolean or null`);
+      if (!NAME.test(k)) throw new DataFormatError(`${at}: parameter name ${JSON.stringify(k)} must be letters, digits, _`);
+      if (v !== null && !["string", "number", "boolean"].includes(typeof v)) throw new DataFormatError(`${at}: ${k} must be a string, number, boolean or null`);
       p[k] = v as ParamValue;
     }
     return p;
