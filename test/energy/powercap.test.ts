@@ -80,6 +80,14 @@ describe("sweepRowsFromCsv", () => {
     expect(() => zeusPowerTableFromText(`${head}\na,b,32,sgd,150,1,2\na,b,32,sgd,150,1,3\n`, "summary_power_v100.csv")).toThrow(/:3: .*already appears on line 2/);
     expect(zeusPowerTableFromText(`${head}\na,b,32,sgd,150,1,2\n`, "x/summary_power_a40.csv").gpu).toBe("a40");
   });
+
+  it("a Zeus trace's header is its first CSV record, blank lines before it skipped", () => {
+    const head = "dataset,network,batch_size,optimizer,power_limit,time_per_epoch,average_power";
+    const { rows } = zeusPowerTableFromText(`\n\r\n${head}\r\na,b,32,sgd,150,1,2\r\n`, "summary_power_v100.csv");
+    expect(rows).toEqual([{ dataset: "a", network: "b", batch_size: 32, optimizer: "sgd", power_limit: 150, time_per_epoch: 1, average_power: 2 }]);
+    expect(() => zeusPowerTableFromText("\n\npower_limit,time_per_epoch,average_power\n150,1,2\n", "summary_power_v100.csv")).toThrow(/:3: missing column\(s\) dataset/);
+    expect(() => zeusPowerTableFromText("\n\n", "summary_power_v100.csv")).toThrow(/: empty file; expected a header/);
+  });
 });
 
 /**

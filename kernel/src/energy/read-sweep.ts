@@ -10,7 +10,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { DataFormatError } from "../errors";
-import { csvRecordsFromText, headerIndex } from "../io/csv";
+import { csvRecordsFromText, headerIndex, type CsvRecord } from "../io/csv";
 import { textFromFile } from "../io/text-file";
 import { workloadKey, type PowerSweepRow } from "./powercap";
 
@@ -28,7 +28,11 @@ function positive(raw: string, at: { file: string; line: number; col: number; na
 
 /** Parses sweep CSV text; `file` names it in errors (line and column are 1-based). */
 export function sweepRowsFromCsv(text: string, file: string): PowerSweepRow[] {
-  const records = csvRecordsFromText(text, file);
+  return sweepRowsFromRecords(csvRecordsFromText(text, file), file);
+}
+
+/** The rows of a sweep's CSV records, the first being the header. */
+function sweepRowsFromRecords(records: CsvRecord[], file: string): PowerSweepRow[] {
   const head = records[0];
   const idx = headerIndex(head ? head.cells : []);
   for (const r of REQUIRED) {
@@ -86,11 +90,13 @@ export async function zeusPowerTableFromFile(file: string): Promise<{ gpu: strin
 
 /** zeusPowerTableFromFile on text already read. */
 export function zeusPowerTableFromText(text: string, file: string): { gpu: string; rows: PowerSweepRow[] } {
-  const head = csvRecordsFromText(text.slice(0, text.search(/\r?\n|$/)), file)[0];
+  // the header is the first record, wherever it starts (blank lines before it are skipped)
+  const records = csvRecordsFromText(text, file);
+  const head = records[0];
   if (!head) throw new DataFormatError(`${file}: empty file; expected a header ${ZEUS_COLUMNS.join(",")}`);
   const idx = headerIndex(head.cells);
   const missing = ZEUS_COLUMNS.filter((c) => !idx.has(c));
   if (missing.length) throw new DataFormatError(`${file}:${head.line}: missing column(s) ${missing.join(", ")}; expected ${ZEUS_COLUMNS.join(",")}`);
   const m = /summary_power_([A-Za-z0-9]+)\.csv$/.exec(path.basename(file));
-  return { gpu: m ? m[1] : "gpu", rows: sweepRowsFromCsv(text, file) };
+  return { gpu: m ? m[1] : "gpu", rows: sweepRowsFromRecords(records, file) };
 }
