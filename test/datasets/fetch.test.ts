@@ -8,6 +8,7 @@ import * as http from "http";
 import * as os from "os";
 import * as path from "path";
 import type { AddressInfo } from "net";
+import { InterruptedError } from "../../kernel/src/errors";
 import { fetchDataset, readManifest } from "../../kernel/src/datasets/fetch";
 import { findDataset, parseManifest, type Manifest } from "../../kernel/src/datasets/manifest";
 
@@ -26,6 +27,12 @@ beforeAll(async () => {
     if (url === "/redirect") {
       res.writeHead(302, { location: "/data/a.csv" });
       res.end();
+      return;
+    }
+    if (url === "/stall") {
+      // Announce the whole file, send part of it, then go silent with the connection open.
+      res.writeHead(200, { "content-length": body.length });
+      res.write(body.subarray(0, 20_000));
       return;
     }
     if (url === "/data/a.csv" || url === "/data/b.csv") {
@@ -54,7 +61,10 @@ beforeAll(async () => {
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
-afterAll(() => new Promise<void>((r) => server.close(() => r())));
+afterAll(() => {
+  server.closeAllConnections();
+  return new Promise<void>((r) => server.close(() => r()));
+});
 
 function manifest(files: { path: string; url: string; bytes?: number | null; sha256?: string | null }[]): Manifest {
   return parseManifest({
@@ -155,6 +165,26 @@ describe("data fetch", () => {
     const ac = new AbortController();
     ac.abort();
     await expect(fetchDataset("demo", { manifest: manifest([{ path: "a.csv", url: `${base}/data/a.csv` }]), dest, signal: ac.signal })).rejects.toThrow(/interrupted/);
+  });
+
+  it("says a server went silent mid-body, not that it closed the connection, and keeps what arrived", async () => {
+    const m = manifest([{ path: "a.csv", url: `${base}/stall`, bytes: body.length }]);
+    const err = await fetchDataset("demo", { manifest: m, dest, idleTimeoutMs: 300 }).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/^no answer from 127\.0\.0\.1:\d+ for 0 s fetching .*\/stall \(stalled after 20000 bytes\); run the fetch again to resume$/);
+    expect(fs.statSync(path.join(dest, "a.csv.part")).size).toBe(20_000);
+  });
+
+  it("reports an interrupt during the body as an interrupt", async () => {
+    const ac = new AbortController();
+    const m = manifest([{ path: "a.csv", url: `${base}/stall`, bytes: body.length }]);
+    const err = await fetchDataset("demo", {
+      manifest: m,
+      dest,
+      signal: ac.signal,
+      onProgress: () => ac.abort(),
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InterruptedError);
+    expect((err as Error).message).toBe("interrupted by the user");
   });
 });
 

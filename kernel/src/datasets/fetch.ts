@@ -92,6 +92,8 @@ interface Response {
   status: number;
   headers: http.IncomingHttpHeaders;
   body: http.IncomingMessage;
+  /** Why this side cut the connection (idle timeout, interrupt), once it did: the body then only says "aborted". */
+  cutBecause(): Error | undefined;
 }
 
 function request(url: string, headers: Record<string, string>, signal: AbortSignal | undefined, idleMs: number, redirects = 5): Promise<Response> {
@@ -108,6 +110,11 @@ function request(url: string, headers: Record<string, string>, signal: AbortSign
       reject(new GreenaiError(`cannot download ${url}: only http and https are supported`));
       return;
     }
+    let cause: Error | undefined;
+    const cut = (err: Error) => {
+      cause ??= err;
+      req.destroy(err);
+    };
     const req = lib.get(u, { headers: { "user-agent": "greenai-lab data fetch", ...headers } }, (res) => {
       const status = res.statusCode ?? 0;
       if (status >= 300 && status < 400 && res.headers.location) {
@@ -119,13 +126,13 @@ function request(url: string, headers: Record<string, string>, signal: AbortSign
         resolve(request(new URL(res.headers.location, u).toString(), headers, signal, idleMs, redirects - 1));
         return;
       }
-      resolve({ status, headers: res.headers, body: res });
+      resolve({ status, headers: res.headers, body: res, cutBecause: () => cause });
     });
-    req.setTimeout(idleMs, () => req.destroy(new GreenaiError(`no answer from ${u.host} for ${Math.round(idleMs / 1000)} s fetching ${url}`)));
+    req.setTimeout(idleMs, () => cut(new GreenaiError(`no answer from ${u.host} for ${Math.round(idleMs / 1000)} s fetching ${url}`)));
     req.on("error", (err) => reject(err instanceof GreenaiError ? err : new GreenaiError(`cannot download ${url}: ${(err as NodeJS.ErrnoException).code ?? err.message}`)));
     if (signal) {
-      if (signal.aborted) req.destroy(new InterruptedError());
-      else signal.addEventListener("abort", () => req.destroy(new InterruptedError()), { once: true });
+      if (signal.aborted) cut(new InterruptedError());
+      else signal.addEventListener("abort", () => cut(new InterruptedError()), { once: true });
     }
   });
 }
@@ -181,9 +188,16 @@ async function download(f: ManifestFile, target: string, opts: FetchOptions, lab
           opts.onProgress?.(`fetching ${label}`, total ? got / total : undefined);
         }
       });
+      // A cut body says only "aborted": an interrupt or this side's idle timeout is the real reason.
+      const failed = (fallback: Error) => {
+        const cause = res.cutBecause();
+        if (opts.signal?.aborted || cause instanceof InterruptedError) reject(new InterruptedError());
+        else if (cause) reject(new GreenaiError(`${cause.message} (stalled after ${got} bytes); run the fetch again to resume`));
+        else reject(fallback);
+      };
       res.body.on("end", () => resolve());
-      res.body.on("error", reject);
-      res.body.on("aborted", () => reject(new GreenaiError(`the connection closed early fetching ${f.url} (${got} bytes); run the fetch again to resume`)));
+      res.body.on("error", (err) => failed(err));
+      res.body.on("aborted", () => failed(new GreenaiError(`the connection closed early fetching ${f.url} (${got} bytes); run the fetch again to resume`)));
       out.on("error", reject);
     });
   } catch (err) {
