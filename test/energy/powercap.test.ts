@@ -1,7 +1,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import { DataFormatError } from "../../kernel/src/errors";
-import { adviseFromSweep, type PowerSweepRow } from "../../kernel/src/energy/powercap";
+import { adviseFromSweep, workloadKey, type PowerSweepRow } from "../../kernel/src/energy/powercap";
+import { devicePowerModel } from "../../kernel/src/tpe/energy";
 import { sweepRowsFromCsv, sweepRowsFromFile, zeusPowerTableFromText } from "../../kernel/src/energy/read-sweep";
 import { describeWithData } from "../helpers/shared-data";
 
@@ -50,6 +51,16 @@ describe("adviseFromSweep", () => {
 
   it("rejects eta outside [0, 1]", () => {
     expect(() => adviseFromSweep(sweep, { eta: 1.5 })).toThrow(RangeError);
+  });
+});
+
+describe("workloadKey", () => {
+  it("is the one spelling: dataset/network/batch_size/optimizer, the key a device power model takes and shows", () => {
+    const rows = [row(100, 2, 90), row(150, 1, 140), row(150, 1, 130, "sgd")];
+    expect(workloadKey(rows[0])).toBe("d/n/64/adam");
+    expect(workloadKey({ ...rows[0], batch_size: null })).toBe("d/n//adam");
+    expect(devicePowerModel(rows, { gpu: "v100", workload: workloadKey(rows[0]) })).toMatchObject({ workload: "d/n/64/adam", powerLimitW: 150 });
+    expect(adviseFromSweep(rows).map((r) => workloadKey(r))).toEqual(["d/n/64/adam", "d/n/64/sgd"]);
   });
 });
 

@@ -58,9 +58,12 @@ export interface PowercapOptions {
   maxTimeIncrease?: number;
 }
 
-/** Workload key of a row: dataset, network, batch size, optimizer. */
+/**
+ * Workload key of a row, `dataset/network/batch_size/optimizer`: the one spelling, shown to the
+ * user and taken back (e.g. a device power model's workload), and the key rows are grouped by.
+ */
 export function workloadKey(r: Pick<PowerSweepRow, "dataset" | "network" | "batch_size" | "optimizer">): string {
-  return `${r.dataset}|${r.network}|${r.batch_size ?? ""}|${r.optimizer}`;
+  return `${r.dataset}/${r.network}/${r.batch_size ?? ""}/${r.optimizer}`;
 }
 
 /**

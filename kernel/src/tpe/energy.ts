@@ -4,7 +4,7 @@
  * model from the Zeus (NSDI'23) traces. Every estimate says how it was obtained. Pure.
  */
 import { meanPowerW, seriesEnergy, windowEnergies, type DeviceSeries, type IntegrateOptions } from "../energy/series";
-import type { PowerSweepRow } from "../energy/powercap";
+import { workloadKey, type PowerSweepRow } from "../energy/powercap";
 
 /** Per-GPU summary of a power log. */
 export interface GpuEnergy {
@@ -82,11 +82,6 @@ export function energyJFromAveragePower(powerW: number, seconds: number): number
 // ---------------------------------------------------------------------------------------------
 // Device power model (Zeus NSDI'23 traces)
 
-/** Workload key `dataset/network/batch_size/optimizer`. */
-export function zeusWorkloadKey(r: Pick<PowerSweepRow, "dataset" | "network" | "batch_size" | "optimizer">): string {
-  return `${r.dataset}/${r.network}/${r.batch_size ?? ""}/${r.optimizer}`;
-}
-
 /** Watts and time scaling of one workload on one GPU at one power limit. */
 export interface ZeusPowerModel {
   gpu: string;
@@ -107,7 +102,7 @@ export interface ZeusPowerModel {
  * or a prefix matching exactly one (e.g. "squad/bert_base_uncased"); the limit defaults to the highest.
  */
 export function devicePowerModel(rows: readonly PowerSweepRow[], opts: { gpu: string; workload: string; powerLimitW?: number; file?: string }): ZeusPowerModel {
-  const keys = [...new Set(rows.map(zeusWorkloadKey))].sort();
+  const keys = [...new Set(rows.map(workloadKey))].sort();
   const want = opts.workload.trim();
   const matches = keys.includes(want) ? [want] : keys.filter((k) => k.startsWith(want.endsWith("/") ? want : want + "/"));
   const where = opts.file ? ` in ${opts.file}` : "";
@@ -120,7 +115,7 @@ export function devicePowerModel(rows: readonly PowerSweepRow[], opts: { gpu: st
     );
   }
   const key = matches[0];
-  const mine = rows.filter((r) => zeusWorkloadKey(r) === key).sort((a, b) => a.power_limit - b.power_limit);
+  const mine = rows.filter((r) => workloadKey(r) === key).sort((a, b) => a.power_limit - b.power_limit);
   const limits = mine.map((r) => r.power_limit);
   const top = mine[mine.length - 1];
   const limit = opts.powerLimitW ?? top.power_limit;
