@@ -7,9 +7,12 @@
  * (its TZ setting). Why local: nvidia-smi prints the local wall clock of the machine it runs
  * on, and the meter, the Slurm jobs' own logs and the trial intervals they are matched with
  * are all read on that machine or its cluster, so local time gives the true instants; for a
- * recorded log only differences matter, and local time also keeps them right across a
- * daylight-saving change (reading as UTC would add or drop an hour there). A log recorded in
- * another zone can be read with TZ set to that zone. A `Z` or `±HH:MM` suffix is honoured.
+ * recorded log only differences matter. When clocks go forward local time keeps them right
+ * (reading as UTC would add an hour there); when clocks go back it cannot: a zone-less stamp
+ * does not say which pass of the repeated hour it is, so both passes map to the same instants
+ * (the first pass's), and a log that spans that hour overlaps itself. Logs stamped with a zone,
+ * or recorded with TZ=UTC, avoid this. A log recorded in another zone can be read with TZ set
+ * to that zone. A `Z` or `±HH:MM` suffix is honoured.
  * Plain numbers (Supercloud files, `timestamp,power` logs) are epoch seconds, zone-free.
  * Every instant is a whole millisecond, rounded half up from the 4th decimal of the seconds,
  * as the Supercloud loader (datasets/columns.ts parseEpochMs) reads them.
