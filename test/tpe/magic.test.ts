@@ -149,11 +149,29 @@ describe("%tpe replay", () => {
     ["--power-w 300 --power-logs power", /give one of --power-w, --power-logs, not several/],
     ["--workload x", /--workload and --power-limit go with --power-model/],
     ["--gamma 0", /--gamma must be in \(0, 1\]/],
-    ["--score lcfit --budget 0.1", /no trial has a lcfit score at epoch 1 \(the curve fit needs at least 3 loss values/],
+    ["--score lcfit --budget 0.1", /--score lcfit fits a curve to at least 3 epoch losses but the first rung is at epoch 1: raise --budget to 0\.3 or more/],
+    ["--score lcfit-final --policy sh --min-epochs 2", /--score lcfit-final fits .* first rung is at epoch 2: raise --min-epochs to 3 or more/],
   ])("rejects %s", async (flags, re) => {
     const p = run(`tpe replay --curves curves.csv ${flags}`);
     await expect(p).rejects.toThrow(UsageError);
     await expect(run(`tpe replay --curves curves.csv ${flags}`)).rejects.toThrow(re);
+  });
+
+  it("scores lcfit at an early rung when step losses give the fit its points", async () => {
+    for (const [id, a] of [["a", 1], ["b", 2]] as const) {
+      const rows = ["epoch,step,train_loss_step,val_loss"];
+      let step = 0;
+      for (let e = 0; e < 4; e++) {
+        for (let k = 0; k < 3; k++) rows.push(`${e},${step},${a + 3 / ++step},`);
+        rows.push(`${e},${step},,${a + 1 / (e + 1)}`);
+      }
+      fs.mkdirSync(path.join(dir, "steps", id), { recursive: true });
+      fs.writeFileSync(path.join(dir, "steps", id, "metrics.csv"), rows.join("\n") + "\n");
+    }
+    const r = await run<TpeReplayResult>("tpe replay --curves steps --score lcfit --budget 0.25 --keep 1");
+    expect(r.value.budget_epoch).toBe(1);
+    expect(r.value.unscored_at_budget).toEqual([]);
+    expect(r.value.kept).toHaveLength(1);
   });
 
   it.each([

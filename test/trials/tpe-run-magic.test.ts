@@ -59,6 +59,10 @@ describe("%tpe run", () => {
     await expect(d("tpe run --epochs 5 --grid 'a=1,2;b=3' -- x {a}")).rejects.toThrow(/does not use parameter \{b\}/);
     await expect(d("tpe run --epochs 5 --grid a=1 --sbatch-args=--x -- x {a}")).rejects.toThrow(UsageError);
     await expect(d("tpe run --grid a=1 -- x {a}")).rejects.toThrow(/needs --epochs/);
+    // a curve fit before epoch 3 would score nobody and stop every trial: refused before any starts
+    await expect(d("tpe run --epochs 10 --grid a=1,2 --score lcfit -- x {a}")).rejects.toThrow(/first rung is at epoch 2: raise --budget to 0\.3 or more/);
+    await expect(d("tpe run --epochs 10 --grid a=1,2 --policy sh --score lcfit-final -- x {a}")).rejects.toThrow(/first rung is at epoch 1: raise --min-epochs to 3/);
+    await expect(d("tpe run --epochs 2 --grid a=1,2 --score lcfit -- x {a}")).rejects.toThrow(/runs of 2 epochs are too short for it; use another --score/);
   });
 
   it("draws a reproducible sample of a space and fills {epochs} and {trial}", () => {

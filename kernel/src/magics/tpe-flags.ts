@@ -7,9 +7,11 @@ import {
   DEFAULT_GAMMA,
   DEFAULT_POLICY,
   keepCount,
+  LCFIT_MIN_POINTS,
   parseKeep,
   SCORE_NAMES,
   STOP_POLICIES,
+  stopSchedule,
   type PolicyOptions,
   type ScoreName,
   type StopPolicy,
@@ -85,6 +87,24 @@ export function policyFromFlags(flags: ParsedArgs["flags"], nTrials: number, whe
     }
   }
   return { policy, budget, keep, minEpochs: flags["min-epochs"] as number, reductionFactor: flags["reduction-factor"] as number };
+}
+
+/**
+ * lcfit and lcfit-final fit a curve to at least LCFIT_MIN_POINTS losses. Without step losses (a
+ * live run has none) a first rung before that epoch scores no trial, and the rung would stop
+ * every one: RangeError naming the flag to raise, for `%tpe run` and `%tpe replay` alike.
+ */
+export function checkScoreAtFirstRung(score: ScoreName, policy: PolicyOptions, totalEpochs: number, nTrials: number, stepLosses = false): void {
+  if (!score.startsWith("lcfit") || stepLosses) return;
+  const first = stopSchedule(policy, totalEpochs, nTrials)[0];
+  if (first === undefined || first.epoch >= LCFIT_MIN_POINTS) return;
+  const fix =
+    totalEpochs <= LCFIT_MIN_POINTS
+      ? `runs of ${totalEpochs} epochs are too short for it; use another --score`
+      : policy.policy === "sh"
+        ? `raise --min-epochs to ${LCFIT_MIN_POINTS} or more`
+        : `raise --budget to ${+(LCFIT_MIN_POINTS / totalEpochs).toPrecision(3)} or more (epoch ${LCFIT_MIN_POINTS} of ${totalEpochs})`;
+  throw new RangeError(`--score ${score} fits a curve to at least ${LCFIT_MIN_POINTS} epoch losses but the first rung is at epoch ${first.epoch}: ${fix}`);
 }
 
 /** Flags given that the policy does not read, for a note. */

@@ -18,7 +18,7 @@ import { runTrials, type TrialSpec } from "../trials/runner";
 import { expandArgv, gridFromText, mulberry32, paramsListFromJson, sampleSpace, spaceFromText, templateNames, type Params } from "../trials/space";
 import type { TpePayload } from "greenai-common";
 import { METER_FLAGS, meterOptionsFromFlags } from "./energy";
-import { POLICY_FLAGS, POLICY_HELP, policyFromFlags, scoreOptionsFromFlags } from "./tpe-flags";
+import { checkScoreAtFirstRung, POLICY_FLAGS, POLICY_HELP, policyFromFlags, scoreOptionsFromFlags } from "./tpe-flags";
 import type { MagicCommand, MagicContext } from "./types";
 
 /** Result of `%tpe run`: the run report (also in <run-dir>/report.json). */
@@ -153,6 +153,7 @@ export const tpeRunCommand: MagicCommand = {
     const specs = trialSpecsFrom(configsFromFlags(f, ctx.cwd), args.positionals, epochs);
     const policy = policyFromFlags(f, specs.length);
     const { score, E, gamma } = scoreOptionsFromFlags(f);
+    checkScoreAtFirstRung(score, policy, epochs, specs.length);
     const runDir = path.resolve(ctx.cwd, (f["run-dir"] as string | undefined) ?? path.join("runs", `tpe-${timestamp()}`));
     let backend: TrialBackend | undefined;
     if (f.backend === "slurm") backend = new SlurmBackend({ sbatchArgs: (f["sbatch-args"] as string[] | undefined) ?? [] });

@@ -123,6 +123,9 @@ function levenbergMarquardt(p0: number[], k: ArrayLike<number>, y: ArrayLike<num
   return { p, sse, iterations: it };
 }
 
+/** Fewest loss values the three-parameter fit takes (without step losses: epochs). */
+export const LCFIT_MIN_POINTS = 3;
+
 /**
  * Bounded least squares for L̂(k) = 1/(b1 + b2·k) + b3, b ≥ 0. Starts from the linearised fit
  * 1/(y − c) ≈ b1 + b2·k for a few offsets c below min(y) and keeps the best LM solution.
@@ -130,7 +133,7 @@ function levenbergMarquardt(p0: number[], k: ArrayLike<number>, y: ArrayLike<num
  */
 export function fitInverseCurve(k: ArrayLike<number>, y: ArrayLike<number>, maxIter = 500): InverseCurveFit {
   if (k.length !== y.length) throw new RangeError(`fitInverseCurve: k and y differ in length (${k.length} vs ${y.length})`);
-  if (y.length < 3) throw new RangeError(`fitInverseCurve needs at least 3 points but got ${y.length}`);
+  if (y.length < LCFIT_MIN_POINTS) throw new RangeError(`fitInverseCurve needs at least ${LCFIT_MIN_POINTS} points but got ${y.length}`);
   let yMin = Infinity;
   for (let i = 0; i < y.length; i++) {
     if (!Number.isFinite(y[i]) || !Number.isFinite(k[i]) || k[i] <= 0) throw new RangeError(`fitInverseCurve: point ${i} is not finite with k > 0`);
@@ -242,7 +245,7 @@ export function lcfitScore(curve: TrialCurve, T: number, kind: "slope" | "final"
     }
   }
   const flat = epochs.flat();
-  if (flat.length < 3 || flat.some((v) => !Number.isFinite(v))) return NaN;
+  if (flat.length < LCFIT_MIN_POINTS || flat.some((v) => !Number.isFinite(v))) return NaN;
   try {
     const est = lcgaEstimate(epochs, { ...opts, burnInEpochs: Math.min(opts.burnInEpochs ?? 2, T - 1) });
     const v = kind === "slope" ? est.slope : est.finalLoss;
