@@ -44,6 +44,18 @@ describe("%tpe run", () => {
     expect(fs.existsSync(path.join(v.run_dir, "report.json"))).toBe(true);
   });
 
+  it("notes the policy flags it ignores, as %tpe replay does", async () => {
+    const cwd = fs.mkdtempSync(path.join(os.tmpdir(), "tpe-run-"));
+    const { c } = ctx(cwd);
+    const line = `tpe run --grid 'loss0=0.7,1.5' --epochs 3 --method sh --budget 0.5 --concurrency 2 --grace 1 --meter estimate --interval-ms 50 --run-dir runs/n -- ${process.execPath} ${FAKE} --loss0 {loss0} --epochs {epochs} --epoch-ms 10`;
+    const out = await dispatchMagic(registry(), line, c);
+    if (out.kind !== "result") throw new Error("no result");
+    const v = out.result.value as TpeRunResult;
+    expect(v.notes).toEqual(["--budget ignored by --policy sh"]);
+    expect(out.result.text).toMatch(/note\s+--budget ignored by --policy sh/);
+    expect(processesOfRun(v.run_dir)).toEqual([]);
+  });
+
   it("checks its configuration flags", async () => {
     const { c } = ctx(os.tmpdir());
     const d = (line: string) => dispatchMagic(registry(), line, c);

@@ -107,15 +107,15 @@ export function checkScoreAtFirstRung(score: ScoreName, policy: PolicyOptions, t
   throw new RangeError(`--score ${score} fits a curve to at least ${LCFIT_MIN_POINTS} epoch losses but the first rung is at epoch ${first.epoch}: ${fix}`);
 }
 
-/** Flags given that the policy does not read, for a note. */
-export function unusedPolicyFlags(flags: ParsedArgs["flags"], policy: StopPolicy): string[] {
+/** A note naming the flags given that the policy does not read (none when all are read). */
+export function unusedPolicyNotes(flags: ParsedArgs["flags"], policy: StopPolicy): string[] {
   const d = DEFAULT_POLICY;
   const unused: string[] = [];
   if (policy !== "tpe" && flags.budget !== d.budget) unused.push("--budget");
   if (policy === "none" && flags.keep !== String(d.keep)) unused.push("--keep");
   if (policy !== "sh" && flags["min-epochs"] !== d.minEpochs) unused.push("--min-epochs");
   if (policy !== "sh" && flags["reduction-factor"] !== d.reductionFactor) unused.push("--reduction-factor");
-  return unused;
+  return unused.length ? [`${unused.join(" and ")} ignored by --policy ${policy}`] : [];
 }
 
 /** --window and --gamma as score options. */

@@ -18,11 +18,11 @@ import { runTrials, type TrialSpec } from "../trials/runner";
 import { expandArgv, gridFromText, mulberry32, paramsListFromJson, sampleSpace, spaceFromText, templateNames, type Params } from "../trials/space";
 import type { TpePayload } from "greenai-common";
 import { METER_FLAGS, meterOptionsFromFlags } from "./energy";
-import { checkScoreAtFirstRung, POLICY_FLAGS, POLICY_HELP, policyFromFlags, scoreOptionsFromFlags } from "./tpe-flags";
+import { checkScoreAtFirstRung, POLICY_FLAGS, POLICY_HELP, policyFromFlags, scoreOptionsFromFlags, unusedPolicyNotes } from "./tpe-flags";
 import type { MagicCommand, MagicContext } from "./types";
 
-/** Result of `%tpe run`: the run report (also in <run-dir>/report.json). */
-export type TpeRunResult = TpeRunReport;
+/** Result of `%tpe run`: the run report (also in <run-dir>/report.json) and notes on the flags. */
+export type TpeRunResult = TpeRunReport & { notes: string[] };
 
 function timestamp(): string {
   const d = new Date();
@@ -68,8 +68,8 @@ export function trialSpecsFrom(configs: readonly Params[], template: readonly st
   });
 }
 
-/** The run's report presented with its payload (while running, `final` is false). */
-function resultBundle(report: TpeRunReport, payload: TpePayload, final: boolean): { text: string; bundle: MimeBundle } {
+/** The run's report presented with its payload and notes (while running, `final` is false). */
+function resultBundle(report: TpeRunReport, payload: TpePayload, notes: readonly string[], final: boolean): { text: string; bundle: MimeBundle } {
   const unit = report.energy_measured ? "J" : "J (estimate)";
   const head =
     `${report.title}: ${final ? "" : "running — "}kept ${report.kept.join(", ") || "none yet"}` +
@@ -94,6 +94,7 @@ function resultBundle(report: TpeRunReport, payload: TpePayload, final: boolean)
       facts: [
         ["energy", report.energy_source],
         ["run folder", report.run_dir],
+        ...notes.map((n): [string, string] => ["note", n]),
       ],
       tables: [{ caption: "trials", columns: ["trial", "params", "status", "epochs", "score@T", "final val loss", "energy (J)", "reason"], rows }],
       notes: report.meter_notes,
@@ -154,6 +155,7 @@ export const tpeRunCommand: MagicCommand = {
     const policy = policyFromFlags(f, specs.length);
     const { score, E, gamma } = scoreOptionsFromFlags(f);
     checkScoreAtFirstRung(score, policy, epochs, specs.length);
+    const notes = unusedPolicyNotes(f, policy.policy);
     const runDir = path.resolve(ctx.cwd, (f["run-dir"] as string | undefined) ?? path.join("runs", `tpe-${timestamp()}`));
     let backend: TrialBackend | undefined;
     if (f.backend === "slurm") backend = new SlurmBackend({ sbatchArgs: (f["sbatch-args"] as string[] | undefined) ?? [] });
@@ -182,13 +184,13 @@ export const tpeRunCommand: MagicCommand = {
       title: (f.title as string | undefined) ?? `tpe run (${specs.length} trials, ${policyLabel(policy)})`,
       onUpdate: (u) => {
         ctx.progress(u.message, u.fraction);
-        ctx.display(resultBundle(u.report, u.payload, false).bundle, displayId);
+        ctx.display(resultBundle(u.report, u.payload, notes, false).bundle, displayId);
       },
     });
-    const { text, bundle } = resultBundle(report, payload, true);
+    const { text, bundle } = resultBundle(report, payload, notes, true);
     // the live display ends as a one-line note; the full result is the cell's output
     const done = `${report.title}: finished (${report.kept.length} kept, ${report.stopped.length} stopped, ${report.failed.length} failed); run folder ${report.run_dir}`;
     ctx.display(makeBundle({ text: done, html: `<p>${escapeHtml(done)}</p>` }), displayId);
-    return { value: report as TpeRunResult, typeName: "TpeRunResult", text, bundle };
+    return { value: { ...report, notes }, typeName: "TpeRunResult", text, bundle };
   },
 };

@@ -37,7 +37,7 @@ import {
 } from "../tpe";
 import { powerLogFromFile, zeusPowerTableFromFile } from "../energy";
 import { formatUsage, type CommandSpec, type FlagSpec, type ParsedArgs } from "./options";
-import { checkScoreAtFirstRung, POLICY_FLAGS, POLICY_HELP, policyFromFlags, SCORE_FLAGS, scoreOptionsFromFlags, unusedPolicyFlags } from "./tpe-flags";
+import { checkScoreAtFirstRung, POLICY_FLAGS, POLICY_HELP, policyFromFlags, SCORE_FLAGS, scoreOptionsFromFlags, unusedPolicyNotes } from "./tpe-flags";
 import type { Magic, MagicCommand, MagicContext, MagicResult } from "./types";
 
 export type { TpeReplayResult, TpeRunProblem, TpeScoreRow, TpeSweepResult } from "../tpe";
@@ -215,12 +215,12 @@ async function runReplay(args: ParsedArgs, ctx: MagicContext): Promise<MagicResu
   const set = await loadCurves(REPLAY_SPEC, f, ctx);
   const policy = policyFromFlags(f, set.trials.length, set.source);
   checkScoreAtFirstRung(score, policy, set.totalEpochs, set.trials.length, set.trials.some((t) => t.stepLoss !== undefined));
-  const unused = unusedPolicyFlags(f, policy.policy);
+
   const plan = await loadEnergy(REPLAY_SPEC, f, set, ctx);
   throwIfAborted(ctx.signal);
   const { value, payload } = replayCurves(
     { set, plan, signal: ctx.signal, progress: ctx.progress },
-    { policy, score, scoreOptions: { E, gamma }, title: f.title as string | undefined, notes: unused.length ? [`${unused.join(" and ")} ignored by --policy ${policy.policy}`] : [] },
+    { policy, score, scoreOptions: { E, gamma }, title: f.title as string | undefined, notes: unusedPolicyNotes(f, policy.policy) },
   );
   return { value, typeName: "TpeReplayResult", ...presentTpe(replaySummary(value, payload.title), payload) };
 }
