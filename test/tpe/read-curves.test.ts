@@ -143,6 +143,22 @@ describe("curvesFromPath", () => {
       ["version_1", 3],
     ]);
   });
+  it("honours a forced format for folders and zips", async () => {
+    const both = path.join(dir, "both");
+    fs.mkdirSync(both);
+    fs.writeFileSync(path.join(both, "curves_long.csv"), LONG);
+    fs.writeFileSync(path.join(both, "log_stats_model_1_a.json"), JSON.stringify({ train_losses: [3, 2], val_losses: [4, 3], status: "OK" }));
+    expect((await curvesFromPath(both)).format).toBe("long-csv");
+    expect((await curvesFromPath(both, { format: "long-csv" })).format).toBe("long-csv");
+    const nas = await curvesFromPath(both, { format: "nas-bench-nlp" });
+    expect([nas.format, nas.trials.map((t) => t.id)]).toEqual(["nas-bench-nlp", ["log_stats_model_1_a"]]);
+    const logs = path.join(dir, "logs");
+    await expect(curvesFromPath(logs, { format: "nas-bench-nlp" })).rejects.toThrow(/logs: folder holds no log_stats_model_\*\.json files \(format nas-bench-nlp\)/);
+    await expect(curvesFromPath(logs, { format: "long-csv" })).rejects.toThrow(/logs: folder holds no curves_long\.csv \(format long-csv\)/);
+    await expect(curvesFromPath(both, { format: "jsonl" })).rejects.toThrow(/both: a folder; format jsonl reads one JSON-lines file/);
+    fs.writeFileSync(path.join(dir, "logs.zip"), "");
+    await expect(curvesFromPath(path.join(dir, "logs.zip"), { format: "lightning-csv" })).rejects.toThrow(/logs\.zip: a zip archive is read as NAS-Bench-NLP logs, not as format lightning-csv/);
+  });
   it("names a missing path", async () => {
     await expect(curvesFromPath(path.join(dir, "nope.csv"))).rejects.toThrow(/nope\.csv: no such file or folder/);
   });

@@ -457,23 +457,32 @@ export async function curvesFromPath(p: string, opts: ReadCurvesOptions = {}): P
   let trials: TrialCurve[];
   let notes: string[];
   let format: Exclude<CurveFormat, "auto">;
+  // a forced format reads only its own kind of folder or file
+  const forced = opts.format && opts.format !== "auto" ? opts.format : undefined;
   if (stat.isDirectory()) {
     const long = path.join(p, "curves_long.csv");
-    if (opts.format !== "lightning-csv" && (await exists(long))) return curvesFromPath(long, opts);
-    const nasbench = opts.format === "lightning-csv" ? [] : await nasbenchFilesIn(p);
+    if (forced === "jsonl") throw new DataFormatError(`${p}: a folder; format jsonl reads one JSON-lines file`);
+    if (forced === undefined || forced === "long-csv") {
+      if (await exists(long)) return curvesFromPath(long, opts);
+      if (forced) throw new DataFormatError(`${p}: folder holds no curves_long.csv (format long-csv)`);
+    }
+    const nasbench = forced === undefined || forced === "nas-bench-nlp" ? await nasbenchFilesIn(p) : [];
     if (nasbench.length > 0) {
       format = "nas-bench-nlp";
       ({ trials, notes } = await curvesFromNasbenchFiles(nasbench, p));
+    } else if (forced === "nas-bench-nlp") {
+      throw new DataFormatError(`${p}: folder holds no log_stats_model_*.json files (format nas-bench-nlp), nor a folder of them`);
     } else {
       format = "lightning-csv";
       ({ trials, notes } = await curvesFromLightningFolder(p, opts));
     }
   } else if (path.extname(p).toLowerCase() === ".zip") {
+    if (forced !== undefined && forced !== "nas-bench-nlp") throw new DataFormatError(`${p}: a zip archive is read as NAS-Bench-NLP logs, not as format ${forced}`);
     format = "nas-bench-nlp";
     ({ trials, notes } = await curvesFromNasbenchZip(p));
   } else {
     const text = await textFromFile(p);
-    format = opts.format && opts.format !== "auto" ? opts.format : detectCurveFormat(p, text);
+    format = forced ?? detectCurveFormat(p, text);
     if (format === "jsonl") ({ trials, notes } = curvesFromJsonlText(text, p));
     else if (format === "nas-bench-nlp") ({ trials, notes } = curvesFromNasbenchLogs([{ name: path.basename(p), file: p, text }], p));
     else if (format === "lightning-csv") {
