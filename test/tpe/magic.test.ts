@@ -97,6 +97,14 @@ describe("%tpe replay", () => {
     expect(r.text).toMatch(/Runs reported, not dropped/);
   });
 
+  it("says so when successive halving has no rung (K ≥ N): every trial to the end", async () => {
+    const r = await run<TpeReplayResult>("tpe replay --curves curves.csv --policy sh --keep 5");
+    expect(r.value.rungs).toEqual([]);
+    expect(r.value.kept).toHaveLength(5);
+    expect(r.text).toMatch(/successive halving, no rung: every trial to the end/);
+    expect(r.text).not.toMatch(/rungs at {2}epochs/);
+  });
+
   it("runs successive halving with its own flags", async () => {
     const r = await run<TpeReplayResult>("tpe replay --curves curves.csv --policy sh --min-epochs 1 --reduction-factor 2 --budget 0.5");
     expect(r.value.policy).toBe("sh");
@@ -259,6 +267,13 @@ describe("the magic", () => {
     const out = await dispatchMagic(registry, "tpe replay --help", ctx());
     expect(out.kind).toBe("help");
     if (out.kind === "help") expect(out.text).toMatch(/--budget F/);
+    // the --score help lists the scores (%tpe run shares it and lists them nowhere else)
+    for (const cmd of ["tpe replay", "tpe run"]) {
+      const h = await dispatchMagic(registry, `${cmd} --help`, ctx());
+      if (h.kind !== "help") throw new Error("no help");
+      expect(h.text).toMatch(/lcfit-final: the fitted/);
+      expect(h.text).not.toMatch(/listed above/);
+    }
   });
 });
 

@@ -163,7 +163,9 @@ export function replaySummary(v: TpeReplayResult, title: string): TpeSummary {
   const count = (what: string) => v.problems.filter((x) => x.problem === what).length;
   const policyText =
     v.policy === "sh"
-      ? `successive halving, rungs at ${v.rungs?.map((r) => r.epoch).join(", ")} epochs`
+      ? v.rungs?.length
+        ? `successive halving, rungs at ${v.rungs.map((r) => r.epoch).join(", ")} epochs`
+        : "successive halving, no rung: every trial to the end"
       : v.policy === "none"
         ? "none: every trial to the end"
         : `TPE, decision after epoch ${T} (f = ${v.budget_fraction})`;

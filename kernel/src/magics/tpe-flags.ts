@@ -9,6 +9,7 @@ import {
   keepCount,
   LCFIT_MIN_POINTS,
   parseKeep,
+  SCORE_HELP,
   SCORE_NAMES,
   STOP_POLICIES,
   stopSchedule,
@@ -20,7 +21,13 @@ import type { FlagSpec, ParsedArgs } from "./options";
 
 /** --score, --window, --gamma. */
 export const SCORE_FLAGS: FlagSpec[] = [
-  { name: "score", type: "string", default: "tse", choices: SCORE_NAMES, help: "ranking score (lower is better); see the scores listed above" },
+  {
+    name: "score",
+    type: "string",
+    default: "tse",
+    choices: SCORE_NAMES,
+    help: `ranking score, lower is better: ${SCORE_NAMES.map((s) => `${s}: ${SCORE_HELP[s]}`).join("; ")}`,
+  },
   { name: "window", type: "int", default: DEFAULT_E, min: 1, metavar: "E", help: "TSE-E window E, in epochs" },
   { name: "gamma", type: "number", default: DEFAULT_GAMMA, metavar: "γ", help: "TSE-EMA decay γ in (0, 1] per epoch" },
 ];

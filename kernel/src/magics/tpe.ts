@@ -21,7 +21,6 @@ import {
   litmatterScores,
   parseKeep,
   replayCurves,
-  SCORE_HELP,
   SCORE_NAMES,
   scoreLogEnergy,
   scoreRow,
@@ -105,9 +104,8 @@ const REPLAY_SPEC: CommandSpec = {
   description:
     "Replays a stopping policy on recorded curves. Energy saved = 1 − (energy the policy spends) / (every trial to the end); " +
     "the best final validation loss among the finished trials is chosen; regret is its distance to the true best. " +
-    "Diverged runs (nan/inf) cost the epochs they ran, are never kept once diverged, and are listed. " +
-    `${POLICY_HELP} %tpe run takes the same policy flags.\n` +
-    `Scores (lower is better): ${SCORE_NAMES.map((s) => `${s}: ${SCORE_HELP[s]}`).join("; ")}.`,
+    "Diverged runs (nan/inf) cost the epochs they ran, are listed and never chosen; a rung never keeps a run diverged by then. " +
+    `${POLICY_HELP} %tpe run takes the same policy flags.`,
   flags: [...CURVES_FLAGS, ...POLICY_FLAGS, { name: "title", type: "string", metavar: "TEXT", help: "plot title" }],
   examples: [
     "%data path nas-bench-nlp-wikitext2 --as nas", "%tpe replay --curves $nas --budget 0.2 --keep 1 --score val-loss --as r",

@@ -9,7 +9,7 @@ import { stopSchedule } from "./policy";
 export interface HalvingOptions {
   /** Epochs every trial gets before the first cut (r0 ≥ 1). */
   minEpochs: number;
-  /** Reduction factor η ≥ 2: the best ⌊n/η⌋ go on at each rung. */
+  /** Reduction factor η ≥ 2: the best max(keep, ⌊n/η⌋) of the n at a rung go on. */
   reductionFactor: number;
   /** Fewest trials that go on at a rung. Default 1. */
   keep?: number;

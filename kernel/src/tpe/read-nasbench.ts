@@ -21,8 +21,9 @@ export function isNasbenchLogName(name: string): boolean {
 const EXPECTED = "a NAS-Bench-NLP log_stats_model_*.json object with train_losses and val_losses lists";
 
 /**
- * One per-epoch list. Upstream files hold JSON lists; a list serialised into a string (as some
- * copies of the release describe it) is read the same way.
+ * One per-epoch list. Both forms are read alike: a real JSON list (what the shared copy of
+ * upstream's logs.zip holds) and a list stored as a string, "[5.0, 4.0]" (as issue 11 describes
+ * the release).
  */
 function epochValues(o: Record<string, unknown>, name: string, file: string): (number | null)[] | undefined {
   let v = o[name];
