@@ -10,11 +10,11 @@ import * as os from "os";
 import * as path from "path";
 import * as zlib from "zlib";
 import type { AddressInfo } from "net";
-import { DataUnavailableError } from "../../kernel/src/errors";
+import { DataUnavailableError, GreenaiError } from "../../kernel/src/errors";
 import { fetchPreparedCopy, resolveDataset } from "../../kernel/src/datasets/data-path";
 import { readManifest } from "../../kernel/src/datasets/fetch";
 import { parseManifest, type Manifest } from "../../kernel/src/datasets/manifest";
-import { PREPARED_MARKER } from "../../kernel/src/datasets/prepare";
+import { PREPARED_MARKER, readPreparedMarker } from "../../kernel/src/datasets/prepare";
 import { dispatchMagic } from "../../kernel/src/magics/dispatch";
 import { createRegistry } from "../../kernel/src/magics/registry";
 import type { DataListResult } from "../../kernel/src/magics/dataset-results";
@@ -173,7 +173,7 @@ describe("resolveDataset: download, verify, prepare into the cache", () => {
   it("with no copy and no download: one message naming the data set, where it looked, and the command", async () => {
     const expected = (why: string) =>
       `data set demo is not available here: no prepared copy in $GREENAI_DATA_DIR (unset), not in the cache (${path.join(cacheDir, "data", "demo")}), ` +
-      `and downloading is turned off (${why}). Fetch it with: greenai data fetch demo (or %data fetch demo), or point GREENAI_DATA_DIR at a prepared copy.`;
+      `and downloading is turned off (${why}). Fetch it with: greenai data fetch demo (or %data fetch demo), or point GREENAI_DATA_DIR at the folder that holds demo/.`;
     await expect(resolveDataset("demo", { manifest: manifest(), dataDir: null, cacheDir, download: false })).rejects.toThrow(expected("--offline"));
     const saved = process.env.GREENAI_OFFLINE;
     process.env.GREENAI_OFFLINE = "1";
@@ -190,7 +190,7 @@ describe("resolveDataset: download, verify, prepare into the cache", () => {
     expect(err).toBeInstanceOf(DataUnavailableError);
     expect((err as Error).message).toBe(
       `data set demo is not available here: no prepared copy in $GREENAI_DATA_DIR (${path.join(dataDir, "demo")} absent), not in the cache (${path.join(cacheDir, "data", "demo")}), ` +
-        "and downloading http://127.0.0.1:1/logs.zip failed (cannot download http://127.0.0.1:1/logs.zip: ECONNREFUSED). Fetch it with: greenai data fetch demo (or %data fetch demo), or point GREENAI_DATA_DIR at a prepared copy.",
+        "and downloading http://127.0.0.1:1/logs.zip failed (cannot download http://127.0.0.1:1/logs.zip: ECONNREFUSED). Fetch it with: greenai data fetch demo (or %data fetch demo), or point GREENAI_DATA_DIR at the folder that holds demo/.",
     );
     expect(filesUnder(path.join(cacheDir, "data", "demo"))).toEqual([]);
   });
@@ -244,6 +244,32 @@ describe("resolveDataset: a prepared copy in GREENAI_DATA_DIR", () => {
     expect(hits).toEqual([]);
   });
 
+  it("says no file of the data set matches a --need glob that none can match, rather than that the copy lacks it", async () => {
+    const dataDir = handout({ "log_stats_model_1.json": run(1) });
+    await expect(resolveDataset("demo", { manifest: manifest(), dataDir, cacheDir, need: ["summary.csv"] })).rejects.toThrow(/^no file of demo matches summary\.csv$/);
+    // Offline and without a copy, the glob is still what is wrong.
+    await expect(resolveDataset("demo", { manifest: manifest(), dataDir: null, cacheDir, download: false, need: ["runs/*.py", "query/price.csv"] })).rejects.toThrow(/^no file of demo matches runs\/\*\.py$/);
+    // Globs some file can match (a plain download, an extract target flattened or under `into`, in either direction): the copy lacks them.
+    const few = handout({ "log_stats_model_1.json": run(1) }, "handout-few");
+    for (const need of ["query/*.csv", "log_stats_model_9.json", "runs/**/*.json", "runs/data/*/dien_*.json"]) {
+      const err = await resolveDataset("demo", { manifest: manifest(), dataDir: few, cacheDir, need: [need] }).catch((e: unknown) => e);
+      expect([need, (err as Error).message]).toEqual([need, expect.stringContaining(`lacks the file ${need}, which this needs`)]);
+    }
+    await expect(resolveDataset("demo", { manifest: manifest(), dataDir: few, cacheDir, need: ["**/*.json"] })).resolves.toMatchObject({ source: "local" });
+    expect(hits).toEqual([]);
+  });
+
+  it("says GREENAI_DATA_DIR/NAME is a file, naming the folder it must be", async () => {
+    const dataDir = path.join(tmp, "handout");
+    fs.mkdirSync(dataDir);
+    fs.writeFileSync(path.join(dataDir, "demo"), "not a folder");
+    const err = await resolveDataset("demo", { manifest: manifest(), dataDir, cacheDir, download: false }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DataUnavailableError);
+    expect((err as Error).message).toBe(
+      `${path.join(dataDir, "demo")} is a file, not a folder: GREENAI_DATA_DIR must name the folder that holds demo/ (made with: greenai data fetch demo --to DIR/demo)`,
+    );
+  });
+
   it("rejects a file that is not the one the manifest pins", async () => {
     const dataDir = handout({ "log_stats_model_1.json": run(1), "query/price.csv": "t0,0\n" });
     await expect(resolveDataset("demo", { manifest: manifest(), dataDir, cacheDir })).rejects.toThrow(/query\/price\.csv is not the demo file the manifest pins .*greenai data fetch demo --to DIR/);
@@ -272,6 +298,81 @@ describe("fetchPreparedCopy (data fetch NAME --to DIR)", () => {
     fs.writeFileSync(path.join(busy, "thesis.tex"), "precious");
     await expect(fetchPreparedCopy("demo", { manifest: manifest(), to: busy, cacheDir })).rejects.toThrow(/busy is not empty and holds no prepared copy of demo/);
     expect(fs.readFileSync(path.join(busy, "thesis.tex"), "utf8")).toBe("precious");
+  });
+
+  it("a second --files adds to the copy: only the missing downloads are fetched, the first files stay, the marker lists both", async () => {
+    const to = path.join(tmp, "out", "demo");
+    await fetchPreparedCopy("demo", { manifest: manifest(), to, cacheDir, only: ["query/price.csv"] });
+    expect(filesUnder(to)).toEqual([PREPARED_MARKER, "query/price.csv"]);
+    hits.length = 0;
+    const r = await fetchPreparedCopy("demo", { manifest: manifest(), to, cacheDir, only: ["logs.zip", "query/price.csv"] });
+    expect(hits).toEqual(["/logs.zip"]);
+    expect(r.downloads.map((d) => [d.path, d.status])).toEqual([
+      ["logs.zip", "downloaded"],
+      ["query/price.csv", "present"],
+    ]);
+    expect(filesUnder(to)).toEqual([PREPARED_MARKER, "log_stats_model_1.json", "log_stats_model_2.json", "query/price.csv"]);
+    expect(fs.readFileSync(path.join(to, "query/price.csv")).equals(price)).toBe(true);
+    const marker = await readPreparedMarker(to);
+    expect(marker?.sources.map((x) => x.path)).toEqual(["logs.zip", "query/price.csv"]);
+    expect(marker?.files.map((f) => [f.path, f.verified])).toEqual([
+      ["log_stats_model_1.json", true],
+      ["log_stats_model_2.json", true],
+      ["query/price.csv", true],
+    ]);
+    expect(marker?.partial).toBe(true);
+    // Without --files: the rest; the copy is then whole.
+    hits.length = 0;
+    await fetchPreparedCopy("demo", { manifest: manifest(), to, cacheDir });
+    expect(hits).toEqual(["/data.tar.gz"]);
+    expect(filesUnder(to)).toEqual([PREPARED_MARKER, ...PREPARED].sort());
+    expect((await readPreparedMarker(to))?.partial).toBe(false);
+    expect(fs.readdirSync(path.dirname(to))).toEqual(["demo"]);
+  });
+
+  it("completes a folder without a marker (made by the old --dest) whose files pass the manifest's checks", async () => {
+    const to = path.join(tmp, "old-dest", "demo");
+    fs.mkdirSync(path.join(to, "query"), { recursive: true });
+    fs.writeFileSync(path.join(to, "query", "price.csv"), price);
+    fs.writeFileSync(path.join(to, "logs.zip"), logsZip);
+    const r = await fetchPreparedCopy("demo", { manifest: manifest(), to, cacheDir });
+    expect(hits).toEqual(["/data.tar.gz"]);
+    expect(r.downloads.map((d) => [d.path, d.status])).toEqual([
+      ["logs.zip", "present"],
+      ["runs/data.tar.gz", "downloaded"],
+      ["query/price.csv", "present"],
+    ]);
+    // The archive it held is prepared (extracted) like a download; the marker is written.
+    expect(filesUnder(to)).toEqual([PREPARED_MARKER, ...PREPARED].sort());
+    expect((await readPreparedMarker(to))?.partial).toBe(false);
+    expect((await readPreparedMarker(to))?.files.every((f) => f.verified)).toBe(true);
+    expect((await resolveDataset("demo", { manifest: manifest(), dataDir: path.dirname(to), cacheDir, download: false })).source).toBe("local");
+  });
+
+  it("refuses a folder without a marker naming only the files that fail the checks, and leaves it as it was", async () => {
+    const to = path.join(tmp, "old-dest", "demo");
+    fs.mkdirSync(path.join(to, "query"), { recursive: true });
+    fs.writeFileSync(path.join(to, "query", "price.csv"), "t0,0\n");
+    fs.writeFileSync(path.join(to, "logs.zip"), logsZip);
+    fs.writeFileSync(path.join(to, "notes.txt"), "mine");
+    await expect(fetchPreparedCopy("demo", { manifest: manifest(), to, cacheDir })).rejects.toThrow(
+      `${to} is not empty and holds no prepared copy of demo: notes.txt (not a file of demo), query/price.csv (its sha256 is not the manifest's); move them away or give a new or empty folder to --to`,
+    );
+    expect(filesUnder(to)).toEqual(["logs.zip", "notes.txt", "query/price.csv"]);
+    expect(hits).toEqual([]);
+  });
+
+  it("says --to is a file, or cannot be written, as a GreenaiError naming the path", async () => {
+    const file = path.join(tmp, "a-file");
+    fs.writeFileSync(file, "x");
+    const err = await fetchPreparedCopy("demo", { manifest: manifest(), to: file, cacheDir, only: ["query/price.csv"] }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(GreenaiError);
+    expect((err as Error).message).toBe(`${file} is a file, not a folder; give --to a new or empty folder (named demo), or an earlier copy`);
+    const under = path.join(file, "demo");
+    const err2 = await fetchPreparedCopy("demo", { manifest: manifest(), to: under, cacheDir, only: ["query/price.csv"] }).catch((e: unknown) => e);
+    expect(err2).toBeInstanceOf(GreenaiError);
+    expect((err2 as Error).message).toMatch(new RegExp(`^preparing demo in ${under.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} failed: (ENOTDIR|EEXIST) \\(mkdir ${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`));
+    expect(fs.readFileSync(file, "utf8")).toBe("x");
   });
 });
 

@@ -81,7 +81,7 @@ async function sha256OfFile(file: string): Promise<{ sha: string; bytes: number 
 }
 
 /** Whether a present file passes the manifest's checks. */
-async function checkPresent(file: string, f: ManifestFile): Promise<{ ok: boolean; sha: string; bytes: number; verified: FetchedFile["verified"] }> {
+export async function checkPresent(file: string, f: ManifestFile): Promise<{ ok: boolean; sha: string; bytes: number; verified: FetchedFile["verified"] }> {
   const { sha, bytes } = await sha256OfFile(file);
   if (f.sha256) return { ok: sha === f.sha256, sha, bytes, verified: "sha256" };
   if (f.bytes !== null) return { ok: bytes === f.bytes, sha, bytes, verified: "size" };

@@ -37,11 +37,21 @@ export interface PreparedMarker {
   files: PreparedEntry[];
 }
 
+/** Files of an earlier copy that the new one keeps beside what its own downloads give. */
+export interface EarlierCopy {
+  dir: string;
+  /** The downloads the kept files came from. */
+  sources: PreparedMarker["sources"];
+  files: PreparedEntry[];
+}
+
 export interface PrepareOptions {
   /** Where downloads (and cut downloads, to resume) are kept until the folder is prepared. */
   downloads: string;
-  /** Only these downloads (paths of the manifest's files). */
+  /** Only these downloads (paths of the manifest's files); default: all. */
   only?: readonly string[];
+  /** Keep these files (hard-linked, else copied) where the new downloads do not give the same path. */
+  earlier?: EarlierCopy;
   signal?: AbortSignal;
   onProgress?(message: string, fraction?: number): void;
   idleTimeoutMs?: number;
@@ -75,7 +85,7 @@ export function extractTarget(step: ExtractStep, entry: string, keep = step.keep
 }
 
 /** Hard link when on the same file system (cheap for large files), else copy. */
-async function linkOrCopy(from: string, to: string): Promise<void> {
+export async function linkOrCopy(from: string, to: string): Promise<void> {
   await fs.promises.mkdir(path.dirname(to), { recursive: true });
   try {
     await fs.promises.link(from, to);
@@ -139,7 +149,7 @@ async function moveIntoPlace(staging: string, target: string): Promise<void> {
  * download fails; nothing is left at `target` or beside it on failure.
  */
 export async function prepareDataset(ds: ManifestDataset, target: string, opts: PrepareOptions): Promise<{ marker: PreparedMarker; downloads: FetchedFile[] }> {
-  const files = opts.only?.length ? ds.files.filter((f) => opts.only!.includes(f.path)) : ds.files;
+  const files = opts.only ? ds.files.filter((f) => opts.only!.includes(f.path)) : ds.files;
   const unknown = (opts.only ?? []).filter((p) => !ds.files.some((f) => f.path === p));
   if (unknown.length) throw new GreenaiError(`${ds.name} has no file ${unknown.join(", ")}; its files: ${ds.files.map((f) => f.path).join(", ")}`);
   const total = files.reduce((s, f) => s + (f.bytes ?? 0), 0);
@@ -164,26 +174,49 @@ export async function prepareDataset(ds: ManifestDataset, target: string, opts: 
   }
   opts.onProgress?.(`preparing ${ds.name}`, total > 0 ? 1 : undefined);
   const verifiedSources = new Set(files.filter((f) => f.sha256).map((f) => f.path));
-  await fs.promises.mkdir(path.dirname(target), { recursive: true });
   const staging = `${target}.partial-${process.pid}-${crypto.randomBytes(4).toString("hex")}`;
   try {
+    await fs.promises.mkdir(path.dirname(target), { recursive: true });
     await fs.promises.mkdir(staging);
     const entries = await build(ds, fetched, opts.downloads, staging, verifiedSources);
+    const kept = opts.earlier ? await keepEarlier(opts.earlier, fetched, entries, staging) : { sources: [], files: [] };
+    const order = new Map(ds.files.map((f, i) => [f.path, i]));
+    const sources = [...kept.sources, ...fetched.map(({ status: _status, ...f }) => f)].sort((a, b) => order.get(a.path)! - order.get(b.path)!);
     const marker: PreparedMarker = {
       name: ds.name,
-      sources: fetched.map(({ status: _status, ...f }) => f),
-      partial: files.length < ds.files.length,
+      sources,
+      partial: sources.length < ds.files.length,
       prepared_at: new Date().toISOString(),
-      files: entries,
+      files: [...kept.files, ...entries].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
     };
     await fs.promises.writeFile(path.join(staging, PREPARED_MARKER), `${JSON.stringify(marker, null, 1)}\n`);
     await moveIntoPlace(staging, target);
     await fs.promises.rm(opts.downloads, { recursive: true, force: true });
     await fs.promises.rmdir(path.dirname(opts.downloads)).catch(() => undefined); // only when no other data set's downloads are there
     return { marker, downloads: fetched };
+  } catch (err) {
+    throw writeError(err, `preparing ${ds.name} in ${target}`);
   } finally {
-    await fs.promises.rm(staging, { recursive: true, force: true });
+    // Not there when moved into place, or when its parent could not be made: that is no new error.
+    await fs.promises.rm(staging, { recursive: true, force: true }).catch(() => undefined);
   }
+}
+
+/** The earlier copy's files and sources that the new downloads do not replace, linked into `staging`. */
+async function keepEarlier(earlier: EarlierCopy, fetched: FetchedFile[], entries: PreparedEntry[], staging: string): Promise<Pick<PreparedMarker, "sources" | "files">> {
+  const refetched = new Set(fetched.map((f) => f.path));
+  const made = new Set(entries.map((e) => e.path));
+  const files = earlier.files.filter((f) => !made.has(f.path));
+  for (const f of files) await linkOrCopy(path.join(earlier.dir, ...f.path.split("/")), path.join(staging, ...f.path.split("/")));
+  return { sources: earlier.sources.filter((s) => !refetched.has(s.path)), files };
+}
+
+/** A file-system failure (EACCES, ENOTDIR, ENOSPC, …) as a GreenaiError that says what was being done and on which path. */
+export function writeError(err: unknown, doing: string): unknown {
+  // Duck-typed: errors from Node's fs may come from another realm (vm contexts, test runners).
+  const e = err as NodeJS.ErrnoException | null;
+  if (err instanceof GreenaiError || typeof e?.code !== "string" || typeof e.path !== "string") return err;
+  return new GreenaiError(`${doing} failed: ${e.code} (${e.syscall ?? "access"} ${e.path})`);
 }
 
 /** The marker of a prepared folder, or undefined when there is none or it cannot be read. */

@@ -65,7 +65,8 @@ function humanBytes(n: number | null): string {
 
 /** Where a data set is here, without reading its files: a local copy, the cache, or nowhere. */
 async function presence(d: ManifestDataset, dataDir: string | null, cacheRoot: string): Promise<{ status: "local" | "cached" | "absent"; location: string | null }> {
-  if (dataDir && fs.existsSync(path.join(dataDir, d.name))) return { status: "local", location: path.resolve(dataDir, d.name) };
+  const local = dataDir ? path.join(dataDir, d.name) : undefined;
+  if (local && fs.existsSync(local) && fs.statSync(local).isDirectory()) return { status: "local", location: path.resolve(local) };
   const cached = path.join(cacheRoot, d.name);
   const marker = await readPreparedMarker(cached);
   if (marker && marker.name === d.name) return { status: "cached", location: cached };
@@ -145,7 +146,7 @@ export const dataMagic: Magic = {
           MANIFEST_FLAG,
         ],
         description:
-          "A prepared copy in $GREENAI_DATA_DIR/NAME may hold only some files; those the manifest has checksums for are verified. " +
+          "GREENAI_DATA_DIR names the folder that holds NAME/. A prepared copy there may hold only some files; those the manifest has checksums for are verified. " +
           "Downloads go to the cache ($GREENAI_CACHE_DIR, else ~/.cache/greenai) and are checked (size and SHA-256) before they are prepared. " +
           "Bind the result with --as x and use $x in later magic lines (x.path in TypeScript).",
         examples: ["%data path nas-bench-nlp-wikitext2 --as nlp", "%data path zeus-nsdi23 --need summary_power_v100.csv --as zeus", "greenai data path sc21-ribbon --offline"],
@@ -168,12 +169,12 @@ export const dataMagic: Magic = {
         summary: "Download, verify (size and SHA-256) and prepare a data set into the cache, or into --to DIR to hand out; resumes cut downloads.",
         positionals: [{ name: "name", help: "data set name (see data list)", required: true }],
         flags: [
-          { name: "to", type: "string", metavar: "DIR", aliases: ["dest"], help: "make the prepared copy in DIR (a new or empty folder, or an earlier copy) instead of the cache; point GREENAI_DATA_DIR at its parent" },
+          { name: "to", type: "string", metavar: "DIR", aliases: ["dest"], help: "make the prepared copy in DIR, a folder named NAME (new or empty, or an earlier copy, which keeps its files) instead of the cache; point GREENAI_DATA_DIR at the folder that holds NAME/" },
           { name: "files", type: "list", metavar: "PATHS", help: "only these downloads of the data set, comma-separated (see data list --json)" },
           { name: "force", type: "boolean", help: "download and prepare again even when a current copy is there" },
           MANIFEST_FLAG,
         ],
-        examples: ["greenai data fetch nas-bench-nlp-wikitext2", "greenai data fetch sc21-ribbon --to /srv/class-data/sc21-ribbon", "greenai data fetch supercloud-202201 --files slurm-log.csv,labelled_jobids.csv --to /data/supercloud"],
+        examples: ["greenai data fetch nas-bench-nlp-wikitext2", "greenai data fetch sc21-ribbon --to /srv/class-data/sc21-ribbon", "greenai data fetch supercloud-202201 --files slurm-log.csv,labelled_jobids.csv --to /data/supercloud-202201"],
       },
       run: runFetch,
     },
