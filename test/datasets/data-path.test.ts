@@ -441,6 +441,12 @@ describe("the shipped manifest", () => {
     const zeus = await resolveDataset("zeus-nsdi23", { manifest: m, dataDir, cacheDir, download: false, need: ["summary_power_v100.csv"] });
     expect(zeus.files.filter((f) => f.verified).map((f) => f.path).sort()).toEqual(["summary_power_p100.csv", "summary_power_v100.csv", "summary_train.csv"]);
     await expect(resolveDataset("zeus-nsdi23", { manifest: m, dataDir, cacheDir, download: false, need: ["summary_power_a40.csv"] })).rejects.toThrow(/lacks the file summary_power_a40\.csv.*greenai data fetch zeus-nsdi23/);
+    // Nothing reads summary_train.csv: a copy with only the power file a notebook asks for is enough.
+    const onlyV100 = path.join(tmp, "only-v100");
+    fs.mkdirSync(path.join(onlyV100, "zeus-nsdi23"), { recursive: true });
+    fs.symlinkSync(path.join(dataDir, "zeus-nsdi23", "summary_power_v100.csv"), path.join(onlyV100, "zeus-nsdi23", "summary_power_v100.csv"));
+    const v100 = await resolveDataset("zeus-nsdi23", { manifest: m, dataDir: onlyV100, cacheDir, download: false, need: ["summary_power_v100.csv"] });
+    expect(v100.files.map((f) => [f.path, f.verified])).toEqual([["summary_power_v100.csv", true]]);
     const ribbon = await resolveDataset("sc21-ribbon", { manifest: m, dataDir, cacheDir, download: false });
     expect(ribbon.files.filter((f) => f.verified).length).toBe(9);
   });
