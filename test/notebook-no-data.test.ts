@@ -38,11 +38,13 @@ const why = unavailable();
 const suite = why ? describe.skip : describe;
 
 suite(`tpe.ipynb without any data${why ? ` [SKIPPED: ${why}]` : ""}`, () => {
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "greenai-nodata-"));
-  const repo = path.join(tmp, "repo"); // tmp/shared does not exist: nothing beside the copy
+  let tmp = "";
+  let repo = "";
   let executed: any;
 
   beforeAll(() => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), "greenai-nodata-"));
+    repo = path.join(tmp, "repo"); // tmp/shared does not exist: nothing beside the copy
     copyOfRepository(repo);
     const prefix = path.join(tmp, "prefix");
     const install = spawnSync(process.execPath, [path.join(repo, "kernel/bin/greenai.js"), "install", "--prefix", prefix, "--name", "greenai-nodata"], { encoding: "utf8" });
@@ -63,6 +65,9 @@ suite(`tpe.ipynb without any data${why ? ` [SKIPPED: ${why}]` : ""}`, () => {
     if (run.status !== 0) throw new Error(`running tpe.ipynb failed:\n${run.stderr.slice(-4000)}`);
     executed = JSON.parse(fs.readFileSync(out, "utf8"));
   }, 600_000);
+  afterAll(() => {
+    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+  });
 
   const codeCells = () => executed.cells.filter((c: any) => c.cell_type === "code") as { source: string[]; outputs: any[] }[];
   const source = (c: { source: string[] }) => c.source.join("");

@@ -34,15 +34,19 @@ const withoutData = notebooks.filter((n) => !withData.includes(n));
 
 suite(`notebooks run headless${why ? ` [SKIPPED: ${why}]` : ""}`, () => {
   let jupyterPath = "";
-  const outDir = fs.mkdtempSync(path.join(os.tmpdir(), "greenai-notebooks-"));
+  let outDir = "";
   const dataEnv: Record<string, string> = {};
   beforeAll(() => {
+    outDir = fs.mkdtempSync(path.join(os.tmpdir(), "greenai-notebooks-"));
     jupyterPath = installKernelSpec("greenai-nbtest").jupyterPath;
     if (!noData) {
       dataEnv.GREENAI_DATA_DIR = preparedDataDir();
       dataEnv.GREENAI_CACHE_DIR = fs.mkdtempSync(path.join(os.tmpdir(), "greenai-empty-cache-"));
       dataEnv.GREENAI_OFFLINE = "1";
     }
+  });
+  afterAll(() => {
+    for (const dir of [outDir, dataEnv.GREENAI_CACHE_DIR]) if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it("finds notebooks", () => expect(notebooks.length).toBeGreaterThan(0));

@@ -31,6 +31,16 @@ export function preparedDataUnavailable(): string | undefined {
 
 let made: string | undefined;
 
+// Made once per test file (jest gives each its own module registry): removed after the file's
+// tests, links only (rm does not follow them into the shared data). Registered on import, as
+// a hook cannot be added from inside a test.
+if (typeof afterAll === "function") {
+  afterAll(() => {
+    if (made) fs.rmSync(made, { recursive: true, force: true });
+    made = undefined;
+  });
+}
+
 /** The prepared folder (made once per test process); throws with the reason when the shared data are absent. */
 export function preparedDataDir(): string {
   if (made) return made;
