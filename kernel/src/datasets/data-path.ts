@@ -122,7 +122,7 @@ async function verifyLocal(ds: ManifestDataset, dir: string): Promise<DatasetFil
     if (sha !== k.sha256) {
       throw new DataUnavailableError(
         `${path.join(dir, f.path)} is not the ${ds.name} file the manifest pins (${k.bytes ?? "?"} bytes, sha256 ${k.sha256}; this one has ${f.bytes} bytes${sha ? `, sha256 ${sha}` : ""}). ` +
-          `Replace the copy with one made by: greenai data fetch ${ds.name} --to DIR`,
+          `Replace the copy with one made by: greenai data fetch ${ds.name} --to DIR/${ds.name}`,
       );
     }
     out.push({ ...f, sha256: sha, verified: true });
