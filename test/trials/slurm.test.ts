@@ -34,9 +34,10 @@ function digitsTrials(epochs: number, env: Record<string, string> = {}): TrialSp
     id: `t${i + 1}`,
     params: p,
     env,
-    // Two passes per epoch: Slurm trials are followed through polled log files, so on a loaded
-    // machine a loser could finish before its SIGSTOP lands if epochs were very short.
-    argv: [PYTHON, DIGITS, "--lr", String(p.lr), "--width", String(p.width), "--depth", String(p.depth), "--epochs", String(epochs), "--workers", String(i % 2), "--repeat", "2"],
+    // Four passes per epoch: Slurm trials are followed through polled log files and held through
+    // scancel, so on a loaded machine a loser could run to the end before its SIGSTOP lands if
+    // epochs were short (with two passes, one CI run saw a loser slip from epoch 3 to 10).
+    argv: [PYTHON, DIGITS, "--lr", String(p.lr), "--width", String(p.width), "--depth", String(p.depth), "--epochs", String(epochs), "--workers", String(i % 2), "--repeat", "4"],
   }));
 }
 
