@@ -86,6 +86,19 @@ export class Pruner {
     return newly;
   }
 
+  /**
+   * A pool known to be feasible but not yet measured (a warm start's side-only knowledge): prunes
+   * every pool strictly dearer, keeping the pool itself, which must still be evaluated before it is
+   * reported as best. Returns how many pools were newly pruned.
+   */
+  afterKnownFeasible(index: number): number {
+    const p = this.grid.priceMicro;
+    const limit = p[index];
+    let newly = 0;
+    for (let i = 0; i < p.length; i++) if (p[i] > limit) newly += this.mark(i);
+    return newly;
+  }
+
   /** Smallest exact price (micro-dollars) among unpruned pools; Infinity if none is left. */
   minRemainingPriceMicro(): number {
     let m = Infinity;

@@ -12,6 +12,7 @@
 import type { PoolGrid } from "./catalogue";
 import { formatPool } from "./catalogue";
 import type { PoolEvaluator } from "./evaluators";
+import type { KnownPool } from "./known";
 import { faithfulGpOptions, GaussianProcess, type GpHyper, type GpOptions } from "./gp";
 import { logNormCdf, normCdf, normPdf } from "./normal";
 import { Pruner } from "./prune";
@@ -54,6 +55,13 @@ export interface RibbonSearchOptions {
    */
   eiStop?: number;
   eiStopMinSamples?: number;
+  /**
+   * Pools whose feasibility is already known (a warm start). They prune and, when their rate is
+   * known, join the model like evaluations, but are not evaluated and do not count as evaluations.
+   * A pool known with its rate may be reported as best (then `via: "known"`, `order: -1`); a pool
+   * known only by side is evaluated before it can be.
+   */
+  known?: readonly KnownPool[];
   signal?: AbortSignal;
   /** Called after each evaluation (progress display). */
   onEvaluation?: (e: EvaluatedPool, remaining: number) => void;
@@ -177,6 +185,30 @@ function improvedGpOptions(d: number, starts: GpHyper[]): GpOptions {
   };
 }
 
+/** Checks known pools against the grid: index in range, rate in [0, 100] and on the stated side, no pool twice. */
+export function checkKnownPools(grid: PoolGrid, known: readonly KnownPool[], targetRate: number): void {
+  const seen = new Set<number>();
+  for (const k of known) {
+    if (!(Number.isInteger(k.index) && k.index >= 0 && k.index < grid.size)) {
+      throw new RangeError(`known pool index must be a whole number in 0..${grid.size - 1} (the ${grid.space.model} grid) but got ${k.index}`);
+    }
+    const where = `known pool ${formatPool(grid.pool(k.index))}`;
+    if (seen.has(k.index)) throw new RangeError(`${where} is given twice; give each pool once`);
+    seen.add(k.index);
+    if (k.rate !== undefined) {
+      if (!(k.rate >= 0 && k.rate <= 100)) throw new RangeError(`${where}: rate must be in 0..100 % but got ${k.rate}`);
+      if (k.rate >= targetRate !== k.feasible) {
+        throw new RangeError(`${where}: rate ${k.rate}% is ${k.feasible ? "below" : "at or above"} the target ${targetRate}% but the pool is marked ${k.feasible ? "feasible" : "infeasible"}`);
+      }
+    }
+  }
+}
+
+/** A known pool with its rate, as the search reports it when it is the best (never evaluated: order −1). */
+function knownAsEvaluated(grid: PoolGrid, k: KnownPool): EvaluatedPool {
+  return { order: -1, index: k.index, pool: grid.pool(k.index), price: grid.price[k.index], rate: k.rate as number, p99Ms: null, feasible: k.feasible, via: "known" };
+}
+
 /** Runs RIBBON's search (faithful or improved) on a grid with an evaluator. */
 export async function ribbonSearch(grid: PoolGrid, evaluator: PoolEvaluator, options: RibbonSearchOptions): Promise<PoolSearchResult> {
   const mode = options.mode;
@@ -198,8 +230,32 @@ export async function ribbonSearch(grid: PoolGrid, evaluator: PoolEvaluator, opt
   const d = grid.dims;
   const excluded = (i: number) => pruner.pruned[i] === 1 || session.evaluated[i] === 1;
 
+  // Known pools: free observations. Infeasible ones and those with a rate prune as a sample would;
+  // a feasible one known only by side prunes the dearer pools but stays a candidate itself.
+  const known = options.known ?? [];
+  checkKnownPools(grid, known, target);
+  const measured: EvaluatedPool[] = [];
+  let knownBest: EvaluatedPool | null = null;
+  for (const k of known) {
+    if (k.rate === undefined && k.feasible) {
+      pruner.afterKnownFeasible(k.index);
+      continue;
+    }
+    pruner.after(k.index, k.feasible);
+    if (k.rate === undefined) continue;
+    const e = knownAsEvaluated(grid, k);
+    measured.push(e);
+    if (e.feasible && (!knownBest || grid.priceMicro[e.index] < grid.priceMicro[knownBest.index])) knownBest = e;
+  }
+  /** Cheapest feasible pool measured: evaluated, or known with its rate. */
+  const bestSoFar = (): EvaluatedPool | null => {
+    const b = session.best;
+    if (!knownBest) return b;
+    return b && grid.priceMicro[b.index] <= grid.priceMicro[knownBest.index] ? b : knownBest;
+  };
+
   const stopCheck = (): { reason: PoolSearchStop; detail: string } | null => {
-    const best = session.best;
+    const best = bestSoFar();
     if (best) {
       const minLeft = pruner.minRemainingPriceMicro();
       if (minLeft >= grid.priceMicro[best.index]) {
@@ -223,7 +279,8 @@ export async function ribbonSearch(grid: PoolGrid, evaluator: PoolEvaluator, opt
   };
 
   let stop = stopCheck();
-  for (let s = 0; s < initial && !stop; s++) {
+  // Known pools with a rate stand in for random initial samples.
+  for (let s = measured.length; s < initial && !stop; s++) {
     await sample(initialSample(grid, rng, excluded), "initial");
     stop = stopCheck();
   }
@@ -235,10 +292,11 @@ export async function ribbonSearch(grid: PoolGrid, evaluator: PoolEvaluator, opt
 
   while (!stop) {
     const cand = pruner.unprunedIndices();
-    const n = session.count;
+    const observed = measured.length ? [...measured, ...session.evaluations] : session.evaluations;
+    const n = observed.length;
     const X = new Float64Array(n * d);
     const y = new Float64Array(n);
-    session.evaluations.forEach((e, i) => {
+    observed.forEach((e, i) => {
       for (let j = 0; j < d; j++) X[i * d + j] = mode === "faithful" ? e.pool[j] : e.pool[j] / maxCounts[j];
       y[i] = mode === "faithful" ? ribbonObjective(e.rate, e.price, grid.maxPrice, target) : rateLogit(e.rate);
     });
@@ -262,7 +320,7 @@ export async function ribbonSearch(grid: PoolGrid, evaluator: PoolEvaluator, opt
       for (let k = 0; k < cand.length; k++) acq[k] = expectedImprovement(mu[k], sd[k], yBest, xi);
       const k = argmaxWithTies(acq, rng);
       bestAcq = k >= 0 ? acq[k] : 0;
-      if (eiStop > 0 && n >= eiMin && bestAcq < eiStop * Math.abs(yBest)) {
+      if (eiStop > 0 && session.count >= eiMin && bestAcq < eiStop * Math.abs(yBest)) {
         stop = { reason: "ei-threshold", detail: `max EI ${bestAcq.toExponential(2)} < ${eiStop} × best objective ${yBest.toFixed(4)} after ${n} samples` };
         break;
       }
@@ -275,12 +333,13 @@ export async function ribbonSearch(grid: PoolGrid, evaluator: PoolEvaluator, opt
       const gp: GaussianProcess = warm && n > 12 && n % 4 !== 0 ? GaussianProcess.withHyper(X, n, d, y, warm, gpOptions) : GaussianProcess.fit(X, n, d, y, gpOptions);
       warm = gp.hyper;
       gp.predict(Xc, cand.length, mu, sd);
-      const pBest = session.best ? session.best.price : grid.maxPrice + minPrice;
+      const incumbent = bestSoFar();
+      const pBest = incumbent ? incumbent.price : grid.maxPrice + minPrice;
       if (acquisition === "pruning") expectedPruning(pruner, cand, mu, sd, threshold, acq);
       else for (let k = 0; k < cand.length; k++) acq[k] = logFeasibleSaving(pBest - grid.price[cand[k]], mu[k], sd[k], threshold);
       const k = argmaxWithTies(acq, rng);
       bestAcq = k < 0 ? 0 : acquisition === "pruning" ? 0 : Math.exp(acq[k]);
-      if (acquisition === "saving" && eiStop > 0 && session.best && n >= eiMin && bestAcq < eiStop * pBest) {
+      if (acquisition === "saving" && eiStop > 0 && incumbent && session.count >= eiMin && bestAcq < eiStop * pBest) {
         stop = { reason: "ei-threshold", detail: `best expected saving $${bestAcq.toExponential(2)}/h < ${eiStop} × $${pBest.toFixed(4)}/h after ${n} samples` };
         break;
       }
@@ -294,5 +353,11 @@ export async function ribbonSearch(grid: PoolGrid, evaluator: PoolEvaluator, opt
     }
     stop = stopCheck();
   }
-  return session.result(mode, options.seed, stop.reason, stop.detail);
+  const result = session.result(mode, options.seed, stop.reason, stop.detail);
+  const best = bestSoFar();
+  if (best && best.via === "known") {
+    result.best = best;
+    result.evaluationsToBest = 0;
+  }
+  return result;
 }
