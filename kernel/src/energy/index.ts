@@ -10,3 +10,5 @@ export * from "./read-sweep";
 export * from "./series";
 export * from "./time";
 export * from "./measure";
+export * from "./tune";
+export * from "./tune-eval";
