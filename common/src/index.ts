@@ -3,3 +3,4 @@ export * from "./payloads";
 export * from "./stats";
 export * from "./tpe-decision";
 export * from "./decimate";
+export * from "./ribbon-picks";

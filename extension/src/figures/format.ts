@@ -38,10 +38,8 @@ export function energyText(x: number | null | undefined, unit: string, digits = 
   return `${fmt(x / div, digits)} ${u}${kwh}`;
 }
 
-/** Dollars per hour: 1.234 → "$1.23/h". */
-export function dollarsPerHour(x: number): string {
-  return `$${x.toFixed(x < 10 ? 3 : 2)}/h`;
-}
+/** Dollars per hour, as greenai-common writes them in the RIBBON headlines. */
+export { dollarsPerHour } from "greenai-common";
 
 /** A pool as "2× c5.xlarge + 1× g4dn.xlarge" (types with count 0 left out). */
 export function poolLabel(pool: readonly number[], types: readonly string[]): string {

@@ -1,13 +1,21 @@
 /** RIBBON renderer: the figure plus a QoS-target slider (and a rate/p99 switch where p99 was measured). */
 import type { IRenderMime } from "@jupyterlab/rendermime-interfaces";
-import type { RibbonPayload } from "greenai-common";
-import { dollarsPerHour, fmt, poolLabel } from "../figures/format";
-import { ribbonFigure, ribbonHasP99, ribbonInitialView, type RibbonFigure, type RibbonView } from "../figures/ribbon";
+import { ribbonIsGrid, type RibbonPayload } from "greenai-common";
+import { fmt } from "../figures/format";
+import { ribbonFigure, ribbonHasP99, ribbonInitialView, ribbonStatusLine, yRange, type RibbonFigure, type RibbonView } from "../figures/ribbon";
 import type { PlotTheme } from "../figures/types";
 import { labelled, PlotRenderer, rangeInput } from "./base";
 
-/** Slider bounds for the target rate: from a little below the lowest rate seen to 100 %. */
+/**
+ * Slider bounds for the target rate, up to 100 %: from a little below the lowest rate seen in a
+ * search; in the grid view, from the bottom of the y range drawn (the grid's many hopeless pools
+ * would squeeze the useful band into a few pixels).
+ */
 export function rateBounds(p: RibbonPayload): { min: number; max: number; step: number } {
+  if (ribbonIsGrid(p)) {
+    const lo = yRange(p.grid ?? [], ribbonInitialView(p))?.[0] ?? p.target_rate;
+    return { min: Math.max(0, Math.floor(Math.min(lo, p.target_rate))), max: 100, step: 0.1 };
+  }
   const rates = p.evaluations.map((e) => e.rate).filter(Number.isFinite);
   const lo = Math.min(p.target_rate, ...rates);
   return { min: Math.max(0, Math.floor(lo) - 1), max: 100, step: 0.1 };
@@ -77,9 +85,7 @@ export class RibbonRenderer extends PlotRenderer<"ribbon"> {
   protected figure(p: RibbonPayload, theme: PlotTheme): RibbonFigure {
     const fig = ribbonFigure(p, this.view, theme);
     this.last = fig;
-    this.status.textContent = fig.pick
-      ? `cheapest feasible of ${p.evaluations.length} evaluated: ${poolLabel(fig.pick.pool, p.instance_types)} at ${dollarsPerHour(fig.pick.price_per_hour)} (rate ${fmt(fig.pick.rate, 4)}%) · ${fig.feasible} feasible`
-      : `no evaluated pool meets this target (${p.evaluations.length} evaluated)`;
+    this.status.textContent = ribbonStatusLine(p, fig);
     return fig;
   }
 
