@@ -1,8 +1,10 @@
 /**
- * JSON lines (one JSON value per line) and JSON as Python writes it. Pure: takes text; the
- * file name is only for messages.
+ * JSON lines (one JSON value per line) and JSON as Python writes it. Reading is pure (takes
+ * text; the file name is only for messages); JsonLinesAppender is the one writer that appends
+ * to a JSON-lines file a crash may have cut.
  */
-import { DataFormatError } from "../errors";
+import * as fs from "fs";
+import { DataFormatError, GreenaiError } from "../errors";
 
 // Sentinels no real JSON string can hold (a NUL first), revived into numbers after parsing.
 const NAN = "\u0000NaN";
@@ -71,15 +73,21 @@ export interface JsonLinesOptions {
    * instead of failing. Default false.
    */
   allowCutLastLine?: boolean;
+  /**
+   * Skip every other line that is not JSON and report it in `skipped` (its line number and
+   * "file:line: why"), instead of failing. Default false.
+   */
+  skipBadLines?: boolean;
 }
 
 /**
  * Parses JSON lines; blank lines are skipped. A line that is not JSON throws a DataFormatError
- * naming file and line, except a cut last line when allowed.
+ * naming file and line, except a cut last line or any bad line when allowed.
  */
-export function jsonLinesFromText(text: string, file: string, opts: JsonLinesOptions): { lines: JsonLine[]; cut: string | null } {
+export function jsonLinesFromText(text: string, file: string, opts: JsonLinesOptions): { lines: JsonLine[]; cut: string | null; skipped: { line: number; message: string }[] } {
   const raw = text.split("\n");
   const lines: JsonLine[] = [];
+  const skipped: { line: number; message: string }[] = [];
   let cut: string | null = null;
   const parse = opts.python ? parsePythonJson : JSON.parse;
   // Index of the last line holding text: only it may be a cut write.
@@ -95,8 +103,84 @@ export function jsonLinesFromText(text: string, file: string, opts: JsonLinesOpt
         cut = `${file}:${i + 1}: cut last line skipped`;
         break;
       }
-      throw new DataFormatError(`${file}:${i + 1}: not valid JSON (${(e as Error).message}); expected ${opts.expected}`);
+      const why = `${file}:${i + 1}: not valid JSON (${(e as Error).message}); expected ${opts.expected}`;
+      if (!opts.skipBadLines) throw new DataFormatError(why);
+      skipped.push({ line: i + 1, message: `${why}; skipped` });
     }
   }
-  return { lines, cut };
+  return { lines, cut, skipped };
+}
+
+const NEWLINE = 0x0a;
+
+/** 1-based number of the line starting at byte `start` of `buf`. */
+function lineNumberAt(buf: Buffer, start: number): number {
+  let n = 1;
+  for (let i = buf.indexOf(NEWLINE); i >= 0 && i < start; i = buf.indexOf(NEWLINE, i + 1)) n++;
+  return n;
+}
+
+/**
+ * Appends JSON values, one per line, to a file that a crash may have cut in the middle of a
+ * line. Before the first append (and again after a write that failed part way) it repairs the
+ * tail: an unterminated last line that is whole JSON gets its newline, a line cut short is
+ * removed. So a new line never merges with a cut one. Edge: writes the file.
+ */
+export class JsonLinesAppender {
+  /** What repairing did ("file:line: what"), for the caller's notes; empty while the file was sound. */
+  readonly repairs: string[] = [];
+  private sound = false;
+
+  constructor(readonly file: string) {}
+
+  /** Appends each value as one JSON line (nothing for an empty list). */
+  append(values: readonly unknown[]): void {
+    if (values.length === 0) return;
+    if (!this.sound) this.repair();
+    const text = values.map((v) => JSON.stringify(v)).join("\n") + "\n";
+    // a write that fails part way (disk full) leaves a cut line: repair again before the next one
+    this.sound = false;
+    try {
+      fs.appendFileSync(this.file, text);
+    } catch (e) {
+      throw new GreenaiError(`${this.file}: cannot append (${(e as Error).message}); free space or fix its permissions, then try again`);
+    }
+    this.sound = true;
+  }
+
+  /** Cuts the file back to its last complete line (or ends a whole last line); a missing file is sound. */
+  repair(): void {
+    let buf: Buffer;
+    try {
+      buf = fs.readFileSync(this.file);
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      if (err.code === "ENOENT") {
+        this.sound = true;
+        return;
+      }
+      throw new GreenaiError(`${this.file}: cannot read before appending (${err.message}); fix the path or its permissions`);
+    }
+    const start = buf.lastIndexOf(NEWLINE) + 1;
+    if (start < buf.length) {
+      const tail = buf.subarray(start).toString("utf8");
+      const where = `${this.file}:${lineNumberAt(buf, start)}`;
+      let whole = false;
+      try {
+        JSON.parse(tail);
+        whole = true;
+      } catch {
+        /* cut short */
+      }
+      if (whole) {
+        fs.appendFileSync(this.file, "\n");
+        this.repairs.push(`${where}: the last line had no newline; one was added before appending`);
+      } else {
+        fs.truncateSync(this.file, start);
+        const preview = tail.length > 60 ? `${tail.slice(0, 60)}…` : tail;
+        this.repairs.push(`${where}: a line cut short (a crash while writing) was removed before appending: ${JSON.stringify(preview)}`);
+      }
+    }
+    this.sound = true;
+  }
 }

@@ -9,18 +9,23 @@
  *   trials/<id>/stdout-<attempt>.log, stderr-<attempt>.log
  *   epochs.arrow           per (trial, attempt, epoch): losses and energy (Arrow IPC file)
  *   report.json            the final report
+ *
+ * A crash can cut the last line of events.jsonl or samples.jsonl: every append goes through
+ * JsonLinesAppender, which cuts such a line off first. Reading checks every line's shape and
+ * skips a bad one with a note (file:line: why); only an unreadable run.json or folder is fatal.
  */
 import * as fs from "fs";
 import * as path from "path";
 import { tableFromArrays, tableToIPC } from "apache-arrow";
 import { DataFormatError } from "../errors";
 import type { MeterSample } from "../energy/meters";
-import { jsonLinesFromText } from "../io/jsonl";
+import { JsonLinesAppender, jsonLinesFromText } from "../io/jsonl";
+import { textFromFileSync } from "../io/text-file";
 import { DEFAULT_POLICY } from "../tpe/policy";
 import { DEFAULT_E, DEFAULT_GAMMA } from "../tpe/scores";
 import type { DeviceSeries, SeriesKind } from "../energy/series";
 import type { RunSpecSummary, TpeRunReport } from "./report";
-import type { RunEvent } from "./run-state";
+import { runEventFrom, type RunEvent } from "./run-state";
 import type { Params } from "./space";
 
 /** run.json: what the report needs of the run, and what resuming must match. */
@@ -76,11 +81,42 @@ function upgradeSpec(saved: RunFolderSpec & { eta?: number }, dir: string): RunF
   };
 }
 
+/** What a run.json must hold to be resumed; anything else is fatal (the settings are the run). */
+function checkSpec(saved: unknown, specPath: string): asserts saved is RunFolderSpec & { eta?: number } {
+  const what = `the run folder cannot be resumed without its settings: restore ${RUN_FILES.spec} or start a new --run-dir`;
+  if (typeof saved !== "object" || saved === null || Array.isArray(saved)) throw new DataFormatError(`${specPath}: expected a JSON object of run settings but got ${JSON.stringify(saved)}; ${what}`);
+  const o = saved as Record<string, unknown>;
+  const bad =
+    typeof o.backend !== "string" ? '"backend" (a string)' :
+    typeof o.method !== "string" ? '"method" (a string)' :
+    !Number.isInteger(o.total_epochs) ? '"total_epochs" (an integer)' :
+    !Array.isArray(o.trials) || !o.trials.every((t) => typeof t === "object" && t !== null && typeof (t as { id?: unknown }).id === "string") ? '"trials" (a list of {id, params, argv})' :
+    null;
+  if (bad) throw new DataFormatError(`${specPath}: ${bad} is missing or of the wrong type; ${what}`);
+}
+
 export class RunFolder {
+  /** Lines skipped or repaired while reading and appending ("file:line: why"), each once; the report shows them. */
+  private readonly noted = new Set<string>();
+  private readonly events: JsonLinesAppender;
+  private readonly samples: JsonLinesAppender;
+
   private constructor(
     readonly dir: string,
     readonly spec: RunFolderSpec,
-  ) {}
+  ) {
+    this.events = new JsonLinesAppender(path.join(dir, RUN_FILES.events));
+    this.samples = new JsonLinesAppender(path.join(dir, RUN_FILES.samples));
+  }
+
+  /** Notes on damaged lines found so far: skipped when read, cut off before appending. */
+  get issues(): string[] {
+    return [...this.noted, ...this.events.repairs, ...this.samples.repairs];
+  }
+
+  private note(issues: readonly string[]): void {
+    for (const i of issues) this.noted.add(i);
+  }
 
   /** Creates the folder (it must not exist or be empty) and writes run.json. */
   static create(dir: string, spec: RunFolderSpec): RunFolder {
@@ -93,17 +129,22 @@ export class RunFolder {
     return new RunFolder(dir, spec);
   }
 
-  /** Opens an existing run folder to resume it; its settings must equal `spec` when given. */
-  static open(dir: string, spec?: RunFolderSpec): { folder: RunFolder; events: RunEvent[]; issues: string[] } {
+  /**
+   * Opens an existing run folder to resume it; its settings must equal `spec` when given. Lines
+   * a crash cut short are cut off, and bad lines skipped, with notes in `issues`.
+   */
+  static open(dir: string, spec?: RunFolderSpec): { folder: RunFolder; events: RunEvent[] } {
     const specPath = path.join(dir, RUN_FILES.spec);
     if (!fs.existsSync(specPath)) throw new RangeError(`${dir} is not a run folder (no ${RUN_FILES.spec}); start a new run without --resume`);
-    let saved: RunFolderSpec;
+    let raw: unknown;
     try {
-      saved = JSON.parse(fs.readFileSync(specPath, "utf8"));
+      raw = JSON.parse(textFromFileSync(specPath));
     } catch (e) {
-      throw new DataFormatError(`${specPath}: not valid JSON (${(e as Error).message})`);
+      if (e instanceof DataFormatError) throw e;
+      throw new DataFormatError(`${specPath}: not valid JSON (${(e as Error).message}); the run folder cannot be resumed without its settings: restore ${RUN_FILES.spec} or start a new --run-dir`);
     }
-    saved = upgradeSpec(saved, dir);
+    checkSpec(raw, specPath);
+    const saved = upgradeSpec(raw, dir);
     if (spec) {
       const now = resumeSettings(spec);
       const then = resumeSettings(saved);
@@ -119,8 +160,13 @@ export class RunFolder {
         throw new RangeError(`run folder ${dir} was started with --backend ${saved.backend}, not ${spec.backend}; resume it with --backend ${saved.backend} or choose another --run-dir`);
       }
     }
+    const folder = new RunFolder(dir, saved);
+    // cut lines go before anything is read or appended, so the files end on a whole line
+    folder.events.repair();
+    folder.samples.repair();
     const { events, issues } = readEvents(path.join(dir, RUN_FILES.events));
-    return { folder: new RunFolder(dir, saved), events, issues };
+    folder.note(issues);
+    return { folder, events };
   }
 
   trialDir(id: string): string {
@@ -135,24 +181,21 @@ export class RunFolder {
   }
 
   append(ev: RunEvent): void {
-    fs.appendFileSync(path.join(this.dir, RUN_FILES.events), JSON.stringify(ev) + "\n");
+    this.events.append([ev]);
   }
 
   appendSamples(samples: readonly MeterSample[]): void {
-    if (samples.length === 0) return;
-    const text = samples.map((s) => JSON.stringify({ d: s.device, k: s.kind, t: s.t_ms, v: s.value, e: s.estimated })).join("\n") + "\n";
-    fs.appendFileSync(path.join(this.dir, RUN_FILES.samples), text);
+    this.samples.append(samples.map((s) => ({ d: s.device, k: s.kind, t: s.t_ms, v: s.value, e: s.estimated })));
   }
 
-  /** Every meter reading of every session, one series per device. */
+  /** Every meter reading of every session, one series per device; bad lines are skipped and noted. */
   readSeries(): DeviceSeries[] {
     const p = path.join(this.dir, RUN_FILES.samples);
     if (!fs.existsSync(p)) return [];
     const by = new Map<string, DeviceSeries>();
-    // A line cut by a crash while appending is skipped.
-    const { lines } = jsonLinesFromText(fs.readFileSync(p, "utf8"), p, { expected: "a JSON sample {d, k, t, v, e}", allowCutLastLine: true });
-    for (const { value } of lines) {
-      const o = value as { d: string; k: SeriesKind; t: number; v: number | null; e: boolean };
+    const { values, issues } = readChecked(p, "a JSON sample {d, k, t, v, e}", sampleFrom);
+    this.note(issues);
+    for (const o of values) {
       let s = by.get(o.d);
       if (!s) {
         s = { device: o.d, kind: o.k, t_ms: [], values: [], estimated: o.e };
@@ -210,12 +253,49 @@ export class RunFolder {
   }
 }
 
-/** Reads events.jsonl; a cut last line (crash while writing) is skipped and reported. */
-export function readEvents(file: string): { events: RunEvent[]; issues: string[] } {
-  const issues: string[] = [];
-  if (!fs.existsSync(file)) return { events: [], issues };
-  const { lines, cut } = jsonLinesFromText(fs.readFileSync(file, "utf8"), file, { expected: "a JSON event; the run folder is damaged", allowCutLastLine: true });
+interface SampleLine {
+  d: string;
+  k: SeriesKind;
+  t: number;
+  v: number | null;
+  e: boolean;
+}
+
+const SERIES_KINDS: readonly SeriesKind[] = ["power", "energy-counter"];
+
+/** One line of samples.jsonl, or why it is not one. */
+function sampleFrom(v: unknown): SampleLine | string {
+  if (typeof v !== "object" || v === null || Array.isArray(v)) return `${JSON.stringify(v)} is not a sample (expected a JSON object {d, k, t, v, e})`;
+  const o = v as Record<string, unknown>;
+  if (typeof o.d !== "string") return `a sample needs "d" (the device, a string) but got ${JSON.stringify(o.d)}`;
+  if (!SERIES_KINDS.includes(o.k as SeriesKind)) return `a sample needs "k" (${SERIES_KINDS.join(" or ")}) but got ${JSON.stringify(o.k)}`;
+  if (typeof o.t !== "number" || !Number.isFinite(o.t)) return `a sample needs "t" (ms, a finite number) but got ${JSON.stringify(o.t)}`;
+  if (o.v !== null && typeof o.v !== "number") return `a sample needs "v" (a number or null) but got ${JSON.stringify(o.v)}`;
+  if (typeof o.e !== "boolean") return `a sample needs "e" (true or false) but got ${JSON.stringify(o.e)}`;
+  return o as unknown as SampleLine;
+}
+
+/**
+ * Reads a JSON-lines file of the run folder: lines that are not JSON, or that `check` rejects
+ * (it returns why), are skipped with a note "file:line: why; skipped". A missing file holds nothing.
+ */
+function readChecked<T>(file: string, expected: string, check: (v: unknown) => T | string): { values: T[]; issues: string[] } {
+  if (!fs.existsSync(file)) return { values: [], issues: [] };
+  const { lines, cut, skipped } = jsonLinesFromText(textFromFileSync(file), file, { expected, allowCutLastLine: true, skipBadLines: true });
+  const bad = [...skipped];
+  const values: T[] = [];
+  for (const { line, value } of lines) {
+    const r = check(value);
+    if (typeof r === "string") bad.push({ line, message: `${file}:${line}: ${r}; skipped` });
+    else values.push(r);
+  }
+  const issues = bad.sort((a, b) => a.line - b.line).map((b) => b.message);
   if (cut) issues.push(cut);
-  const events = lines.map((l) => l.value as RunEvent);
-  return { events, issues };
+  return { values, issues };
+}
+
+/** Reads events.jsonl; a cut last line (crash while writing) and bad lines are skipped and reported. */
+export function readEvents(file: string): { events: RunEvent[]; issues: string[] } {
+  const { values, issues } = readChecked(file, "a JSON event", runEventFrom);
+  return { events: values, issues };
 }

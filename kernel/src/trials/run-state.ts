@@ -166,3 +166,80 @@ export function trialStatus(t: TrialRunState): TrialStatus {
 export function isTerminal(t: TrialRunState): boolean {
   return ["completed", "stopped", "failed", "diverged"].includes(trialStatus(t));
 }
+
+// ---- reading the log back --------------------------------------------------------------------
+
+/** A field rule: whether a value fits, and what was expected (for the message). */
+type Rule = [ok: (v: unknown) => boolean, expected: string];
+
+const num: Rule = [(v) => typeof v === "number" && Number.isFinite(v), "a finite number"];
+const int: Rule = [(v) => Number.isInteger(v), "an integer"];
+const str: Rule = [(v) => typeof v === "string", "a string"];
+const bool: Rule = [(v) => typeof v === "boolean", "true or false"];
+const strs: Rule = [(v) => Array.isArray(v) && v.every((x) => typeof x === "string"), "a list of strings"];
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+/** A loss as encodeNumber writes it: a number, or "NaN" / "Infinity" / "-Infinity". */
+const loss: Rule = [(v) => typeof v === "number" || v === "NaN" || v === "Infinity" || v === "-Infinity", 'a number, "NaN" or "±Infinity"'];
+const orNull = ([ok, what]: Rule): Rule => [(v) => v === null || ok(v), `${what} or null`];
+const END_STATUSES: readonly EndStatus[] = ["completed", "stopped", "failed", "diverged", "interrupted"];
+
+/** Fields each event type must have (absent optional ones are fine; unknown extra fields are kept). */
+const EVENT_FIELDS: Record<RunEvent["type"], { required: Record<string, Rule>; optional?: Record<string, Rule> }> = {
+  session: {
+    required: {
+      session: int,
+      meter: [(v) => isObject(v) && typeof v.source === "string" && typeof v.measured === "boolean" && strs[0](v.notes), "{source, measured, notes}"],
+    },
+  },
+  start: { required: { trial: str, attempt: int, label: str }, optional: { pid: int, job: str } },
+  running: { required: { trial: str, attempt: int } },
+  epoch: { required: { trial: str, attempt: int, epoch: int, train_loss: loss, val_loss: orNull(loss), steps: int, end_ms: num }, optional: { extra: [isObject, "an object"] } },
+  hold: { required: { trial: str, attempt: int, rung: int } },
+  resume: { required: { trial: str, attempt: int } },
+  decision: {
+    required: {
+      rung: int,
+      epoch: int,
+      keep: int,
+      kept: strs,
+      stopped: strs,
+      scores: [(v) => isObject(v) && Object.values(v).every((x) => x === null || typeof x === "number"), "an object of numbers or null"],
+    },
+  },
+  end: {
+    required: {
+      trial: str,
+      attempt: int,
+      status: [(v) => END_STATUSES.includes(v as EndStatus), END_STATUSES.join(", ")],
+      reason: str,
+      code: orNull(int),
+      signal: orNull(str),
+    },
+  },
+  interrupted: { required: {} },
+  finished: { required: {} },
+};
+
+/**
+ * Checks one value read from events.jsonl: a RunEvent of a known type whose fields have their
+ * types. Returns the event, or why it is not one (a line to skip and report).
+ */
+export function runEventFrom(v: unknown): RunEvent | string {
+  if (!isObject(v)) return `${v === null ? "null" : Array.isArray(v) ? "a list" : typeof v} is not an event (expected a JSON object with "type" and "t_ms")`;
+  const type = v.type;
+  if (typeof type !== "string") return `an event needs "type" (a string) but got ${JSON.stringify(type)}`;
+  const fields = Object.prototype.hasOwnProperty.call(EVENT_FIELDS, type) ? EVENT_FIELDS[type as RunEvent["type"]] : undefined;
+  if (!fields) return `unknown event type ${JSON.stringify(type)} (expected ${Object.keys(EVENT_FIELDS).join(", ")})`;
+  const article = /^[aeiou]/.test(type) ? "an" : "a";
+  const check = (name: string, [ok, expected]: Rule): string | null => (ok(v[name]) ? null : `${article} "${type}" event needs "${name}" (${expected}) but got ${v[name] === undefined ? "none" : JSON.stringify(v[name])}`);
+  const problem =
+    check("t_ms", num) ??
+    Object.entries(fields.required)
+      .map(([name, rule]) => check(name, rule))
+      .find((p) => p !== null) ??
+    Object.entries(fields.optional ?? {})
+      .filter(([name]) => v[name] !== undefined)
+      .map(([name, rule]) => check(name, rule))
+      .find((p) => p !== null);
+  return problem ?? (v as unknown as RunEvent);
+}

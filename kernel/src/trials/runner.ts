@@ -344,7 +344,8 @@ class Runner {
       runDir: this.runDir,
       energySource: this.meter?.source ?? "none",
       measured: this.meter?.measured ?? false,
-      meterNotes: own?.notes?.length ? [...this.meterNotes, ...own.notes] : this.meterNotes,
+      // damaged run-folder lines (skipped or cut off) are shown with the meter notes
+      meterNotes: [...this.meterNotes, ...(own?.notes ?? []), ...this.folder.issues],
       maxGapMs: this.maxGapMs,
       nowMs,
       startMs: this.startMs,
