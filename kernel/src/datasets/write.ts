@@ -3,51 +3,48 @@
  * IPC files (which pandas reads with `pyarrow.ipc.open_file(path).read_pandas()` or
  * `pandas.read_feather(path)`).
  */
-import * as fs from "fs";
 import * as path from "path";
 import { RecordBatchFileWriter, Table } from "apache-arrow";
-import { GreenaiError } from "../errors";
+import { writeAtomically, writeOutputFile, type OutputTarget, type OutputWrite } from "../io/output-file";
 import { generateSupercloudSample, slurmLogChunks, type SampleOptions, type SampleSummary } from "./generate";
 
-/** Writes the synthetic sample under `dir` (created); returns what was written. */
-export async function writeSupercloudSample(dir: string, opts: SampleOptions = {}): Promise<{ summary: SampleSummary; files: { path: string; bytes: number }[] }> {
+/**
+ * Writes the synthetic sample under `dir` (created), each file through io/output-file (a
+ * temporary file and a rename); returns what was written and how many files were replaced.
+ */
+export async function writeSupercloudSample(
+  dir: string,
+  opts: SampleOptions = {},
+): Promise<{ summary: SampleSummary; files: { path: string; bytes: number }[]; overwritten: number }> {
   const { files, summary } = generateSupercloudSample(opts);
   const out: { path: string; bytes: number }[] = [];
+  let overwritten = 0;
   for (const f of files) {
-    const p = path.join(dir, ...f.path.split("/"));
-    await fs.promises.mkdir(path.dirname(p), { recursive: true });
-    await fs.promises.writeFile(p, f.text);
-    out.push({ path: f.path, bytes: Buffer.byteLength(f.text) });
+    const w = await writeOutputFile({ flag: "--out", file: path.join(dir, ...f.path.split("/")), inputs: [] }, f.text);
+    if (w.overwritten) overwritten++;
+    out.push({ path: f.path, bytes: w.bytes });
   }
-  return { summary, files: out };
+  return { summary, files: out, overwritten };
 }
 
-/** Writes a generated scheduler log of `rows` rows (the benchmark input); returns its size in bytes. */
-export async function writeSlurmLog(file: string, rows: number, seed = 1): Promise<number> {
-  await fs.promises.mkdir(path.dirname(file), { recursive: true });
-  const fh = await fs.promises.open(file, "w");
-  let bytes = 0;
-  try {
+/** Writes a generated scheduler log of `rows` rows (the benchmark input), through a temporary file and a rename. */
+export async function writeSlurmLog(file: string, rows: number, seed = 1): Promise<OutputWrite> {
+  return writeAtomically("--out", path.resolve(file), async (fh) => {
+    let bytes = 0;
     for (const chunk of slurmLogChunks(rows, seed)) {
       const b = Buffer.from(chunk);
       await fh.write(b);
       bytes += b.length;
     }
-  } finally {
-    await fh.close();
-  }
-  return bytes;
+    return bytes;
+  });
 }
 
-/** Writes a table as an Arrow IPC file (the "Feather v2" format); returns its size in bytes. */
-export async function writeArrowFile(table: Table, file: string): Promise<number> {
-  try {
-    await fs.promises.mkdir(path.dirname(path.resolve(file)), { recursive: true });
-    const writer = RecordBatchFileWriter.writeAll(table);
-    const bytes = await writer.toUint8Array();
-    await fs.promises.writeFile(file, bytes);
-    return bytes.length;
-  } catch (err) {
-    throw new GreenaiError(`cannot write the Arrow file ${file}: ${(err as Error).message}`);
-  }
+/**
+ * Writes a table as an Arrow IPC file (the "Feather v2" format) through io/output-file: never
+ * over one of `target.inputs`, atomically; returns the path, size and whether a file was replaced.
+ */
+export async function writeArrowFile(table: Table, target: OutputTarget): Promise<OutputWrite> {
+  const bytes = await RecordBatchFileWriter.writeAll(table).toUint8Array();
+  return writeOutputFile(target, bytes);
 }

@@ -6,6 +6,7 @@ import type { SampleSummary } from "../datasets/generate";
 import type { JobSummary } from "../datasets/jobs";
 import type { ReadIssue } from "../datasets/reader";
 import type { SupercloudTableName } from "../datasets/schemas";
+import type { OutputWrite } from "../io/output-file";
 
 
 export interface DatasetColumn {
@@ -36,7 +37,8 @@ export interface DatasetLoadResult {
   issues: ReadIssue[];
   /** First rows as JSON (64-bit integers as numbers when exact, else text; times as ISO text). */
   head: Record<string, unknown>[];
-  arrow_file: { path: string; bytes: number } | null;
+  /** The --arrow file written (overwritten: a file of that name was replaced); null without --arrow. */
+  arrow_file: OutputWrite | null;
   seconds: number;
 }
 
@@ -65,7 +67,8 @@ export interface DatasetJobResult {
   gpu: { rows: number; devices: string[]; timestamps: "ms" | "whole-second" | "mixed" } | null;
   /** GPU energy as TPE reads it (energy_j, unit, source, measured); null without GPU series. */
   energy: JobEnergy | null;
-  arrow_file: { path: string; bytes: number } | null;
+  /** The --arrow file written (overwritten: a file of that name was replaced); null without --arrow. */
+  arrow_file: OutputWrite | null;
 }
 
 export interface DatasetSqlResult {
@@ -75,7 +78,8 @@ export interface DatasetSqlResult {
   truncated: boolean;
   columns: DatasetColumn[];
   head: Record<string, unknown>[];
-  arrow_file: { path: string; bytes: number } | null;
+  /** The --arrow file written (overwritten: a file of that name was replaced); null without --arrow. */
+  arrow_file: OutputWrite | null;
   seconds: number;
 }
 
@@ -95,6 +99,8 @@ export interface DatasetGenerateResult {
   seed: number;
   files: number;
   bytes: number;
+  /** Files of the same name that were there before and were replaced. */
+  overwritten_files: number;
   /** Sample summary; absent with --slurm-rows (the scheduler log alone). */
   summary?: SampleSummary;
   slurm_rows?: number;

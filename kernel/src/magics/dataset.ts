@@ -16,6 +16,8 @@ import { jobReport, listJobs } from "../datasets/jobs";
 import { tableRowsJson } from "../datasets/series";
 import { jobIdText, openSupercloud, type DatasetQuery } from "../datasets/supercloud";
 import { writeArrowFile, writeSlurmLog, writeSupercloudSample } from "../datasets/write";
+import { SCHEDULER_LOG_NAMES } from "../datasets/supercloud";
+import { checkOutputFile, overwriteNote, type OutputTarget, type OutputWrite } from "../io/output-file";
 import type {
   DatasetColumn,
   DatasetGenerateResult,
@@ -52,7 +54,7 @@ const FROM_FLAG: FlagSpec = { name: "from", type: "string", metavar: "TIME", hel
 const TO_FLAG: FlagSpec = { name: "to", type: "string", metavar: "TIME", help: "end of the time range (inclusive), like --from" };
 const GPU_ONLY_FLAG: FlagSpec = { name: "gpu-only", type: "boolean", help: "only jobs that request GPUs (log: tres_req has 1001/1002; series: jobs with GPU files)" };
 const LABELLED_FLAG: FlagSpec = { name: "labelled-only", type: "boolean", help: "only jobs listed in labelled_jobids.csv" };
-const ARROW_FLAG: FlagSpec = { name: "arrow", type: "string", metavar: "FILE", help: "also write the table as an Arrow IPC file (pandas: pyarrow.ipc.open_file(FILE).read_pandas())" };
+const ARROW_FLAG: FlagSpec = { name: "arrow", type: "string", metavar: "FILE", help: "also write the table as an Arrow IPC file (pandas: pyarrow.ipc.open_file(FILE).read_pandas()); never over a file the command reads; an existing FILE is replaced whole, and the result says so" };
 const HEAD_FLAG: FlagSpec = { name: "head", type: "int", default: 10, min: 0, max: 1000, help: "rows to show and return in `head`" };
 
 function resolvePath(ctx: MagicContext, p: string): string {
@@ -103,10 +105,21 @@ function columnsOf(t: Table): DatasetColumn[] {
   return describeSchema(t.schema);
 }
 
-async function maybeWriteArrow(ctx: MagicContext, t: Table, file: string | undefined): Promise<{ path: string; bytes: number } | null> {
-  if (!file) return null;
-  const p = resolvePath(ctx, file);
-  return { path: p, bytes: await writeArrowFile(t, p) };
+/** What a %dataset command may read under a release folder: an --arrow file may not be one of these. */
+function supercloudInputs(root: string): string[] {
+  return [...SCHEDULER_LOG_NAMES, "labelled_jobids.csv", "node-data.csv", "labelled_job_stats.csv", "cpu", "gpu"].map((n) => path.join(root, n));
+}
+
+/** The --arrow target of a command reading the release folder `root`, checked before any work (undefined without --arrow). */
+function arrowTarget(ctx: MagicContext, file: string | undefined, root: string): OutputTarget | undefined {
+  if (!file) return undefined;
+  const target: OutputTarget = { flag: "--arrow", file, cwd: ctx.cwd, inputs: supercloudInputs(root) };
+  checkOutputFile(target);
+  return target;
+}
+
+async function maybeWriteArrow(t: Table, target: OutputTarget | undefined): Promise<OutputWrite | null> {
+  return target ? writeArrowFile(t, target) : null;
 }
 
 function seconds(t0: number): number {
@@ -124,6 +137,7 @@ async function runLoad(args: ParsedArgs, ctx: MagicContext): Promise<MagicResult
   const table = f.table as SupercloudTableName;
   const root = resolvePath(ctx, f.path as string);
   const q = query(args, ctx);
+  const arrow = arrowTarget(ctx, f.arrow as string | undefined, root);
   const engine = f.engine as LoadEngine;
   if (engine === "duckdb" && q.mode === "lenient") throw new UsageError("--lenient works with --engine arrow only (DuckDB does not report lines)");
   if (engine === "duckdb" && q.decode === false) throw new UsageError("--no-decode works with --engine arrow only");
@@ -131,7 +145,7 @@ async function runLoad(args: ParsedArgs, ctx: MagicContext): Promise<MagicResult
   throwIfAborted(ctx.signal);
   const columns = columnsOf(t);
   const head = tableRowsJson(t, f.head as number);
-  const arrow_file = await maybeWriteArrow(ctx, t, f.arrow as string | undefined);
+  const arrow_file = await maybeWriteArrow(t, arrow);
   const value: DatasetLoadResult = {
     dataset: "supercloud",
     table,
@@ -155,7 +169,7 @@ async function runLoad(args: ParsedArgs, ctx: MagicContext): Promise<MagicResult
     `${table}: ${t.numRows} rows × ${columns.length} columns from ${engine === "duckdb" ? "DuckDB" : `${report.files} file(s)`}` +
     (report.skippedRows ? `, ${report.skippedRows} malformed row(s) skipped` : "") +
     (report.rowsFiltered ? `, ${report.rowsFiltered} filtered out` : "") +
-    (arrow_file ? `; Arrow file ${arrow_file.path} (${arrow_file.bytes} bytes)` : "");
+    (arrow_file ? `; Arrow file ${arrow_file.path} (${arrow_file.bytes} bytes)${overwriteNote(arrow_file)}` : "");
   return { value, typeName: "DatasetLoadResult", ...presentLoadedTable({ summary, head, columns }, report.issues) };
 }
 
@@ -185,9 +199,10 @@ async function runJob(args: ParsedArgs, ctx: MagicContext): Promise<MagicResult<
     throw new UsageError((err as Error).message);
   }
   const q = query({ ...args, flags: { ...f, job: undefined, jobs: undefined } }, ctx);
+  const arrow = arrowTarget(ctx, f.arrow as string | undefined, root);
   const r = await jobReport(await openSupercloud(root), id, { mode: q.mode, signal: ctx.signal, fromMs: q.fromMs, toMs: q.toMs, maxGapS: f["max-gap"] as number, maxPoints: f["max-points"] as number });
   const gpuTable = r.view.gpu;
-  const arrow_file = gpuTable ? await maybeWriteArrow(ctx, gpuTable, f.arrow as string | undefined) : null;
+  const arrow_file = gpuTable ? await maybeWriteArrow(gpuTable, arrow) : null;
   if (f.arrow && !gpuTable) throw new UsageError(`job ${id} has no GPU series to write to ${f.arrow}`);
   const value: DatasetJobResult = { id_job: id, path: root, record: r.record, label: r.view.label, files: r.view.files, cpu: r.cpu, gpu: r.gpu, energy: r.energy, arrow_file };
   return { value, typeName: "DatasetJobResult", ...presentJobReport(r) };
@@ -202,6 +217,7 @@ async function runSql(args: ParsedArgs, ctx: MagicContext): Promise<MagicResult<
   const sqlText = (ctx.body ?? args.positionals.join(" ")).trim();
   if (!sqlText) throw new UsageError('%dataset sql needs a query: %dataset sql --path DIR "SELECT count(*) FROM slurm", or %%dataset sql --path DIR with the query below');
   const root = resolvePath(ctx, f.path as string);
+  const arrow = arrowTarget(ctx, f.arrow as string | undefined, root);
   const db = await SupercloudSql.open(root);
   let t: Table;
   let truncated: boolean;
@@ -213,9 +229,9 @@ async function runSql(args: ParsedArgs, ctx: MagicContext): Promise<MagicResult<
   }
   const columns = columnsOf(t);
   const head = tableRowsJson(t, f.head as number);
-  const arrow_file = await maybeWriteArrow(ctx, t, f.arrow as string | undefined);
+  const arrow_file = await maybeWriteArrow(t, arrow);
   const value: DatasetSqlResult = { path: root, sql: sqlText, rows: t.numRows, truncated, columns, head, arrow_file, seconds: seconds(t0) };
-  const summary = `${t.numRows} row(s)${truncated ? ` (stopped at --limit ${f.limit})` : ""} × ${columns.length} column(s)${arrow_file ? `; Arrow file ${arrow_file.path}` : ""}`;
+  const summary = `${t.numRows} row(s)${truncated ? ` (stopped at --limit ${f.limit})` : ""} × ${columns.length} column(s)${arrow_file ? `; Arrow file ${arrow_file.path}${overwriteNote(arrow_file)}` : ""}`;
   return { value, typeName: "DatasetSqlResult", ...presentQueryResult({ summary, head, columns }) };
 }
 
@@ -249,13 +265,13 @@ async function runGenerate(args: ParsedArgs, ctx: MagicContext): Promise<MagicRe
   if (f["slurm-rows"] !== undefined) {
     const rows = f["slurm-rows"] as number;
     ctx.progress(`writing ${rows} scheduler-log rows`, undefined);
-    const bytes = await writeSlurmLog(path.join(out, "slurm-log.csv"), rows, seed);
-    value = { out, seed, files: 1, bytes, slurm_rows: rows };
+    const w = await writeSlurmLog(path.join(out, "slurm-log.csv"), rows, seed);
+    value = { out, seed, files: 1, bytes: w.bytes, overwritten_files: w.overwritten ? 1 : 0, slurm_rows: rows };
   } else {
     const r = await writeSupercloudSample(out, { seed, jobs: f.jobs as number });
-    value = { out, seed, files: r.files.length, bytes: r.files.reduce((a, x) => a + x.bytes, 0), summary: r.summary };
+    value = { out, seed, files: r.files.length, bytes: r.files.reduce((a, x) => a + x.bytes, 0), overwritten_files: r.overwritten, summary: r.summary };
   }
-  const text = `wrote ${value.files} file(s), ${value.bytes} bytes, to ${out} (seed ${seed})`;
+  const text = `wrote ${value.files} file(s), ${value.bytes} bytes, to ${out} (seed ${seed})${value.overwritten_files ? `; ${value.overwritten_files} existing file(s) replaced` : ""}`;
   return { value, typeName: "DatasetGenerateResult", text, bundle: makeBundle({ text, html: `<p>${escapeHtml(text)}</p>` }) };
 }
 
@@ -327,7 +343,7 @@ export const datasetMagic: Magic = {
           TO_FLAG,
           { name: "max-points", type: "int", default: 20000, min: 3, max: 5_000_000, help: "points per plotted series at most (min/max decimation)" },
           { name: "max-gap", type: "number", default: 60, min: 0.001, help: "seconds: longer gaps between power samples are not integrated" },
-          { name: "arrow", type: "string", metavar: "FILE", help: "write the job's GPU series as an Arrow IPC file" },
+          { name: "arrow", type: "string", metavar: "FILE", help: "write the job's GPU series as an Arrow IPC file (never over a file the command reads; an existing FILE is replaced whole, and the result says so)" },
           LENIENT_FLAG,
         ],
         examples: ["%dataset job 38215570926613 --path ../data/supercloud-sample --as job", "greenai dataset job 38215570926613 --path DIR --json"],
@@ -364,7 +380,7 @@ export const datasetMagic: Magic = {
         name: "dataset generate",
         summary: "Write the seeded synthetic sample in the release layout (or a scheduler log of N rows).",
         flags: [
-          { name: "out", type: "string", metavar: "DIR", required: true, help: "folder to write" },
+          { name: "out", type: "string", metavar: "DIR", required: true, help: "folder to write (existing files of the same names are replaced, each whole; the result counts them)" },
           { name: "seed", type: "int", default: 20210712, help: "random seed (the shipped sample uses 20210712)" },
           { name: "jobs", type: "int", default: 400, min: 34, max: 1_000_000, help: "jobs in the sample's scheduler log" },
           { name: "slurm-rows", type: "int", metavar: "N", min: 0, max: 100_000_000, help: "write only slurm-log.csv with N rows (benchmark input)" },

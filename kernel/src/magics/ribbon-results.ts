@@ -61,6 +61,8 @@ export interface RibbonGridResult {
   model: string;
   instance_types: string[];
   file: string;
+  /** A file of that name was there before and was replaced. */
+  overwritten: boolean;
   pools: number;
   feasible_pools: number;
   best: RibbonPoolPoint | null;

@@ -65,6 +65,7 @@ export type {
   RibbonSimulateResult,
   RibbonTraceEntry,
 } from "./ribbon-results";
+import { checkOutputFile, overwriteNote, type OutputTarget } from "../io/output-file";
 
 const DATA_FLAGS: readonly FlagSpec[] = [
   { name: "data", type: "string", required: true, metavar: "DIR", help: "RIBBON data folder (query/configs, query/price.csv, characterization/logs), or a Kairos one (instance.json with data/ or data.tar.gz; needs --qos and --mean-gap)" },
@@ -165,7 +166,7 @@ const gridCommand = ribbonCommand(
     name: "ribbon grid",
     summary: "Simulate every pool of a model's grid and write the lookup table (\"c1, c2, c3\": [price, rate]).",
     flags: [
-      { name: "out", type: "string", required: true, metavar: "FILE", help: "lookup table to write (JSON, the artifact's format)" },
+      { name: "out", type: "string", required: true, metavar: "FILE", help: "lookup table to write (JSON, the artifact's format); not inside --data; an existing FILE is replaced whole, and the result says so" },
       SIM_SEED_FLAG,
     ],
     description: "All pools share one query trace per seed, so their rates are compared on the same queries.",
@@ -173,12 +174,13 @@ const gridCommand = ribbonCommand(
   },
   async (l, args, ctx): Promise<MagicResult<RibbonGridResult>> => {
     const seed = args.flags.seed as number;
-    const out = resolve(ctx, args.flags.out as string);
+    const target: OutputTarget = { flag: "--out", file: args.flags.out as string, cwd: ctx.cwd, inputs: [l.dataDir] };
+    checkOutputFile(target); // before the simulation, not after it
     const { grid } = l;
     const t0 = performance.now();
     const rates = await gridRates(grid, new SimulatorEvaluator(l.simulator, seed, l.dispatch), (done, total) => ctx.progress(`simulating ${total} pools`, done / total), ctx.signal);
     const seconds = (performance.now() - t0) / 1000;
-    writeLookupTable(out, grid, rates);
+    const written = await writeLookupTable(target, grid, rates);
     const bi = cheapestFeasible(grid, rates, l.target);
     let top = 0;
     for (let i = 1; i < grid.size; i++) if (rates[i] > rates[top]) top = i;
@@ -187,7 +189,8 @@ const gridCommand = ribbonCommand(
     const value: RibbonGridResult = {
       model: grid.space.model,
       instance_types: [...grid.space.types],
-      file: out,
+      file: written.path,
+      overwritten: written.overwritten,
       pools: grid.size,
       feasible_pools: feasible,
       best: bi >= 0 ? point(grid.pool(bi), grid.price[bi], rates[bi]) : null,
@@ -204,7 +207,7 @@ const gridCommand = ribbonCommand(
       value.warning = `no pool of the grid meets ${l.target}% within ${l.problem.workload.qosMs} ms; the best rate is ${rates[top]}% at ${formatPool(grid.pool(top))}`;
     }
     const lines = [
-      `wrote ${grid.size} pools of ${grid.space.model} to ${out} (${seconds.toFixed(2)} s, ${(value.simulated_queries_per_second / 1e6).toFixed(1)} M queries/s)`,
+      `wrote ${grid.size} pools of ${grid.space.model} to ${written.path}${overwriteNote(written)} (${seconds.toFixed(2)} s, ${(value.simulated_queries_per_second / 1e6).toFixed(1)} M queries/s)`,
       bi >= 0
         ? `cheapest feasible: ${formatPool(grid.pool(bi))} at ${money(grid.price[bi])}, ${rates[bi]}% (${feasible} feasible pools)`
         : `warning: ${value.warning}`,

@@ -14,6 +14,7 @@ import { parseJsonFile, where, type JsonNode } from "./json";
 import { readText, RIBBON_DEFAULT_QUERIES, type RibbonProblem, type RibbonProblemOverrides } from "./problem";
 import { isKairosDir, kairosProblemFromDir } from "./read-kairos";
 import type { LatencyProfile, Workload } from "./workload";
+import { writeOutputFile, type OutputTarget, type OutputWrite } from "../io/output-file";
 
 /** One model's settings from `query/configs/<model>.json`. */
 export interface RibbonModelConfig {
@@ -219,14 +220,12 @@ export function lookupTableFromFile(file: string, grid: PoolGrid): LookupTable {
   return lookupTableFromJson(parseJsonFile(text, file), text, grid, file);
 }
 
-/** Writes a whole grid's rates as a lookup table in the artifact's format. */
-export function writeLookupTable(file: string, grid: PoolGrid, rates: ArrayLike<number>): void {
-  try {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, lookupTableJson(grid, rates));
-  } catch (err) {
-    throw new RangeError(`cannot write the lookup table to ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-  }
+/**
+ * Writes a whole grid's rates as a lookup table in the artifact's format, through io/output-file
+ * (never over one of `target.inputs`, atomically); says whether a file was replaced.
+ */
+export function writeLookupTable(target: OutputTarget, grid: PoolGrid, rates: ArrayLike<number>): Promise<OutputWrite> {
+  return writeOutputFile(target, lookupTableJson(grid, rates));
 }
 
 /** The artifact's saving levels per model (`saving.json`, %), if present: the paper's reported savings. */
