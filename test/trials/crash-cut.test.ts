@@ -202,6 +202,16 @@ describe("run-folder lines are checked per record kind", () => {
     expect(runEventFrom(start)).toBe(start);
   });
 
+  it("a folder left without run.json is refused with what to do, resumed or not", async () => {
+    const dir = path.join(tmp, "no-spec");
+    fs.mkdirSync(path.join(dir, "trials"), { recursive: true });
+    fs.writeFileSync(path.join(dir, "run.json.tmp"), "{");
+    const { opts } = setup();
+    for (const resume of [false, true]) {
+      await expect(runTrials({ ...opts(dir), resume })).rejects.toThrow(`run folder ${dir} is not empty and has no run.json (not a run folder, or a run that stopped before it began), so it cannot be resumed; choose another --run-dir or empty it`);
+    }
+  });
+
   it("an unreadable run.json is fatal, naming the file and what to do", () => {
     const dir = path.join(tmp, "bad-spec");
     fs.mkdirSync(dir, { recursive: true });

@@ -86,12 +86,13 @@ function checkSpec(saved: unknown, specPath: string): asserts saved is RunFolder
   const what = `the run folder cannot be resumed without its settings: restore ${RUN_FILES.spec} or start a new --run-dir`;
   if (typeof saved !== "object" || saved === null || Array.isArray(saved)) throw new DataFormatError(`${specPath}: expected a JSON object of run settings but got ${JSON.stringify(saved)}; ${what}`);
   const o = saved as Record<string, unknown>;
-  const bad =
-    typeof o.backend !== "string" ? '"backend" (a string)' :
-    typeof o.method !== "string" ? '"method" (a string)' :
-    !Number.isInteger(o.total_epochs) ? '"total_epochs" (an integer)' :
-    !Array.isArray(o.trials) || !o.trials.every((t) => typeof t === "object" && t !== null && typeof (t as { id?: unknown }).id === "string") ? '"trials" (a list of {id, params, argv})' :
-    null;
+  const fields: [string, boolean][] = [
+    ['"backend" (a string)', typeof o.backend === "string"],
+    ['"method" (a string)', typeof o.method === "string"],
+    ['"total_epochs" (an integer)', Number.isInteger(o.total_epochs)],
+    ['"trials" (a list of {id, params, argv})', Array.isArray(o.trials) && o.trials.every((t) => typeof t === "object" && t !== null && typeof (t as { id?: unknown }).id === "string")],
+  ];
+  const bad = fields.find(([, ok]) => !ok)?.[0];
   if (bad) throw new DataFormatError(`${specPath}: ${bad} is missing or of the wrong type; ${what}`);
 }
 
@@ -121,10 +122,16 @@ export class RunFolder {
   /** Creates the folder (it must not exist or be empty) and writes run.json. */
   static create(dir: string, spec: RunFolderSpec): RunFolder {
     if (fs.existsSync(dir) && fs.readdirSync(dir).length > 0) {
+      if (!fs.existsSync(path.join(dir, RUN_FILES.spec))) {
+        throw new RangeError(`run folder ${dir} is not empty and has no ${RUN_FILES.spec} (not a run folder, or a run that stopped before it began), so it cannot be resumed; choose another --run-dir or empty it`);
+      }
       throw new RangeError(`run folder ${dir} already exists and is not empty; resume it with --resume or choose another --run-dir`);
     }
     fs.mkdirSync(path.join(dir, "trials"), { recursive: true });
-    fs.writeFileSync(path.join(dir, RUN_FILES.spec), JSON.stringify(spec, null, 2) + "\n");
+    // through a temporary file: a crash never leaves a cut run.json, the one file resuming cannot do without
+    const specPath = path.join(dir, RUN_FILES.spec);
+    fs.writeFileSync(specPath + ".tmp", JSON.stringify(spec, null, 2) + "\n");
+    fs.renameSync(specPath + ".tmp", specPath);
     fs.writeFileSync(path.join(dir, RUN_FILES.events), "");
     return new RunFolder(dir, spec);
   }

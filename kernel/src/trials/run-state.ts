@@ -188,7 +188,7 @@ const EVENT_FIELDS: Record<RunEvent["type"], { required: Record<string, Rule>; o
   session: {
     required: {
       session: int,
-      meter: [(v) => isObject(v) && typeof v.source === "string" && typeof v.measured === "boolean" && strs[0](v.notes), "{source, measured, notes}"],
+      meter: [(v) => isObject(v) && str[0](v.source) && bool[0](v.measured) && strs[0](v.notes), "{source, measured, notes}"],
     },
   },
   start: { required: { trial: str, attempt: int, label: str }, optional: { pid: int, job: str } },
