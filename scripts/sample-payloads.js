@@ -4,7 +4,7 @@
  * Pure: no fs; the same seed gives the same bytes. Needs greenai-common built (npm run build).
  */
 "use strict";
-const { tpeDecision, MIME_TPE, MIME_RIBBON, MIME_TIMESERIES } = require("greenai-common");
+const { tpeDecision, ribbonGridHeadline, ribbonGridPicks, ribbonHomogeneousLine, ribbonIsGrid, MIME_TPE, MIME_RIBBON, MIME_TIMESERIES } = require("greenai-common");
 
 /** mulberry32: a small seeded PRNG, uniform in [0, 1). */
 function rng(seed) {
@@ -93,9 +93,8 @@ function poolQos(pool, load) {
   return { rate: round(Math.min(100, Math.max(0, rate)), 3), p99: round(p99, 2) };
 }
 
-/** A RIBBON search over pools of three instance types: random start, then greedy cheaper/better moves. */
-function makeRibbonPayload({ seed = 7, load = 300, qosMs = 100, targetRate = 99, maxEach = 6 } = {}) {
-  const r = rng(seed);
+/** Every non-empty pool of up to `maxEach` of each type, in grid order, with its price, rate and p99. */
+function syntheticGrid(load, maxEach) {
   const price = (p) => round(p.reduce((a, n, i) => a + n * PRICES[i], 0), 4);
   const grid = [];
   for (let a = 0; a <= maxEach; a++) for (let b = 0; b <= maxEach; b++) for (let c = 0; c <= maxEach; c++) {
@@ -104,6 +103,30 @@ function makeRibbonPayload({ seed = 7, load = 300, qosMs = 100, targetRate = 99,
     const q = poolQos(pool, load);
     grid.push({ pool, price_per_hour: price(pool), rate: q.rate, p99: q.p99 });
   }
+  return grid;
+}
+
+/** The payload fields every synthetic RIBBON sample shares. */
+const ribbonHeader = (title, qosMs, targetRate) => ({ schema_version: 1, kind: "ribbon", title, model: "synthetic-bert", instance_types: TYPES, prices_per_hour: PRICES, qos_ms: qosMs, target_rate: targetRate });
+
+/**
+ * `%ribbon grid` of the synthetic model: every pool evaluated, nothing searched; best and
+ * homogeneous pools are greenai-common's picks at the target, as the kernel's are.
+ */
+function makeRibbonGridPayload({ load = 300, qosMs = 100, targetRate = 99, maxEach = 6 } = {}) {
+  const grid = syntheticGrid(load, maxEach).map((g) => ({ pool: g.pool, price_per_hour: g.price_per_hour, rate: g.rate }));
+  const p = { ...ribbonHeader(`synthetic-bert: whole grid at ${load} queries/s`, qosMs, targetRate), method: "exhaustive", stop_reason: "complete", evaluations: [], best: null, homogeneous: [], grid };
+  const picks = ribbonGridPicks(p);
+  const c = picks.cheapest;
+  p.best = c ? { pool: c.pool, price_per_hour: c.price_per_hour, rate: c.rate } : null;
+  p.homogeneous = picks.homogeneous.map((h) => ({ instance_type: h.instance_type, ...h.point }));
+  return p;
+}
+
+/** A RIBBON search over pools of three instance types: random start, then greedy cheaper/better moves. */
+function makeRibbonPayload({ seed = 7, load = 300, qosMs = 100, targetRate = 99, maxEach = 6 } = {}) {
+  const r = rng(seed);
+  const grid = syntheticGrid(load, maxEach);
   const key = (p) => p.join(",");
   const byKey = new Map(grid.map((g) => [key(g.pool), g]));
   const seen = new Set();
@@ -217,6 +240,20 @@ function fallbacks(p) {
       table("kept trials", ["trial", "final loss", "epochs", "params"], p.trials.filter((t) => d.kept.includes(t.id)).map((t) => [t.id, num(t.final_loss), t.epochs_run, JSON.stringify(t.params ?? {})]));
     return { html, text };
   }
+  if (p.kind === "ribbon" && ribbonIsGrid(p)) {
+    // The kernel presenter's words: greenai-common's headline and homogeneous line.
+    const picks = ribbonGridPicks(p);
+    const lines = [ribbonGridHeadline(picks), ribbonHomogeneousLine(picks)].filter(Boolean);
+    const row = (what, g) => [what, poolLabel(g.pool, p.instance_types), g.price_per_hour.toFixed(3), num(g.rate)];
+    const html =
+      `<p>${lines.map(esc).join("<br>")}</p>` +
+      table(`${p.title}: target ${p.target_rate}% of queries within ${p.qos_ms} ms`, ["", "pool", "$/h", "rate %"], [
+        ...(picks.cheapest ? [row("cheapest feasible", picks.cheapest)] : []),
+        ...picks.homogeneous.map((h) => row(`best ${h.instance_type} only`, h.point)),
+        ...picks.front.map((g) => row("Pareto front", g)),
+      ]);
+    return { html, text: `${p.title}: ${lines.join("; ")}` };
+  }
   if (p.kind === "ribbon") {
     const text = p.best ? `${p.title}: cheapest feasible pool ${poolLabel(p.best.pool, p.instance_types)} at $${p.best.price_per_hour.toFixed(3)}/h (rate ${num(p.best.rate)}%), ${p.evaluations.length} pools evaluated` : `${p.title}: no feasible pool in ${p.evaluations.length} evaluated`;
     const html =
@@ -287,4 +324,4 @@ function ribbonDataFiles({ seed = 17 } = {}) {
   return files;
 }
 
-module.exports = { rng, makeTpePayload, makeRibbonPayload, makeTimeseriesPayload, fallbacks, bundleOf, tpeCurvesCsv, ribbonDataFiles };
+module.exports = { rng, makeTpePayload, makeRibbonPayload, makeRibbonGridPayload, makeTimeseriesPayload, fallbacks, bundleOf, tpeCurvesCsv, ribbonDataFiles };

@@ -185,6 +185,7 @@ export function ribbonHomogeneousLine(picks: RibbonGridPicks): string | null {
   const head = `best homogeneous ${poolCounts(h.point.pool)} (${h.instance_type}) at ${dollarsPerHour(h.point.price_per_hour)}`;
   const c = picks.cheapest;
   if (!c || !(h.point.price_per_hour > 0)) return head;
+  if (poolCounts(c.pool) === poolCounts(h.point.pool)) return `${head}: it is the cheapest feasible pool`;
   const saving = 100 * (1 - c.price_per_hour / h.point.price_per_hour);
   return saving > 0 ? `${head}: the cheapest feasible pool saves ${saving.toFixed(1)}%` : `${head}: as cheap as the cheapest feasible pool`;
 }

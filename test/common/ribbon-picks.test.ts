@@ -106,8 +106,23 @@ describe("ribbon picks of a whole grid", () => {
     expect(ribbonGridHeadline(ribbonGridPicks(p, 99.95))).toBe("grid · all 11 pools evaluated · 4 feasible at 99.95% · cheapest feasible 3,1 at $6.000/h");
     expect(ribbonGridHeadline(ribbonGridPicks(p, 100.5))).toBe("grid · all 11 pools evaluated · 0 feasible at 100.5% · the best rate is 100% at 1,2");
     expect(ribbonHomogeneousLine(ribbonGridPicks(p))).toBe("best homogeneous 0,2 (b) at $6.000/h: the cheapest feasible pool saves 33.3%");
-    expect(ribbonHomogeneousLine(ribbonGridPicks(p, 97))).toBe("best homogeneous 2,0 (a) at $2.000/h: as cheap as the cheapest feasible pool");
+    expect(ribbonHomogeneousLine(ribbonGridPicks(p, 97))).toBe("best homogeneous 2,0 (a) at $2.000/h: it is the cheapest feasible pool");
+    // [0,1] at $3 ties with [3,0] (a alone), which rates it higher
+    expect(ribbonHomogeneousLine(ribbonGridPicks({ ...p, grid: p.grid!.map((g) => (g.pool.join() === "0,1" ? { ...g, rate: 99.99 } : g)) }, 98.9))).toBe(
+      "best homogeneous 0,1 (b) at $3.000/h: it is the cheapest feasible pool",
+    );
     expect(ribbonHomogeneousLine(ribbonGridPicks(p, 99.95))).toBeNull();
+    // a ($1) and b ($2): the mixed [1,1] and [3,0] (a alone) both cost $3; the mixed one rates higher
+    const tie: RibbonPayload = {
+      ...p,
+      grid: [
+        { pool: [1, 1], price_per_hour: 3, rate: 99.5 },
+        { pool: [3, 0], price_per_hour: 3, rate: 99.2 },
+        { pool: [0, 1], price_per_hour: 2, rate: 90 },
+      ],
+    };
+    expect(ribbonGridPicks(tie).cheapest?.pool).toEqual([1, 1]);
+    expect(ribbonHomogeneousLine(ribbonGridPicks(tie))).toBe("best homogeneous 3,0 (a) at $3.000/h: as cheap as the cheapest feasible pool");
   });
 
   it("writes thousands with separators", () => {
