@@ -137,7 +137,16 @@ function request(url: string, headers: Record<string, string>, signal: AbortSign
   });
 }
 
-/** Downloads one file to `target`, via `target.part`; returns its checksum. */
+/** A download larger than its manifest entry: stopped, and its .part file removed. */
+class TooLargeError extends GreenaiError {}
+
+function tooLarge(f: ManifestFile, label: string, what: string): TooLargeError {
+  return new TooLargeError(
+    `download stopped: the manifest says ${label} is ${f.bytes} bytes, but ${f.url} ${what}; nothing was kept. The file at that address has changed or is not the one meant: check the URL, or update bytes/sha256 in the manifest if the new file is right`,
+  );
+}
+
+/** Downloads one file to `target`, via `target.part`; returns its checksum. Stops as soon as the body exceeds the manifest's byte count. */
 async function download(f: ManifestFile, target: string, opts: FetchOptions, label: string): Promise<{ sha: string; bytes: number; resumed: boolean }> {
   const part = `${target}.part`;
   await fs.promises.mkdir(path.dirname(target), { recursive: true });
@@ -169,6 +178,11 @@ async function download(f: ManifestFile, target: string, opts: FetchOptions, lab
     for await (const chunk of fs.createReadStream(part)) hash.update(chunk as Buffer);
   }
   const length = res.headers["content-length"] !== undefined ? Number(res.headers["content-length"]) : undefined;
+  // The manifest's byte count is a hard limit: a larger announced body is refused before reading it.
+  if (f.bytes !== null && length !== undefined && have + length > f.bytes) {
+    res.body.destroy();
+    throw tooLarge(f, label, `announces ${have + length} bytes (Content-Length${have ? ` ${length} after the ${have} already here` : ""})`);
+  }
   const total = length !== undefined ? have + length : f.bytes ?? undefined;
   const out = fs.createWriteStream(part, { flags: resumed ? "a" : "w" });
   let got = have;
@@ -176,6 +190,12 @@ async function download(f: ManifestFile, target: string, opts: FetchOptions, lab
   try {
     await new Promise<void>((resolve, reject) => {
       res.body.on("data", (chunk: Buffer) => {
+        // A body that runs past the manifest's byte count is cut at once (no Content-Length, or a lying one).
+        if (f.bytes !== null && got + chunk.length > f.bytes) {
+          reject(tooLarge(f, label, `sent more than that (${got + chunk.length} bytes so far)`)); // first: destroying reports "aborted"
+          res.body.destroy();
+          return;
+        }
         hash.update(chunk);
         got += chunk.length;
         if (!out.write(chunk)) {
@@ -203,6 +223,7 @@ async function download(f: ManifestFile, target: string, opts: FetchOptions, lab
   } catch (err) {
     // Flush what arrived before reporting, so the .part file is complete and a re-run resumes from it.
     await new Promise<void>((resolve) => out.end(() => resolve()));
+    if (err instanceof TooLargeError) await fs.promises.rm(part, { force: true });
     if (err instanceof GreenaiError) throw err;
     throw new GreenaiError(`download of ${f.url} failed after ${got} bytes: ${(err as Error).message}; run the fetch again to resume`);
   }
