@@ -170,7 +170,7 @@ describe("a run folder cut by a crash", () => {
     const { report } = await runTrials({ ...opts(dir), resume: true });
     expect(report.finished).toBe(true);
     expect(report.kept).toEqual(["f0"]);
-    // the wrong-shaped end of f1 was not applied: f1 was held, then stopped by the decision, not rerun
+    // f1's recorded epochs stand: it was held, then stopped by the decision, not rerun
     expect(pulls.s2?.f1).toBeUndefined();
     expect(report.meter_notes).toEqual(
       expect.arrayContaining([`${events}:3: null is not an event (expected a JSON object with "type" and "t_ms"); skipped`, `${samples}:2: [1,2] is not a sample (expected a JSON object {d, k, t, v, e}); skipped`]),
