@@ -2,7 +2,7 @@
  * The notebook summary: what the greenai outputs of a notebook say, gathered from their
  * vendor payloads. Pure (outputs in, summary out), so it is tested without JupyterLab.
  */
-import { parsePayload, type RibbonPayload, type TimeseriesPayload, type TpePayload } from "greenai-common";
+import { parsePayload, ribbonIsGrid, type RibbonPayload, type TimeseriesPayload, type TpePayload } from "greenai-common";
 import { dollarsPerHour, energyText, fmt, pct, poolLabel } from "./figures/format";
 
 /** The outputs of one cell, as the notebook model holds them. */
@@ -144,7 +144,8 @@ function addTpe(s: NotebookSummary, energy: Map<string, EnergyTotal>, p: TpePayl
 }
 
 function addRibbon(s: NotebookSummary, p: RibbonPayload, cell: number, output: number): void {
-  const lines = [`${p.evaluations.length} pools evaluated (${p.method}); target ${fmt(p.target_rate, 4)}% within ${fmt(p.qos_ms)} ms`];
+  const evaluated = ribbonIsGrid(p) ? `all ${fmt(p.grid?.length)} pools of the grid evaluated` : `${p.evaluations.length} pools evaluated (${p.method})`;
+  const lines = [`${evaluated}; target ${fmt(p.target_rate, 4)}% within ${fmt(p.qos_ms)} ms`];
   if (p.best) {
     const pool = poolLabel(p.best.pool, p.instance_types);
     lines.unshift(`chose ${pool} at ${dollarsPerHour(p.best.price_per_hour)}`);

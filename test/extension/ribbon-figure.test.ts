@@ -1,6 +1,7 @@
 import type { RibbonPayload } from "greenai-common";
 import { cheapestFeasible, isFeasible, paretoFront, ribbonFigure, ribbonHasP99, ribbonInitialView, ribbonStatusLine, yRange } from "../../extension/src/figures/ribbon";
 import { LIGHT_THEME, type Trace } from "../../extension/src/figures/types";
+import { summarizeNotebook } from "../../extension/src/summary";
 import { latencyBounds, rateBounds } from "../../extension/src/widgets/ribbon";
 import { smallRibbon } from "./fixtures";
 
@@ -184,6 +185,11 @@ describe("ribbon figure of a whole grid", () => {
     expect(f.grid).toBeNull();
     expect(byRole(f.data, "grid").x).toHaveLength(11);
     expect(byRole(f.data, "pick").meta.order).toBe(2);
+  });
+
+  it("is listed in the notebook summary as fully evaluated", () => {
+    const s = summarizeNotebook([{ index: 0, outputs: [{ data: { "application/vnd.greenai.ribbon+json": g } }] }]);
+    expect(s.items[0].lines).toEqual(["chose 1× a + 1× b at $4.000/h", "all 11 pools of the grid evaluated; target 99% within 100 ms"]);
   });
 
   it("zooms on the target and the better grid pools; the slider spans the same band", () => {
