@@ -2,7 +2,7 @@
  * `greenai`: the shell twin of every magic (`greenai tpe replay … --json`), plus
  * `greenai kernel` (start the Jupyter kernel) and `greenai install` (write the kernelspec).
  */
-import { GreenaiError, UsageError } from "./errors";
+import { GreenaiError, InterruptedError, UsageError } from "./errors";
 import { dispatchMagic } from "./magics/dispatch";
 import type { MagicContext } from "./magics/types";
 
@@ -43,6 +43,7 @@ async function runMagicCli(argv: string[]): Promise<number> {
   const { createRegistry } = await import("./magics/registry");
   const registry = createRegistry();
   const controller = new AbortController();
+  // The first Ctrl-C asks the command to stop (it says what it had done); a second one kills at once.
   const onSigint = () => controller.abort();
   process.once("SIGINT", onSigint);
   let progressShown = false;
@@ -74,6 +75,11 @@ async function runMagicCli(argv: string[]): Promise<number> {
       console.error(`UsageError: ${err.message}`);
       if (err.usage) console.error(`\n${err.usage}`);
       return 2;
+    }
+    if (err instanceof InterruptedError) {
+      // 128 + SIGINT, as a shell reports a command stopped by Ctrl-C.
+      console.error(`${err.name}: ${err.message}`);
+      return 130;
     }
     if (err instanceof GreenaiError) {
       console.error(`${err.name}: ${err.message}`);

@@ -23,6 +23,9 @@ class CellFailed extends Error {
   }
 }
 
+/** How long an interrupted magic gets to stop by itself (and say what it had done). */
+const INTERRUPT_GRACE_MS = 1000;
+
 /** Global slot through which a magic's value reaches the `let name = …` binding cell. */
 const SLOT = "__greenai_binding__";
 
@@ -101,6 +104,10 @@ export class MagicExecutor implements Executor {
       } else {
         this.opts.display(result.bundle ?? { data: { "text/plain": result.text }, metadata: {} });
       }
+      if (controller.signal.aborted) {
+        // It finished as the interrupt came: its result stands, but the cell still fails, so queued cells are aborted.
+        throw new InterruptedError("interrupted by the user as the command finished; its result is shown above");
+      }
       if (outcome.bindAs) {
         if (!(await this.bind(outcome.bindAs, result.value, result.typeName))) return false;
         this.boundNames.add(outcome.bindAs);
@@ -169,9 +176,18 @@ export class MagicExecutor implements Executor {
     }
   }
 
+  /**
+   * Aborts the running magic's signal. Long work stops at its next checkpoint with an
+   * InterruptedError that says what was done; a magic that has not stopped after
+   * INTERRUPT_GRACE_MS is given up on, so the cell always ends.
+   */
   interrupt(): void {
     this.currentAbort?.abort();
-    this.rejectInterrupt?.(new InterruptedError());
+    const reject = this.rejectInterrupt;
+    if (reject) {
+      const timer = setTimeout(() => reject(new InterruptedError(`interrupted by the user; the command did not stop within ${INTERRUPT_GRACE_MS / 1000} s and may still be running`)), INTERRUPT_GRACE_MS);
+      timer.unref();
+    }
     this.base.interrupt();
   }
 

@@ -4,7 +4,7 @@
  * the optimisers with the baselines. Thin adapter over kernel/src/ribbon.
  */
 import * as path from "path";
-import { GreenaiError } from "../errors";
+import { GreenaiError, InterruptedError } from "../errors";
 import { formatNumber } from "../display/bundle";
 import { presentRibbon, presentRibbonSimulation } from "../display/ribbon";
 import {
@@ -125,6 +125,14 @@ function ribbonCommand<T>(spec: CommandSpec, run: (l: Loaded, args: ParsedArgs, 
 
 const money = (x: number) => `$${x.toFixed(4)}/h`;
 
+/** An interrupt before the output is written: the message says so (the file is written only at the end). */
+function nothingWritten(file: string): (e: unknown) => never {
+  return (e) => {
+    if (e instanceof InterruptedError) throw new InterruptedError(`${e.message}; nothing written to ${file}`);
+    throw e;
+  };
+}
+
 const simulateCommand = ribbonCommand(
   {
     name: "ribbon simulate",
@@ -145,7 +153,7 @@ const simulateCommand = ribbonCommand(
     const seed = args.flags.seed as number;
     l.grid.indexOf(pool); // bounds, length and empty pool: a RangeError, shown as a usage error
     const t0 = performance.now();
-    const r = l.simulator.simulate(pool, seed, l.dispatch);
+    const r = await l.simulator.simulateInterruptibly(pool, seed, l.dispatch, ctx.signal);
     const seconds = (performance.now() - t0) / 1000;
     const { space, workload } = l.problem;
     const value = simulateResult(l.grid, workload, r, { pool, target: l.target, seed, dispatch: l.dispatch, seconds });
@@ -178,7 +186,9 @@ const gridCommand = ribbonCommand(
     checkOutputFile(target); // before the simulation, not after it
     const { grid } = l;
     const t0 = performance.now();
-    const rates = await gridRates(grid, new SimulatorEvaluator(l.simulator, seed, l.dispatch), (done, total) => ctx.progress(`simulating ${total} pools`, done / total), ctx.signal);
+    const rates = await gridRates(grid, new SimulatorEvaluator(l.simulator, seed, l.dispatch), (done, total) => ctx.progress(`simulating ${total} pools`, done / total), ctx.signal).catch(
+      nothingWritten(args.flags.out as string),
+    );
     const seconds = (performance.now() - t0) / 1000;
     const written = await writeLookupTable(target, grid, rates);
     const bi = cheapestFeasible(grid, rates, l.target);

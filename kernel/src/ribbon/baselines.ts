@@ -2,7 +2,7 @@
  * Baselines (method note §8): exhaustive search, the best homogeneous pool, random search with
  * the artifact's pruning, and hill climbing with random restarts.
  */
-import { throwIfAborted } from "../errors";
+import { checkpoint, InterruptedError } from "../errors";
 import type { PoolGrid } from "./catalogue";
 import { formatPool } from "./catalogue";
 import type { PoolEvaluator } from "./evaluators";
@@ -19,25 +19,34 @@ export interface RibbonBaselineOptions {
   onEvaluation?: (e: EvaluatedPool) => void;
 }
 
-/** Rates of every pool of the grid, by grid index (the evaluator's fast path when it has one); InterruptedError when `signal` aborts. */
+/**
+ * Rates of every pool of the grid, by grid index (the evaluator's fast path when it has one).
+ * `onProgress` comes every 16 pools. When `signal` aborts: InterruptedError saying how many pools were done.
+ */
 export async function gridRates(
   grid: PoolGrid,
   evaluator: PoolEvaluator,
   onProgress?: (done: number, total: number) => void,
   signal?: AbortSignal,
 ): Promise<Float64Array> {
-  const progress = (done: number, total: number) => {
-    throwIfAborted(signal);
-    onProgress?.(done, total);
+  let done = 0;
+  const progress = (n: number, total: number) => {
+    done = n;
+    if (n % 16 === 0 || n === total) onProgress?.(n, total);
   };
-  if (evaluator.allRates) return evaluator.allRates(grid, progress);
-  const out = new Float64Array(grid.size);
-  for (let i = 0; i < grid.size; i++) {
-    throwIfAborted(signal);
-    out[i] = (await evaluator.evaluate(grid.pool(i))).rate;
-    if ((i + 1) % 16 === 0) progress(i + 1, grid.size);
+  try {
+    if (evaluator.allRates) return await evaluator.allRates(grid, progress, signal);
+    const out = new Float64Array(grid.size);
+    for (let i = 0; i < grid.size; i++) {
+      await checkpoint(signal);
+      out[i] = (await evaluator.evaluate(grid.pool(i), signal)).rate;
+      progress(i + 1, grid.size);
+    }
+    return out;
+  } catch (e) {
+    if (e instanceof InterruptedError) throw new InterruptedError(`interrupted after ${done.toLocaleString("en-US")} of ${grid.size.toLocaleString("en-US")} pools`);
+    throw e;
   }
-  return out;
 }
 
 /** The cheapest feasible pool of a complete rate table (ties: lowest grid index); -1 if none is feasible. */

@@ -2,7 +2,7 @@
  * The `%ribbon compare` benchmark: tabulate the grid once, then run each optimiser and baseline
  * over many seeds against that table, so exhaustive search over the same table is the reference.
  */
-import { throwIfAborted } from "../errors";
+import { checkpoint, InterruptedError } from "../errors";
 import { bestHomogeneous, exhaustiveFromRates, gridRates, hillClimbSearch, randomPruneSearch, type HomogeneousPoint } from "./baselines";
 import type { PoolGrid } from "./catalogue";
 import { LookupEvaluator, type PoolEvaluator } from "./evaluators";
@@ -119,9 +119,16 @@ export async function compareOptimisers(grid: PoolGrid, source: PoolEvaluator, o
   for (const m of methods) {
     const runs: PoolSearchResult[] = [];
     for (let s = 0; s < o.seeds; s++) {
-      throwIfAborted(o.signal);
-      o.onProgress?.(`${m}, seed ${s}`, done++ / total);
-      const r = await runMethod(m, grid, table, s, o);
+      o.onProgress?.(`${m}, seed ${s}`, done / total);
+      let r: PoolSearchResult;
+      try {
+        await checkpoint(o.signal);
+        r = await runMethod(m, grid, table, s, o);
+      } catch (e) {
+        if (e instanceof InterruptedError) throw new InterruptedError(`interrupted in ${m}, seed ${s}, after ${done} of ${total} runs (grid tabulated)`);
+        throw e;
+      }
+      done++;
       runs.push(r);
       if (m === "improved" && s === 0) shown = r;
     }

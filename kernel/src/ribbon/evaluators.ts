@@ -22,9 +22,10 @@ export interface PoolEvaluator {
   readonly kind: string;
   /** One line on where the numbers come from, for reports. */
   readonly description: string;
-  evaluate(pool: Pool): Promise<PoolMeasurement>;
-  /** Optional fast path: the rate of every pool of the grid, by grid index. */
-  allRates?(grid: PoolGrid, onProgress?: (done: number, total: number) => void): Float64Array;
+  /** Measures one pool; long measurements stop with InterruptedError when `signal` aborts. */
+  evaluate(pool: Pool, signal?: AbortSignal): Promise<PoolMeasurement>;
+  /** Optional fast path: the rate of every pool of the grid, by grid index; `onProgress` after each pool. */
+  allRates?(grid: PoolGrid, onProgress?: (done: number, total: number) => void, signal?: AbortSignal): Float64Array | Promise<Float64Array>;
 }
 
 /** An evaluator failed to measure a pool (bad output of a user command or function). */
@@ -46,13 +47,13 @@ export class SimulatorEvaluator implements PoolEvaluator {
     this.description = `simulator: ${w.queries} queries, mean gap ${w.meanGapMs} ms, QoS ${w.qosMs} ms, ${dispatch} dispatch, seed ${seed}`;
   }
 
-  async evaluate(pool: Pool): Promise<PoolMeasurement> {
-    const r = this.simulator.simulate(pool, this.seed, this.dispatch);
+  async evaluate(pool: Pool, signal?: AbortSignal): Promise<PoolMeasurement> {
+    const r = await this.simulator.simulateInterruptibly(pool, this.seed, this.dispatch, signal);
     return { rate: r.rate, p99Ms: r.p99Ms };
   }
 
-  allRates(grid: PoolGrid, onProgress?: (done: number, total: number) => void): Float64Array {
-    return this.simulator.rates(grid.counts, this.seed, this.dispatch, onProgress);
+  allRates(grid: PoolGrid, onProgress?: (done: number, total: number) => void, signal?: AbortSignal): Promise<Float64Array> {
+    return this.simulator.ratesInterruptibly(grid.counts, this.seed, this.dispatch, onProgress, signal);
   }
 }
 

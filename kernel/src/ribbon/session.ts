@@ -3,10 +3,10 @@
  * the budget, interruption. A method asks the session to evaluate grid indices; the session
  * never evaluates a pool twice.
  */
-import { GreenaiError, throwIfAborted } from "../errors";
+import { checkpoint, GreenaiError, InterruptedError } from "../errors";
 import type { PoolGrid } from "./catalogue";
 import { formatPool } from "./catalogue";
-import type { PoolEvaluator } from "./evaluators";
+import type { PoolEvaluator, PoolMeasurement } from "./evaluators";
 
 /** One evaluated pool, in search order. */
 export interface EvaluatedPool {
@@ -129,12 +129,22 @@ export class PoolSearchSession {
     return this.budget - this.evaluations.length;
   }
 
-  /** Evaluates grid pool `index` (never twice: a repeat returns the earlier evaluation). */
+  /**
+   * Evaluates grid pool `index` (never twice: a repeat returns the earlier evaluation). Every
+   * search method comes through here, so this is where an interrupt stops a search: the
+   * InterruptedError says how far it got.
+   */
   async evaluate(index: number, via: string): Promise<EvaluatedPool> {
     if (this.evaluated[index]) return this.evaluations.find((e) => e.index === index) as EvaluatedPool;
-    throwIfAborted(this.signal);
     const pool = this.grid.pool(index);
-    const m = await this.evaluator.evaluate(pool);
+    let m: PoolMeasurement;
+    try {
+      await checkpoint(this.signal);
+      m = await this.evaluator.evaluate(pool, this.signal);
+    } catch (e) {
+      if (e instanceof InterruptedError) throw new InterruptedError(`interrupted after ${this.interruptSummary()}`);
+      throw e;
+    }
     if (!(m.rate >= 0 && m.rate <= 100)) throw new GreenaiError(`${this.evaluator.description} gave rate ${m.rate} for pool ${formatPool(pool)}; expected 0..100 %`);
     const e: EvaluatedPool = {
       order: this.evaluations.length,
@@ -152,6 +162,13 @@ export class PoolSearchSession {
     if (!this.bestRateSeen || e.rate > this.bestRateSeen.rate) this.bestRateSeen = e;
     this.onEvaluation?.(e);
     return e;
+  }
+
+  /** What the search had done, for the interrupt message. */
+  private interruptSummary(): string {
+    const n = this.evaluations.length;
+    const best = this.best ? `; best so far ${formatPool(this.best.pool)} at $${this.best.price.toFixed(4)}/h, ${this.best.rate}%` : "; no feasible pool yet";
+    return `${n} evaluation${n === 1 ? "" : "s"}${best}`;
   }
 
   /** Packs the outcome. */

@@ -12,7 +12,8 @@
 import type { Pool, PoolSpace } from "./catalogue";
 import { checkPool } from "./catalogue";
 import type { LatencyProfile, QueryTrace, ServiceTable, Workload } from "./workload";
-import { queryTrace, serviceTable } from "./workload";
+import { queryTraceSteps, serviceTableSteps } from "./workload";
+import { finishSteps, finishStepsInterruptibly, STEP_QUERIES, type Steps } from "./steps";
 
 /**
  * How the queue head is placed. `pool-order` (RIBBON): the lowest-index free instance.
@@ -76,12 +77,50 @@ export function countMet(
   latency: Int32Array | null = null,
   busyMs: Float64Array | null = null,
 ): number {
-  const n = typeOf.length;
+  freeAt.fill(0, 0, typeOf.length);
+  return countMetRange(typeOf, arrivalMs, serviceMs, types, qosMs, dispatch, freeAt, 0, arrivalMs.length, latency, busyMs);
+}
+
+/** `countMet` in chunks of STEP_QUERIES queries, yielding between them (see steps.ts). */
+export function* countMetSteps(
+  typeOf: Uint8Array,
+  arrivalMs: Int32Array,
+  serviceMs: Int32Array,
+  types: number,
+  qosMs: number,
+  dispatch: DispatchPolicy,
+  freeAt: Int32Array,
+  latency: Int32Array | null = null,
+  busyMs: Float64Array | null = null,
+): Steps<number> {
   const N = arrivalMs.length;
-  for (let j = 0; j < n; j++) freeAt[j] = 0;
+  freeAt.fill(0, 0, typeOf.length);
+  let met = 0;
+  for (let from = 0; from < N; from += STEP_QUERIES) {
+    met += countMetRange(typeOf, arrivalMs, serviceMs, types, qosMs, dispatch, freeAt, from, Math.min(N, from + STEP_QUERIES), latency, busyMs);
+    yield;
+  }
+  return met;
+}
+
+/** Queries `from` … `to − 1` of `countMet`, continuing from the instances' state in `freeAt`. */
+function countMetRange(
+  typeOf: Uint8Array,
+  arrivalMs: Int32Array,
+  serviceMs: Int32Array,
+  types: number,
+  qosMs: number,
+  dispatch: DispatchPolicy,
+  freeAt: Int32Array,
+  from: number,
+  to: number,
+  latency: Int32Array | null,
+  busyMs: Float64Array | null,
+): number {
+  const n = typeOf.length;
   let met = 0;
   if (dispatch === "pool-order") {
-    for (let k = 0; k < N; k++) {
+    for (let k = from; k < to; k++) {
       const t = arrivalMs[k];
       let i = -1;
       let minF = 0x7fffffff;
@@ -113,7 +152,7 @@ export function countMet(
       }
     }
   } else if (dispatch === "earliest-finish-all") {
-    for (let k = 0; k < N; k++) {
+    for (let k = from; k < to; k++) {
       const t = arrivalMs[k];
       const row = k * types;
       let i = 0;
@@ -145,7 +184,7 @@ export function countMet(
     for (let j = 0; j < n; j++) blockStart[typeOf[j] + 1] = j + 1;
     for (let ty = 1; ty <= types; ty++) if (blockStart[ty] < blockStart[ty - 1]) blockStart[ty] = blockStart[ty - 1];
     const order = new Int32Array(types);
-    for (let k = 0; k < N; k++) {
+    for (let k = from; k < to; k++) {
       const t = arrivalMs[k];
       const row = k * types;
       for (let ty = 0; ty < types; ty++) {
@@ -217,6 +256,11 @@ export function simulateOnTrace(
   table: ServiceTable,
   dispatch: DispatchPolicy = "pool-order",
 ): PoolSimResult {
+  return finishSteps(simulateOnTraceSteps(pool, trace, table, dispatch));
+}
+
+/** `simulateOnTrace` as steps (see steps.ts). */
+export function* simulateOnTraceSteps(pool: Pool, trace: QueryTrace, table: ServiceTable, dispatch: DispatchPolicy = "pool-order"): Steps<PoolSimResult> {
   const T = table.types.length;
   if (pool.length !== T) throw new RangeError(`pool has ${pool.length} counts but the service table has ${T} types`);
   const N = trace.arrivalMs.length;
@@ -227,7 +271,7 @@ export function simulateOnTrace(
   const freeAt = new Int32Array(typeOf.length);
   const latency = new Int32Array(N);
   const busy = new Float64Array(T);
-  const met = countMet(typeOf, trace.arrivalMs, table.serviceMs, T, trace.workload.qosMs, dispatch, freeAt, latency, busy);
+  const met = yield* countMetSteps(typeOf, trace.arrivalMs, table.serviceMs, T, trace.workload.qosMs, dispatch, freeAt, latency, busy);
   let end = 0;
   for (let j = 0; j < freeAt.length; j++) if (freeAt[j] > end) end = freeAt[j];
   let sum = 0;
@@ -291,6 +335,8 @@ export function simulateTicks(pool: Pool, trace: QueryTrace, table: ServiceTable
 /**
  * A simulator bound to one model: latency profile, pool space and workload. Traces and
  * service tables are built once per seed and reused for every pool (common random numbers).
+ * Each method has an `…Interruptibly` twin for long work (many queries, whole grids): the same
+ * computation, yielding every ~50 ms and stopping with InterruptedError when `signal` aborts.
  */
 export class ServingSimulator {
   private readonly cache = new Map<number, { trace: QueryTrace; table: ServiceTable }>();
@@ -303,10 +349,14 @@ export class ServingSimulator {
 
   /** Trace and service table of a seed (built on first use, then cached; up to 8 seeds). */
   prepared(seed: number): { trace: QueryTrace; table: ServiceTable } {
+    return finishSteps(this.preparedSteps(seed));
+  }
+
+  private *preparedSteps(seed: number): Steps<{ trace: QueryTrace; table: ServiceTable }> {
     let hit = this.cache.get(seed);
     if (!hit) {
-      const trace = queryTrace(this.workload, seed);
-      hit = { trace, table: serviceTable(trace, this.profile, this.space.types) };
+      const trace = yield* queryTraceSteps(this.workload, seed);
+      hit = { trace, table: yield* serviceTableSteps(trace, this.profile, this.space.types) };
       if (this.cache.size >= 8) this.cache.delete(this.cache.keys().next().value as number);
       this.cache.set(seed, hit);
     }
@@ -315,21 +365,41 @@ export class ServingSimulator {
 
   /** Simulates one pool of the space (bounds checked) on the trace of `seed`. */
   simulate(pool: Pool, seed: number, dispatch: DispatchPolicy = "pool-order"): PoolSimResult {
-    checkPool(this.space, pool);
-    const { trace, table } = this.prepared(seed);
-    return simulateOnTrace(pool, trace, table, dispatch);
+    return finishSteps(this.simulateSteps(pool, seed, dispatch));
   }
 
-  /** QoS rate (%, 2 decimals) of many pools on the trace of `seed`; `pools` is row-major counts. */
-  rates(
+  simulateInterruptibly(pool: Pool, seed: number, dispatch: DispatchPolicy, signal: AbortSignal | undefined): Promise<PoolSimResult> {
+    return finishStepsInterruptibly(this.simulateSteps(pool, seed, dispatch), signal);
+  }
+
+  private *simulateSteps(pool: Pool, seed: number, dispatch: DispatchPolicy): Steps<PoolSimResult> {
+    checkPool(this.space, pool);
+    const { trace, table } = yield* this.preparedSteps(seed);
+    return yield* simulateOnTraceSteps(pool, trace, table, dispatch);
+  }
+
+  /**
+   * QoS rate (%, 2 decimals) of many pools on the trace of `seed`; `counts` is row-major counts.
+   * `onPool(done, total)` is called after every pool.
+   */
+  rates(counts: Int32Array, seed: number, dispatch: DispatchPolicy = "pool-order", onPool?: (done: number, total: number) => void): Float64Array {
+    return finishSteps(this.ratesSteps(counts, seed, dispatch, onPool));
+  }
+
+  ratesInterruptibly(
     counts: Int32Array,
     seed: number,
-    dispatch: DispatchPolicy = "pool-order",
-    onChunk?: (done: number, total: number) => void,
-  ): Float64Array {
+    dispatch: DispatchPolicy,
+    onPool: ((done: number, total: number) => void) | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<Float64Array> {
+    return finishStepsInterruptibly(this.ratesSteps(counts, seed, dispatch, onPool), signal);
+  }
+
+  private *ratesSteps(counts: Int32Array, seed: number, dispatch: DispatchPolicy, onPool?: (done: number, total: number) => void): Steps<Float64Array> {
     const d = this.space.types.length;
     const m = counts.length / d;
-    const { trace, table } = this.prepared(seed);
+    const { trace, table } = yield* this.preparedSteps(seed);
     const out = new Float64Array(m);
     let maxN = 0;
     for (let i = 0; i < m; i++) {
@@ -344,8 +414,8 @@ export class ServingSimulator {
       out[i] =
         typeOf.length === 0
           ? 0
-          : rateFromCounts(countMet(typeOf, trace.arrivalMs, table.serviceMs, d, this.workload.qosMs, dispatch, freeAt), N);
-      if (onChunk && (i + 1) % 64 === 0) onChunk(i + 1, m);
+          : rateFromCounts(yield* countMetSteps(typeOf, trace.arrivalMs, table.serviceMs, d, this.workload.qosMs, dispatch, freeAt), N);
+      onPool?.(i + 1, m);
     }
     return out;
   }

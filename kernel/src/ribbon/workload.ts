@@ -6,6 +6,7 @@
  */
 import { GreenaiError } from "../errors";
 import { logGamma, Rng } from "./rng";
+import { finishSteps, STEP_QUERIES, type Steps } from "./steps";
 
 /**
  * Query-size mix. `ribbon`: DeepRecSys-style log-normal sizes (method note §7.2), batch 10..500.
@@ -125,6 +126,11 @@ export function roundHalfEven(x: number): number {
  * (stream 3) come from separate streams, so changing the load keeps sizes and picks.
  */
 export function queryTrace(workload: Workload, seed: number): QueryTrace {
+  return finishSteps(queryTraceSteps(workload, seed));
+}
+
+/** `queryTrace` as steps (see steps.ts): the same draws in the same order, in chunks. */
+export function* queryTraceSteps(workload: Workload, seed: number): Steps<QueryTrace> {
   checkWorkload(workload);
   const n = workload.queries;
   if (workload.meanGapMs * n > 1.5e9) {
@@ -135,38 +141,54 @@ export function queryTrace(workload: Workload, seed: number): QueryTrace {
   const pick = new Float64Array(n);
   const gaps = new Rng(seed, 1);
   const poisson = new PoissonTable(workload.meanGapMs);
+  const C = STEP_QUERIES;
   let t = 0;
-  for (let k = 1; k < n; k++) {
-    t += poisson.draw(gaps.nextFloat());
-    if (t > 2_000_000_000) throw new RangeError(`trace of ${n} queries with mean gap ${workload.meanGapMs} ms overflows the ms clock`);
-    arrivalMs[k] = t;
+  for (let k0 = 1; k0 < n; k0 += C) {
+    for (let k = k0, end = Math.min(n, k0 + C); k < end; k++) {
+      t += poisson.draw(gaps.nextFloat());
+      if (t > 2_000_000_000) throw new RangeError(`trace of ${n} queries with mean gap ${workload.meanGapMs} ms overflows the ms clock`);
+      arrivalMs[k] = t;
+    }
+    yield;
   }
   const sizes = new Rng(seed, 2);
   if (workload.mix === "ribbon") {
     // All log-normal sizes first, then the mix draw per query (the artifact's order).
     const s = new Float64Array(n);
-    for (let k = 0; k < n; k++) s[k] = sizes.logNormal(5.1, 0.2);
-    for (let k = 0; k < n; k++) {
-      const u = sizes.uniformInt(1, 99);
-      let size = s[k];
-      if (u <= 2) size = sizes.uniformInt(1, 99);
-      else if (u <= 12) size = sizes.uniformInt(250, 499);
-      else if (size > 500) size = sizes.uniformInt(400, 499);
-      batch[k] = bucketOf(size);
+    for (let k0 = 0; k0 < n; k0 += C) {
+      for (let k = k0, end = Math.min(n, k0 + C); k < end; k++) s[k] = sizes.logNormal(5.1, 0.2);
+      yield;
+    }
+    for (let k0 = 0; k0 < n; k0 += C) {
+      for (let k = k0, end = Math.min(n, k0 + C); k < end; k++) {
+        const u = sizes.uniformInt(1, 99);
+        let size = s[k];
+        if (u <= 2) size = sizes.uniformInt(1, 99);
+        else if (u <= 12) size = sizes.uniformInt(250, 499);
+        else if (size > 500) size = sizes.uniformInt(400, 499);
+        batch[k] = bucketOf(size);
+      }
+      yield;
     }
   } else {
-    for (let k = 0; k < n; k++) {
-      const u = sizes.nextFloat();
-      let size: number;
-      if (u < 0.08) size = sizes.uniformInt(1, 99);
-      else if (u < 0.3) size = sizes.uniformInt(200, 599);
-      else if (u < 0.35) size = sizes.uniformInt(600, 999);
-      else size = sizes.uniformInt(100, 199);
-      batch[k] = bucketOf(size);
+    for (let k0 = 0; k0 < n; k0 += C) {
+      for (let k = k0, end = Math.min(n, k0 + C); k < end; k++) {
+        const u = sizes.nextFloat();
+        let size: number;
+        if (u < 0.08) size = sizes.uniformInt(1, 99);
+        else if (u < 0.3) size = sizes.uniformInt(200, 599);
+        else if (u < 0.35) size = sizes.uniformInt(600, 999);
+        else size = sizes.uniformInt(100, 199);
+        batch[k] = bucketOf(size);
+      }
+      yield;
     }
   }
   const picks = new Rng(seed, 3);
-  for (let k = 0; k < n; k++) pick[k] = picks.nextFloat();
+  for (let k0 = 0; k0 < n; k0 += C) {
+    for (let k = k0, end = Math.min(n, k0 + C); k < end; k++) pick[k] = picks.nextFloat();
+    yield;
+  }
   return { seed, workload: { ...workload }, arrivalMs, batch, pick };
 }
 
@@ -183,6 +205,11 @@ export function batchesOf(trace: QueryTrace): number[] {
  * the type and batch size when a needed list is absent or empty.
  */
 export function serviceTable(trace: QueryTrace, profile: LatencyProfile, types: readonly string[]): ServiceTable {
+  return finishSteps(serviceTableSteps(trace, profile, types));
+}
+
+/** `serviceTable` as steps (see steps.ts). */
+export function* serviceTableSteps(trace: QueryTrace, profile: LatencyProfile, types: readonly string[]): Steps<ServiceTable> {
   const T = types.length;
   const n = trace.batch.length;
   const rounded = types.map((type) => {
@@ -206,21 +233,24 @@ export function serviceTable(trace: QueryTrace, profile: LatencyProfile, types: 
     const lists = rounded[j];
     let lastBatch = -1;
     let list: Int32Array | undefined;
-    for (let k = 0; k < n; k++) {
-      const b = trace.batch[k];
-      if (b !== lastBatch) {
-        list = lists.get(b);
-        lastBatch = b;
-        if (!list || list.length === 0) {
-          throw new MissingProfileError(
-            `latency profile of ${profile.model} on ${types[j]} lacks batch size ${b}, which the trace needs ` +
-              `(${profile.source ? `expected ${profile.source}/${types[j]}/${profile.model}_${b}_1.json; ` : ""}` +
-              `profiled batch sizes: ${summariseBatches([...lists.keys()])})`,
-          );
+    for (let k0 = 0; k0 < n; k0 += STEP_QUERIES) {
+      for (let k = k0, end = Math.min(n, k0 + STEP_QUERIES); k < end; k++) {
+        const b = trace.batch[k];
+        if (b !== lastBatch) {
+          list = lists.get(b);
+          lastBatch = b;
+          if (!list || list.length === 0) {
+            throw new MissingProfileError(
+              `latency profile of ${profile.model} on ${types[j]} lacks batch size ${b}, which the trace needs ` +
+                `(${profile.source ? `expected ${profile.source}/${types[j]}/${profile.model}_${b}_1.json; ` : ""}` +
+                `profiled batch sizes: ${summariseBatches([...lists.keys()])})`,
+            );
+          }
         }
+        const l = list as Int32Array;
+        serviceMs[k * T + j] = l[Math.floor(trace.pick[k] * l.length)];
       }
-      const l = list as Int32Array;
-      serviceMs[k * T + j] = l[Math.floor(trace.pick[k] * l.length)];
+      yield;
     }
   }
   return { types: [...types], serviceMs };
