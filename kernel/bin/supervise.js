@@ -66,7 +66,28 @@ const signalGroup = (sig) => {
     return false;
   }
 };
-const groupAlive = () => pgid !== null && signalGroup(0);
+/** Whether the group has a live member; zombies do not count (PID 1 reaps orphans whenever it gets to it). */
+function groupAlive() {
+  if (pgid === null) return false;
+  let names;
+  try {
+    names = fs.readdirSync("/proc");
+  } catch {
+    return signalGroup(0); // no /proc: zombies count as alive
+  }
+  for (const n of names) {
+    if (!/^\d+$/.test(n)) continue;
+    let stat;
+    try {
+      stat = fs.readFileSync(`/proc/${n}/stat`, "utf8");
+    } catch {
+      continue;
+    }
+    const [state, , pg] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (Number(pg) === pgid && state !== "Z" && state !== "X") return true;
+  }
+  return false;
+}
 
 /** Resolves once the group is empty, SIGKILLing it after `graceMs`. */
 function groupGone(graceMs) {

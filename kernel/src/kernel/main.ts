@@ -16,6 +16,7 @@ import { MagicExecutor } from "./executor";
 import { GreenaiHandler } from "./handler";
 import { GreenaiServer } from "./server";
 import { tslabTypeScriptPath } from "./tslab-path";
+import { descendants, isAlive, sleep } from "../trials/proc";
 
 const KERNEL_SPEC: CommandSpec = {
   name: "kernel",
@@ -102,11 +103,55 @@ export async function kernelMain(argv: string[]): Promise<number> {
     throw e;
   }
   const { executor, handler } = createKernelParts();
-  const server = new GreenaiServer(handler, configPath);
+  let stopping: Promise<void> | undefined;
+  /** The one way the kernel ends: shutdown_request, SIGTERM/SIGHUP, or its parent gone. */
+  const shutdown = (why: string): Promise<void> =>
+    (stopping ??= (async () => {
+      if (why) console.error(`greenai kernel: ${why}; shutting down`);
+      // the running magic is aborted: a %tpe run stops its trials and records how they ended
+      executor.interrupt();
+      await childrenGone(SHUTDOWN_WAIT_MS);
+      server.close();
+      // late sends (e.g. the shutdown reply) get a moment; then nothing may keep the kernel alive
+      await sleep(200);
+      process.exit(0);
+    })());
+  const server = new GreenaiServer(handler, configPath, () => void shutdown(""));
   process.on("SIGINT", () => executor.interrupt());
+  for (const sig of ["SIGTERM", "SIGHUP"] as const) process.on(sig, () => void shutdown(`received ${sig}`));
   process.on("uncaughtException", (err) => console.error("UncaughtException:", err));
   process.on("unhandledRejection", (reason) => console.error("UnhandledPromiseRejection:", reason));
+  watchParent((pid) => void shutdown(`the process that started it (JPY_PARENT_PID ${pid}) is gone`));
   await server.init();
-  // Keep running until the shutdown request closes the sockets.
+  // Keep running until shutdown() exits.
   return new Promise<number>(() => undefined);
+}
+
+/** How long shutdown waits for the kernel's child processes (trial supervisors) to end: above the default trial grace of 5 s. */
+const SHUTDOWN_WAIT_MS = 10_000;
+
+/** Resolves once this process has no live descendants, or after `ms`. */
+async function childrenGone(ms: number): Promise<void> {
+  const until = Date.now() + ms;
+  while (descendants(process.pid).length > 0 && Date.now() < until) await sleep(50);
+}
+
+/**
+ * Like IPython's ParentPollerUnix: Jupyter puts its own pid in JPY_PARENT_PID; once that process
+ * is gone, or this process was re-parented away from it, `onGone` runs. Polls once a second;
+ * does nothing without JPY_PARENT_PID (a kernel started by hand lives on its own).
+ */
+export function watchParent(onGone: (pid: number) => void, env: NodeJS.ProcessEnv = process.env, everyMs = 1000): NodeJS.Timeout | undefined {
+  const pid = Number(env.JPY_PARENT_PID);
+  if (!Number.isInteger(pid) || pid <= 1) return undefined;
+  const startPpid = process.ppid;
+  const timer = setInterval(() => {
+    // the parent is gone when its pid is; a direct parent also when this process was re-parented
+    if (!isAlive(pid) || (pid === startPpid && process.ppid !== startPpid)) {
+      clearInterval(timer);
+      onGone(pid);
+    }
+  }, everyMs);
+  timer.unref();
+  return timer;
 }

@@ -16,8 +16,19 @@ interface Message {
 }
 
 export class GreenaiServer extends ZmqServer {
-  constructor(private readonly greenai: GreenaiHandler, configPath: string) {
+  /** `onClose` runs after the sockets close: tslab closes them once it has answered a shutdown_request. */
+  constructor(private readonly greenai: GreenaiHandler, configPath: string, private readonly onClose: () => void = () => undefined) {
     super(greenai as any, configPath);
+  }
+
+  /** Whether close() has run (the sockets are closed). */
+  closed = false;
+
+  override close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    super.close();
+    this.onClose();
   }
 
   override async init(): Promise<void> {
