@@ -218,9 +218,8 @@ const gridCommand = ribbonCommand(
     }
     const lines = [
       `wrote ${grid.size} pools of ${grid.space.model} to ${written.path}${overwriteNote(written)} (${seconds.toFixed(2)} s, ${(value.simulated_queries_per_second / 1e6).toFixed(1)} M queries/s)`,
-      bi >= 0
-        ? `cheapest feasible: ${formatPool(grid.pool(bi))} at ${money(grid.price[bi])}, ${rates[bi]}% (${feasible} feasible pools)`
-        : `warning: ${value.warning}`,
+      // The cheapest feasible pool and the feasible count: presentRibbon's headline, above these lines.
+      ...(bi >= 0 ? [] : [`warning: ${value.warning}`]),
       `${value.monotonicity_flips} feasible pools turn infeasible when one instance is added${value.monotonicity_flips > grid.size / 100 ? " — many: pruning (which assumes the opposite) may lose the optimum; try --dispatch earliest-finish-all" : ""}`,
     ];
     const best = bi >= 0 ? { pool: grid.pool(bi), price: grid.price[bi], rate: rates[bi] } : null;
