@@ -4,3 +4,4 @@ export * from "./stats";
 export * from "./tpe-decision";
 export * from "./decimate";
 export * from "./ribbon-picks";
+export * from "./plotly-text";

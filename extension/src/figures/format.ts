@@ -1,15 +1,8 @@
 /** Small formatting helpers shared by the figure builders; pure. */
 import type { Layout, PlotTheme } from "./types";
 
-const ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;" };
-
-/**
- * Plotly reads `<b>`, `<a href>` and friends in text; payload strings are escaped so that
- * they always show as typed and never become markup or links.
- */
-export function plotlyText(s: unknown): string {
-  return String(s ?? "").replace(/[&<>]/g, (c) => ESCAPES[c]);
-}
+/** Payload text for Plotly, escaped so that it shows as typed (one owner: greenai-common). */
+export { plotlyText } from "greenai-common";
 
 /** A number with `digits` significant digits, integers as they are; "–" for null/NaN. */
 export function fmt(x: number | null | undefined, digits = 3): string {

@@ -2,7 +2,7 @@
  * Presenter of `%ribbon` results: a RibbonPayload and a summary become one bundle with the
  * vendor JSON, a Plotly price–rate scatter for plain Jupyter and VS Code, HTML and text.
  */
-import { poolCounts, ribbonGridHeadline, ribbonGridPicks, ribbonHomogeneousLine, ribbonIsGrid, type RibbonGridPicks, type RibbonPayload } from "greenai-common";
+import { plotlyText, poolCounts, ribbonGridHeadline, ribbonGridPicks, ribbonHomogeneousLine, ribbonIsGrid, type RibbonGridPicks, type RibbonPayload } from "greenai-common";
 import { escapeHtml, htmlTable, makeBundle, textTable, type MimeBundle } from "./bundle";
 
 /** A table of a summary. */
@@ -29,12 +29,13 @@ export interface RibbonSummary {
  * pools marked, the Pareto front, the best homogeneous pools and the cheapest feasible one labelled.
  */
 export function ribbonPlotly(p: RibbonPayload): { data: unknown[]; layout: object } {
-  const label = (pool: number[]) => p.instance_types.map((t, j) => `${pool[j]}× ${t}`).filter((_, j) => pool[j] > 0).join(" + ");
+  // Every text from the payload goes through plotlyText: Plotly would render markup in it.
+  const label = (pool: number[]) => plotlyText(p.instance_types.map((t, j) => `${pool[j]}× ${t}`).filter((_, j) => pool[j] > 0).join(" + "));
   /** One marker trace of pools: price on x, rate on y, the pool as hover text; `style` adds or overrides. */
   const pools = (name: string, points: readonly { price_per_hour: number; rate: number; pool: number[] }[], hoverTag: string, style: object) => ({
     type: "scatter",
     mode: "markers",
-    name,
+    name: plotlyText(name),
     x: points.map((q) => q.price_per_hour),
     y: points.map((q) => q.rate),
     text: points.map((q) => label(q.pool)),
@@ -66,7 +67,7 @@ export function ribbonPlotly(p: RibbonPayload): { data: unknown[]; layout: objec
     if (p.homogeneous.length) data.push(pools("best homogeneous", p.homogeneous, "homogeneous", { marker: { symbol: "diamond", size: 11, color: "#d62728" } }));
     if (p.best) data.push(pools("best found", [p.best], "best", { marker: { symbol: "star", size: 16, color: "#2ca02c" } }));
   }
-  const title = grid ? `${p.title}<br><sub>${escapeHtml(ribbonGridHeadline(grid))}</sub>` : p.title;
+  const title = grid ? `${plotlyText(p.title)}<br><sub>${plotlyText(ribbonGridHeadline(grid))}</sub>` : plotlyText(p.title);
   return {
     data,
     layout: {

@@ -2,7 +2,7 @@
  * Presenter of time series (a Supercloud job, a metered run): a TimeseriesPayload and a summary
  * become one bundle with the vendor JSON, a Plotly fallback, HTML and text.
  */
-import type { TimeseriesPayload } from "greenai-common";
+import { plotlyText, type TimeseriesPayload } from "greenai-common";
 import type { JobReport } from "../datasets/jobs";
 import type { EnergyMeasurement } from "../energy/measure";
 import { escapeHtml, formatNumber, htmlTable, makeBundle, textTable, type MimeBundle } from "./bundle";
@@ -18,14 +18,14 @@ export function timeseriesPlotly(p: TimeseriesPayload): { data: unknown[]; layou
     type: "scattergl",
     mode: "lines",
     // measurement series already carry the device in their name ("power gpu0")
-    name: s.device && !s.name.includes(s.device) ? `${s.name} ${s.device}` : s.name,
+    name: plotlyText(s.device && !s.name.includes(s.device) ? `${s.name} ${s.device}` : s.name),
     x: s.t_ms.map((t) => new Date(t).toISOString()),
     y: s.values,
     yaxis: twoAxes && s.group === "power" ? "y2" : "y",
   }));
   const power = { title: { text: "power (W)" } };
   const layout: Record<string, unknown> = {
-    title: { text: p.title },
+    title: { text: plotlyText(p.title) },
     xaxis: { title: { text: "time (UTC)" }, rangeslider: { visible: true } },
     yaxis: drawn.some((s) => s.group === "utilization") ? { title: { text: "utilisation (%)" } } : power,
     legend: { orientation: "h" },

@@ -4,7 +4,7 @@
  * fallback, script-free HTML and plain text. `%tpe replay`, `%tpe sweep`, `%tpe run` and
  * `%tpe score` (no payload) all present through here.
  */
-import { budgetEpoch, lossSeries, stopEpochAsRun, type TpePayload, type TpeSweepPoint } from "greenai-common";
+import { budgetEpoch, lossSeries, plotlyText, stopEpochAsRun, type TpePayload, type TpeSweepPoint } from "greenai-common";
 import { escapeHtml, formatNumber, htmlTable, makeBundle, textTable, type MimeBundle } from "./bundle";
 import { SCORE_HELP, type TpeReplayResult, type TpeSweepResult } from "../tpe";
 import { pct } from "../tpe/percent";
@@ -91,7 +91,7 @@ export function energyCurveFigure(p: TpePayload): { data: object[]; layout: obje
       keptTraces.push({
         type: "scatter",
         mode: "lines",
-        name: `kept: ${t.id}${t.id === p.decision.true_best_id ? " (true best)" : ""}`,
+        name: plotlyText(`kept: ${t.id}${t.id === p.decision.true_best_id ? " (true best)" : ""}`),
         x: xs,
         y: ys,
         line: { width: 2 },
@@ -115,8 +115,8 @@ export function energyCurveFigure(p: TpePayload): { data: object[]; layout: obje
   return {
     data,
     layout: {
-      title: { text: p.title },
-      xaxis: { title: { text: `cumulative energy of the trial (${p.energy.unit})` } },
+      title: { text: plotlyText(p.title) },
+      xaxis: { title: { text: plotlyText(`cumulative energy of the trial (${p.energy.unit})`) } },
       yaxis: { title: { text: anyVal ? "validation loss" : "training loss" } },
       hovermode: "closest",
     },
@@ -133,10 +133,10 @@ export function sweepFigure(p: TpePayload, points: readonly TpeSweepPoint[]): { 
       ...[...byScore].map(([s, ps]) => ({
         type: "scatter",
         mode: "markers",
-        name: s,
+        name: plotlyText(s),
         x: ps.map((q) => q.energy_saved_fraction),
         y: ps.map((q) => q.regret),
-        text: ps.map((q) => `${s}: f=${q.budget_fraction} (T=${budgetEpoch(q.budget_fraction, p.total_epochs)}), k=${q.keep}, ρ=${num(q.spearman, 3)}`),
+        text: ps.map((q) => plotlyText(`${s}: f=${q.budget_fraction} (T=${budgetEpoch(q.budget_fraction, p.total_epochs)}), k=${q.keep}, ρ=${num(q.spearman, 3)}`)),
         hoverinfo: "text+x+y",
       })),
       {
@@ -149,8 +149,8 @@ export function sweepFigure(p: TpePayload, points: readonly TpeSweepPoint[]): { 
       },
     ],
     layout: {
-      title: { text: p.title },
-      xaxis: { title: { text: `energy saved (fraction; ${p.energy.unit})` }, range: [0, 1] },
+      title: { text: plotlyText(p.title) },
+      xaxis: { title: { text: plotlyText(`energy saved (fraction; ${p.energy.unit})`) }, range: [0, 1] },
       yaxis: { title: { text: "regret (final validation loss − best)" } },
       hovermode: "closest",
     },

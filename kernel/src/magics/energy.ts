@@ -2,6 +2,7 @@
  * `%energy`: meter a command (`%energy measure -- CMD …`) and advise a GPU power limit from a
  * sweep (`%energy powercap --trace FILE`). Thin adapter over kernel/src/energy.
  */
+import { plotlyText } from "greenai-common";
 import * as fs from "fs";
 import * as path from "path";
 import { escapeHtml, formatNumber, htmlTable, makeBundle, textTable } from "../display/bundle";
@@ -151,7 +152,7 @@ const powercapSpec: MagicCommand = {
           name: "chosen limit vs maximum",
           x: recs.map((r) => 100 * r.time_cost_fraction),
           y: recs.map((r) => 100 * r.energy_saving_fraction),
-          text: recs.map((r) => `${r.dataset}/${r.network} b${r.batch_size ?? "?"} ${r.optimizer}: ${r.power_limit} W`),
+          text: recs.map((r) => plotlyText(`${r.dataset}/${r.network} b${r.batch_size ?? "?"} ${r.optimizer}: ${r.power_limit} W`)), // names from the CSV: shown literally
           hoverinfo: "text+x+y",
         },
       ],

@@ -1,0 +1,107 @@
+/**
+ * The kernel's Plotly fallback (`application/vnd.plotly.v1+json`, what VS Code and plain
+ * Jupyter draw) escapes every text it takes from data (issue 15, item 7): a payload whose ids,
+ * titles, pool, series and score names hold markup is drawn by real plotly.js, and neither a link
+ * nor bold text comes out; the markup shows literally. (jsdom: no WebGL, so fallbacks are drawn
+ * with `scatter` in place of `scattergl`; the texts are the same.)
+ */
+import type { RibbonPayload, TimeseriesPayload, TpePayload } from "greenai-common";
+import { plotlyText } from "greenai-common";
+import { ribbonPlotly } from "../../kernel/src/display/ribbon";
+import { timeseriesPlotly } from "../../kernel/src/display/timeseries";
+import { energyCurveFigure, sweepFigure } from "../../kernel/src/display/tpe";
+import { plotlyText as extensionPlotlyText } from "../../extension/src/figures/format";
+import { smallRibbon, smallTpe, syntheticTimeseries } from "./fixtures";
+
+const EVIL = '<a href="javascript:alert(1)">x</a><b>y</b>';
+
+type Plotly = { newPlot(el: HTMLElement, data: unknown[], layout: object, config?: object): Promise<unknown>; purge(el: HTMLElement): void };
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const Plotly: Plotly = require("plotly.js-gl2d-dist-min");
+
+/** Draws a fallback figure (scattergl as scatter: no WebGL in jsdom) and returns its SVG root. */
+async function draw(fig: { data: unknown[]; layout: object }): Promise<HTMLElement> {
+  const el = document.createElement("div");
+  document.body.appendChild(el);
+  const data = fig.data.map((t) => ({ ...(t as object), type: (t as { type?: string }).type === "scattergl" ? "scatter" : (t as { type?: string }).type }));
+  await Plotly.newPlot(el, data, { ...fig.layout, width: 600, height: 400, showlegend: true }, { displayModeBar: false });
+  return el;
+}
+
+/** No markup came alive: no link element, no bold span; the markup's text shows literally. */
+function expectLiteral(el: HTMLElement, where: string): void {
+  expect(el.querySelectorAll("svg a").length).toBe(0);
+  const bold = [...el.querySelectorAll("tspan")].filter((t) => /font-weight:\s*bold/.test(t.getAttribute("style") ?? ""));
+  expect(bold).toHaveLength(0);
+  const texts = [...el.querySelectorAll(where)].map((n) => n.textContent ?? "");
+  expect(texts.some((t) => t.includes(EVIL))).toBe(true);
+}
+
+afterEach(() => {
+  for (const el of [...document.body.children]) {
+    Plotly.purge(el as HTMLElement);
+    el.remove();
+  }
+});
+
+describe("Plotly fallback escaping", () => {
+  it("one escaper: the extension's figures use greenai-common's", () => {
+    expect(extensionPlotlyText).toBe(plotlyText);
+    expect(plotlyText(EVIL)).toBe("&lt;a href=\"javascript:alert(1)\"&gt;x&lt;/a&gt;&lt;b&gt;y&lt;/b&gt;");
+    expect(plotlyText("a & b")).toBe("a &amp; b");
+  });
+
+  it("unescaped, plotly.js would make a link and bold text of it (the test can fail)", async () => {
+    const el = await draw({ data: [{ type: "scatter", x: [1], y: [1], name: EVIL }], layout: { title: { text: EVIL } } });
+    expect(el.querySelectorAll("svg a").length).toBeGreaterThan(0);
+    expect([...el.querySelectorAll("tspan")].some((t) => /font-weight:\s*bold/.test(t.getAttribute("style") ?? ""))).toBe(true);
+  });
+
+  it("RIBBON: title, method and instance types (hover texts of the pools)", async () => {
+    const p: RibbonPayload = { ...smallRibbon(), title: EVIL, instance_types: [EVIL, "b"] };
+    const fig = ribbonPlotly(p);
+    const el = await draw(fig);
+    expectLiteral(el, ".gtitle");
+    for (const t of fig.data as { text?: string[] }[]) for (const s of t.text ?? []) expect(s).not.toMatch(/<a |<b>/);
+  });
+
+  it("RIBBON whole grid: the headline under the title", async () => {
+    const r = smallRibbon();
+    const p: RibbonPayload = { ...r, title: EVIL, method: "exhaustive", stop_reason: "complete", evaluations: [], grid: r.evaluations.map(({ pool, price_per_hour, rate }) => ({ pool, price_per_hour, rate })) } as RibbonPayload;
+    const el = await draw(ribbonPlotly(p));
+    expectLiteral(el, ".gtitle");
+  });
+
+  it("TPE: title, kept trial ids (legend) and the energy unit", async () => {
+    const base = smallTpe();
+    const ids = new Map(base.trials.map((t) => [t.id, `${EVIL}${t.id}`]));
+    const p: TpePayload = {
+      ...base,
+      title: EVIL,
+      energy: { ...base.energy, unit: EVIL },
+      trials: base.trials.map((t) => ({ ...t, id: ids.get(t.id)! })),
+      decision: { ...base.decision, kept: base.decision.kept.map((k) => ids.get(k)!), true_best_id: ids.get(base.decision.true_best_id ?? "") ?? null } as TpePayload["decision"],
+    };
+    const el = await draw(energyCurveFigure(p));
+    expectLiteral(el, ".gtitle");
+    expectLiteral(el, ".legendtext");
+    expectLiteral(el, ".g-xtitle");
+  });
+
+  it("TPE sweep: score names (legend and hover text)", async () => {
+    const p = { ...smallTpe(), title: EVIL };
+    const points = [{ score: EVIL, budget_fraction: 0.25, keep: 1, energy_saved_fraction: 0.5, regret: 0.1, spearman: 0.9, pareto: true }];
+    const fig = sweepFigure(p, points as never);
+    const el = await draw(fig);
+    expectLiteral(el, ".legendtext");
+    expect((fig.data[0] as { text: string[] }).text[0]).toContain(plotlyText(EVIL));
+  });
+
+  it("time series: title and series names (legend)", async () => {
+    const base = syntheticTimeseries(20);
+    const p: TimeseriesPayload = { ...base, title: EVIL, series: base.series.map((s) => ({ ...s, name: `${EVIL} ${s.name}` })) };
+    const el = await draw(timeseriesPlotly(p));
+    expectLiteral(el, ".gtitle");
+    expectLiteral(el, ".legendtext");
+  });
+});
