@@ -2,7 +2,7 @@
  * Issue 15: a SIGKILLed `greenai tpe run` leaves no trial behind, held (SIGSTOP) or running.
  * Each local trial runs under kernel/bin/supervise.js, which notices the runner's pipe closing.
  */
-import { spawn } from "child_process";
+import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -42,6 +42,29 @@ suite(`SIGKILL of greenai tpe run${built ? "" : " [SKIPPED: kernel/dist is not b
     expect(before.filter((p) => p.state !== "T").length).toBeGreaterThan(0); // the slow trial (and the supervisors) run
     cli.kill("SIGKILL");
     await exited;
+    const left = await waitNone(trialProcs, 10_000);
+    expect(describeProcs(left)).toBe("");
+  });
+
+  it("the next run in the same folder ends held trials that a crash left without supervisors", async () => {
+    const runDir = path.join(dir, "run2");
+    const trialProcs = () => processesWithEnv("GREENAI_RUN_DIR", runDir);
+    const args = ["tpe", "run", "--grid", "ms=10,11,5000", "--epochs", "50", "--budget", "0.2", "--concurrency", "3", "--meter", "estimate", "--run-dir", runDir, "--json",
+      "--", process.execPath, FAKE, "--epochs", "{epochs}", "--epoch-ms", "{ms}", "--child"];
+    const cli = spawn(process.execPath, [BIN, ...args], { cwd: dir, stdio: "ignore" });
+    const exited = new Promise((r) => cli.on("exit", r));
+    await waitUntil(() => trialProcs().filter((p) => p.state === "T").length >= 4, "two trials and their children held (state T)", 30_000);
+    // a crash that takes the supervisors too (e.g. the OOM killer): the held trials stay behind
+    const isSupervisor = (pid: number) => fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("supervise.js");
+    for (const p of trialProcs()) if (isSupervisor(p.pid)) process.kill(p.pid, "SIGKILL");
+    cli.kill("SIGKILL");
+    await exited;
+    await new Promise((r) => setTimeout(r, 500));
+    expect(trialProcs().filter((p) => p.state === "T").length).toBeGreaterThanOrEqual(4);
+    // the next run is refused (the folder exists) but first ends what the crashed one left
+    const again = spawnSync(process.execPath, [BIN, ...args], { cwd: dir, encoding: "utf8" });
+    expect(again.status).toBe(2);
+    expect(again.stderr).toMatch(/already exists and is not empty; resume it with --resume/);
     const left = await waitNone(trialProcs, 10_000);
     expect(describeProcs(left)).toBe("");
   });

@@ -19,7 +19,7 @@ import { DEFAULT_POLICY, plannedEpochs, stopSchedule, type PolicyOptions, type R
 import { DEFAULT_E, DEFAULT_GAMMA, definedScoreAt, type ScoreName } from "../tpe/scores";
 import { EpochTracker, parseTrialLine, type EpochResult } from "./records";
 import { buildRunReport, curveFromEpochs, type RunSpecSummary, type TpeRunReport } from "./report";
-import { RunFolder, type RunFolderSpec } from "./run-folder";
+import { readEvents, RUN_FILES, RunFolder, type RunFolderSpec } from "./run-folder";
 import {
   applyEvent,
   emptyRunState,
@@ -264,9 +264,29 @@ class Runner {
       }
       await Promise.all(reaps);
     } else {
+      await this.reapLeftovers();
       this.folder = RunFolder.create(this.runDir, spec);
       this.startMs = Date.now();
     }
+  }
+
+  /**
+   * A new run in a folder that a crashed run left (it is refused: resume it or choose another
+   * folder) first ends that run's unfinished attempts, so held trials never outlive a crash
+   * whether or not it is resumed. Reads only; reaping checks that each process is still that trial's.
+   */
+  private async reapLeftovers(): Promise<void> {
+    let saved: { backend?: unknown; trials?: { id: string }[] };
+    try {
+      saved = JSON.parse(fs.readFileSync(path.join(this.runDir, RUN_FILES.spec), "utf8"));
+    } catch {
+      return; // no run folder (or an unreadable one): nothing recorded to reap
+    }
+    if (saved.backend !== this.backend.name || !Array.isArray(saved.trials)) return;
+    const state = emptyRunState(saved.trials.map((t) => t.id));
+    for (const ev of readEvents(path.join(this.runDir, RUN_FILES.events)).events) applyEvent(state, ev);
+    const unfinished = [...state.trials.values()].map((t) => [t.id, latestAttempt(t)] as const).filter(([, a]) => a && !a.end);
+    await Promise.all(unfinished.map(([id, a]) => this.backend.reap(this.recorded(id, a!))));
   }
 
   private flushSamples(): void {
