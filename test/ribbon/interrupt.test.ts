@@ -6,7 +6,7 @@
  */
 import * as path from "path";
 import { InterruptedError } from "../../kernel/src/errors";
-import { gridRates, randomPruneSearch } from "../../kernel/src/ribbon/baselines";
+import { bestHomogeneous, bestHomogeneousMeasured, gridRates, randomPruneSearch } from "../../kernel/src/ribbon/baselines";
 import { PoolGrid } from "../../kernel/src/ribbon/catalogue";
 import { compareOptimisers } from "../../kernel/src/ribbon/compare";
 import { SimulatorEvaluator } from "../../kernel/src/ribbon/evaluators";
@@ -88,6 +88,16 @@ describe("interrupting ribbon work", () => {
     const { simulator, grid } = toy(3_000);
     const withSignal = await gridRates(grid, new SimulatorEvaluator(simulator, 1), undefined, new AbortController().signal);
     expect(withSignal).toEqual(simulator.rates(grid.counts, 1));
+  });
+
+  it("measures the best homogeneous pools as the table form finds them, and stops on an interrupt", async () => {
+    const { simulator, grid } = toy(3_000);
+    const ev = new SimulatorEvaluator(simulator, 2);
+    const rates = simulator.rates(grid.counts, 2);
+    expect(await bestHomogeneousMeasured(grid, ev, 99)).toEqual(bestHomogeneous(grid, (i) => rates[i], 99));
+    const a = abortAfter(150);
+    await interrupted(bestHomogeneousMeasured(grid, new SimulatorEvaluator(long.simulator, 0), 100, a.signal));
+    expect(a.stoppedMs()).toBeLessThan(PROMPT_MS);
   });
 
   it("stops a Bayesian search and a baseline at the next evaluation, saying how far they got", async () => {

@@ -9,6 +9,7 @@ import { formatNumber } from "../display/bundle";
 import { presentRibbon, presentRibbonSimulation } from "../display/ribbon";
 import {
   bestHomogeneous,
+  bestHomogeneousMeasured,
   cheapestFeasible,
   CommandEvaluator,
   COMPARE_METHODS,
@@ -247,9 +248,9 @@ function evaluatorOf(args: ParsedArgs, ctx: MagicContext, l: Loaded): PoolEvalua
 }
 
 /** Homogeneous reference points where they come free: from a lookup table, or by simulation (up to the first feasible count per type). */
-function homogeneousFor(evaluator: PoolEvaluator, grid: PoolGrid, target: number): (HomogeneousPoint | null)[] {
+async function homogeneousFor(evaluator: PoolEvaluator, grid: PoolGrid, target: number, signal: AbortSignal): Promise<(HomogeneousPoint | null)[]> {
   if (evaluator instanceof LookupEvaluator) return bestHomogeneous(grid, (i) => evaluator.table.rates[i], target);
-  if (evaluator instanceof SimulatorEvaluator) return bestHomogeneous(grid, (i) => evaluator.simulator.simulate(grid.pool(i), evaluator.seed, evaluator.dispatch).rate, target);
+  if (evaluator instanceof SimulatorEvaluator) return bestHomogeneousMeasured(grid, evaluator, target, signal);
   return []; // a user command measures real pools: no free reference points
 }
 
@@ -286,7 +287,7 @@ const searchCommand = ribbonCommand(
       onEvaluation: (e, remaining) => ctx.progress(`${mode} search: ${e.order + 1} pools evaluated, ${remaining} unpruned`, (e.order + 1) / budget),
     });
     if (!result.best && result.stopReason === "exhausted") requireFeasible(result, l.grid, l.target, l.problem.workload.qosMs);
-    const perType = homogeneousFor(evaluator, l.grid, l.target);
+    const perType = await homogeneousFor(evaluator, l.grid, l.target, ctx.signal);
     const homogeneous = homogeneousPoints(perType);
     const hom = cheapestHomogeneous(homogeneous);
     const best = result.best;

@@ -114,6 +114,23 @@ export function bestHomogeneous(grid: PoolGrid, rateOf: (index: number) => numbe
 }
 
 /**
+ * `bestHomogeneous` measured with an evaluator (e.g. the simulator), up to the first feasible
+ * count per type; InterruptedError when `signal` aborts.
+ */
+export async function bestHomogeneousMeasured(grid: PoolGrid, evaluator: PoolEvaluator, targetRate = 99, signal?: AbortSignal): Promise<(HomogeneousPoint | null)[]> {
+  const rates = new Map<number, number>();
+  for (let j = 0; j < grid.dims; j++) {
+    for (const i of grid.homogeneous(j)) {
+      const rate = (await evaluator.evaluate(grid.pool(i), signal)).rate;
+      rates.set(i, rate);
+      if (rate >= targetRate) break;
+    }
+  }
+  // every pool bestHomogeneous reads was measured above: it stops where this loop stopped
+  return bestHomogeneous(grid, (i) => rates.get(i) ?? NaN, targetRate);
+}
+
+/**
  * Random search with the artifact's pruning (`strict` rules): sampling without replacement among
  * unpruned pools; stops at the certificate (no unpruned pool cheaper than the best), when every pool
  * is pruned, or at the budget (default: the grid size).
