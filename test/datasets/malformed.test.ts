@@ -10,6 +10,8 @@ import { csvTableFromFile } from "../../kernel/src/datasets/read";
 import { CsvFormatError, tableFromCsvText, tableRowsJsonForTest } from "./helpers";
 import { CPU_SPEC, GPU_SPEC, LABELS_SPEC, NODE_SPEC, SLURM_SPEC, type TableSpec } from "../../kernel/src/datasets/schemas";
 import { Rng } from "../../kernel/src/datasets/generate";
+import { loadSupercloudTable, type LoadEngine } from "../../kernel/src/datasets/load";
+import type { SupercloudTableName } from "../../kernel/src/datasets/schemas";
 
 const FIX = path.join(__dirname, "fixtures");
 const slurmText = fs.readFileSync(path.join(FIX, "slurm-log.csv"), "utf8");
@@ -215,5 +217,95 @@ describe("robustness", () => {
         }
       }
     }
+  });
+});
+
+/** Whether the DuckDB engine can run here (an optional dependency). */
+function duckdbMissing(): string | undefined {
+  try {
+    require.resolve("@duckdb/node-api");
+    return undefined;
+  } catch {
+    return "@duckdb/node-api is not installed (an optional dependency): the DuckDB engine cannot run here";
+  }
+}
+
+describe("both engines: a bad release file fails with file, line and column", () => {
+  const missing = duckdbMissing();
+  const engines: LoadEngine[] = missing ? ["arrow"] : ["arrow", "duckdb"];
+  if (missing) it.skip(`duckdb cases [SKIPPED: ${missing}]`, () => undefined);
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "greenai-malformed-"));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  /** The error each engine gives for the table; all must be CsvFormatErrors with the same message. */
+  async function errorsOf(table: SupercloudTableName): Promise<string> {
+    const messages: string[] = [];
+    for (const engine of engines) {
+      const err = await loadSupercloudTable(dir, table, {}, engine).then(
+        () => new Error(`${engine}: no error`),
+        (e: Error) => e,
+      );
+      expect(err).toBeInstanceOf(CsvFormatError);
+      messages.push(err.message);
+    }
+    expect(new Set(messages).size).toBe(1); // the same message from both engines
+    return messages[0];
+  }
+
+  const log = (text: string) => fs.writeFileSync(path.join(dir, "slurm-log.csv"), text);
+
+  it("an empty scheduler log", async () => {
+    log("");
+    expect(await errorsOf("slurm")).toBe("slurm-log.csv, line 1, column 1: the file is empty; expected a header row or data rows of the scheduler log (slurm-log.csv)");
+  });
+
+  it("a garbage file", async () => {
+    log("garbage\u0000\u0001 blah\nmore junk\n");
+    expect(await errorsOf("slurm")).toMatch(/^slurm-log\.csv, line 1, column 2 \(id_array_job\): short row: 1 fields where the format has 29/);
+  });
+
+  it("a wrong header (a renamed column)", async () => {
+    log(withLine(1, slurmLines[0].replace("partition", "queue")));
+    expect(await errorsOf("slurm")).toMatch(/^slurm-log\.csv, line 1: column "partition" is missing from the header/);
+  });
+
+  it("a wrong type near the start", async () => {
+    const f = slurmLines[4].split(",");
+    f[0] = "55501234567x";
+    log(withLine(5, f.join(",")));
+    expect(await errorsOf("slurm")).toBe('slurm-log.csv, line 5, column 1 (id_job): expected a 64-bit integer but got "55501234567x"');
+  });
+
+  it("a wrong type far into a big file (past what is checked before DuckDB reads)", async () => {
+    const rows = slurmLines.slice(1).filter((l) => l.trim() !== "");
+    const body: string[] = [];
+    for (let i = 0; body.length < 2000; i++) body.push(rows[i % rows.length]);
+    const bad = body[1990].split(",");
+    bad[8] = "zero"; // field 9 of the split, column 8 (cpus_req, Int32): the quoted nodelist holds a comma
+    body[1990] = bad.join(",");
+    const text = [slurmLines[0], ...body].join("\n") + "\n";
+    expect(Buffer.byteLength(text)).toBeGreaterThan(200 * 1024);
+    log(text);
+    expect(await errorsOf("slurm")).toBe('slurm-log.csv, line 1992, column 8 (cpus_req): expected a 32-bit integer but got "zero"');
+  });
+
+  it("an empty GPU series file is named with its path", async () => {
+    fs.mkdirSync(path.join(dir, "gpu", "0000"), { recursive: true });
+    fs.writeFileSync(path.join(dir, "gpu", "0000", "98189645309-r6203676-n200777.csv"), "");
+    expect(await errorsOf("gpu")).toMatch(/^gpu\/0000\/98189645309-r6203676-n200777\.csv, line 1, column 1: the file is empty/);
+  });
+
+  it("the DuckDB engine refuses columns out of the documented order (it reads by position), naming the file", async () => {
+    if (missing) return;
+    const cols = GPU_HEADER.split(",");
+    const swapped = [cols[1], cols[0], ...cols.slice(2)].join(",");
+    fs.mkdirSync(path.join(dir, "gpu", "0000"), { recursive: true });
+    fs.writeFileSync(path.join(dir, "gpu", "0000", "98189645309-r6203676-n200777.csv"), `${swapped}\n0,1626100863,0,0,32510,0,41,39,38.12,16\n`);
+    const arrow = await loadSupercloudTable(dir, "gpu", {}, "arrow");
+    expect(arrow.table.numRows).toBe(1); // by name: fine
+    await expect(loadSupercloudTable(dir, "gpu", {}, "duckdb")).rejects.toThrow(/^gpu\/0000\/98189645309-r6203676-n200777\.csv, line 1, column 1: the DuckDB engine reads the GPU .* in the documented order .* use --engine arrow/);
   });
 });

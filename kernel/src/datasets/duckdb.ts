@@ -3,8 +3,11 @@
  * than memory. Views `slurm`, `cpu`, `cpu_summary`, `gpu`, `node`, `labels`, `label_stats`
  * have the same columns and types as the Arrow loaders; results come back as Arrow tables.
  *
- * The views expect the header rows the release files have (use the Arrow loaders for
- * headerless copies). Unlike the Arrow loaders, DuckDB does not say which line is bad.
+ * The views expect the header rows the release files have, in the documented column order
+ * (use the Arrow loaders for headerless or reordered copies). Files are held to the Arrow
+ * loaders' rules: before a table is read, the start of each of its files goes through the Arrow
+ * reader (an empty file, a wrong header or a bad first row fails with its file, line and column),
+ * and a DuckDB error later in a file is reported as the Arrow reader reports that file.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -39,7 +42,9 @@ import {
 } from "apache-arrow";
 import type { DuckDBConnection, DuckDBInstance, DuckDBResult, DuckDBType } from "@duckdb/node-api";
 import { GreenaiError, throwIfAborted } from "../errors";
-import { makeBatch, tableFromBatches } from "./reader";
+import { tokenizeAll } from "./csv";
+import { csvTableFromFile } from "./read";
+import { CsvFormatError, makeBatch, TableReader, tableFromBatches } from "./reader";
 import { CPU_SUMMARY_METRICS, JOB_STATES, TABLE_SPECS, type SupercloudTableName } from "./schemas";
 import { emptySchema, jobIdText, SCHEDULER_LOG_NAMES, type DatasetQuery } from "./supercloud";
 
@@ -183,6 +188,81 @@ function hasFiles(root: string, kind: string, suffix: string): boolean {
     if (fs.readdirSync(path.join(top, d)).some((f) => f.endsWith(suffix))) return true;
   }
   return false;
+}
+
+/** The CSV files a table's view reads (absolute paths; empty when it has none). */
+export function viewFiles(root: string, name: SupercloudTableName, logFile?: string): string[] {
+  const series = (kind: string, keep: (f: string) => boolean): string[] => {
+    const top = path.join(root, kind);
+    if (!fs.existsSync(top)) return [];
+    const out: string[] = [];
+    for (const d of fs.readdirSync(top).sort()) {
+      if (!/^\d{4}$/.test(d)) continue;
+      for (const f of fs.readdirSync(path.join(top, d)).sort()) if (keep(f)) out.push(path.join(top, d, f));
+    }
+    return out;
+  };
+  const single = (rel: string) => (fs.existsSync(path.join(root, rel)) ? [path.join(root, rel)] : []);
+  switch (name) {
+    case "slurm":
+      return logFile ? [logFile] : [];
+    case "cpu":
+      return series("cpu", (f) => f.endsWith("-timeseries.csv"));
+    case "cpu-summary":
+      return series("cpu", (f) => f.endsWith("-summary.csv"));
+    case "gpu":
+      return series("gpu", (f) => f.endsWith(".csv"));
+    case "node":
+      return single("node-data.csv");
+    case "labels":
+      return single("labelled_jobids.csv");
+    case "label-stats":
+      return single("labelled_job_stats.csv");
+  }
+}
+
+/** The table a release file belongs to, from its path under the release folder. */
+function tableOfFile(rel: string): SupercloudTableName | undefined {
+  if (rel.startsWith("gpu/")) return "gpu";
+  if (rel.startsWith("cpu/")) return rel.endsWith("-summary.csv") ? "cpu-summary" : "cpu";
+  if ((SCHEDULER_LOG_NAMES as readonly string[]).includes(rel)) return "slurm";
+  return ({ "node-data.csv": "node", "labelled_jobids.csv": "labels", "labelled_job_stats.csv": "label-stats" } as Record<string, SupercloudTableName>)[rel];
+}
+
+/** How much of each file's start goes through the Arrow reader before DuckDB reads it. */
+const PROBE_BYTES = 64 * 1024;
+
+/**
+ * Holds the start of `file` to the Arrow loader's rules (strict): an empty file, a header the
+ * loader refuses, or a bad row among the first ones throws its CsvFormatError (file, line,
+ * column). Then, for the views that read columns by position, the header must name the columns
+ * in the documented order, as DuckDB is told them.
+ */
+export function checkFileStart(name: SupercloudTableName, file: string, label: string): void {
+  const fd = fs.openSync(file, "r");
+  let bytes: Uint8Array;
+  try {
+    const buf = Buffer.alloc(PROBE_BYTES);
+    bytes = buf.subarray(0, fs.readSync(fd, buf, 0, PROBE_BYTES, 0));
+  } finally {
+    fs.closeSync(fd);
+  }
+  const reader = new TableReader(TABLE_SPECS[name], label, { mode: "strict", batchRows: 1024 });
+  reader.push(bytes);
+  if (bytes.length < PROBE_BYTES) reader.end(); // the whole file: an empty one fails here
+  const types = SQL_TYPES[name];
+  if (!types) return; // labels, label-stats: read by the header's names
+  const first = tokenizeAll(bytes).records[0]?.fields ?? [];
+  const want = Object.keys(types);
+  if (first.length !== want.length || first.some((f, i) => f.trim() !== want[i])) {
+    throw new CsvFormatError(
+      label,
+      1,
+      1,
+      undefined,
+      `the DuckDB engine reads the ${TABLE_SPECS[name].title} with a header naming its columns in the documented order (${want.join(", ")}) but the file starts with ${JSON.stringify(first.slice(0, 4).join(","))}; use --engine arrow, which reads columns by name and headerless files`,
+    );
+  }
 }
 
 /** SQL name of each view. */
@@ -381,6 +461,33 @@ export async function tableFromDuckDB(result: DuckDBResult, opts: { schema?: Sch
   return { table: tableFromBatches(schema, batches), truncated };
 }
 
+/**
+ * A DuckDB error as the Arrow loader would report it: DuckDB names the CSV file it failed on
+ * ("file = …"); that file is read by the Arrow reader in strict mode, whose CsvFormatError
+ * (file, line, column) is returned. When the Arrow reader accepts the file, or DuckDB named no
+ * file, the DuckDB message is kept, prefixed by the file (or `what`).
+ */
+export async function duckdbErrorAsArrow(err: unknown, root: string, what: string): Promise<Error> {
+  if (err instanceof GreenaiError) return err;
+  const msg = (err as Error).message ?? String(err);
+  const fileMatch = /^\s*file = (.+)$/m.exec(msg);
+  const lineMatch = /CSV Error on Line: (\d+)/.exec(msg);
+  const headline = msg.split("\n")[0];
+  if (!fileMatch) return new GreenaiError(`${what}: ${headline} (DuckDB over ${root})`);
+  const file = fileMatch[1].trim();
+  const rel = path.relative(root, file).split(path.sep).join("/");
+  const label = rel.startsWith("..") ? file : rel;
+  const name = tableOfFile(rel);
+  if (name) {
+    try {
+      await csvTableFromFile(TABLE_SPECS[name], file, { label, mode: "strict" });
+    } catch (e) {
+      if (e instanceof CsvFormatError) return e;
+    }
+  }
+  return new GreenaiError(`${label}${lineMatch ? `, line ${lineMatch[1]}` : ""}: ${headline} (DuckDB engine; --engine arrow reads this file by its own rules)`);
+}
+
 /** DuckDB over one release folder. */
 export class SupercloudSql {
   private constructor(
@@ -389,6 +496,7 @@ export class SupercloudSql {
     private readonly conn: DuckDBConnection,
     /** Views created (SQL names). */
     readonly views: string[],
+    private readonly logFile: string | undefined,
   ) {}
 
   /** Opens an in-memory DuckDB with one view per table the folder has. */
@@ -412,9 +520,9 @@ export class SupercloudSql {
       }
     } catch (err) {
       conn.closeSync();
-      throw new GreenaiError(`Failed to set up DuckDB views over ${dir}: ${(err as Error).message}`);
+      throw await duckdbErrorAsArrow(err, root, "Failed to set up the DuckDB views");
     }
-    return new SupercloudSql(root, instance, conn, views);
+    return new SupercloudSql(root, instance, conn, views, logFile);
   }
 
   /** Runs a query; the result as an Arrow table (at most maxRows rows; `truncated` says if more were left). */
@@ -425,8 +533,7 @@ export class SupercloudSql {
       const result = await this.conn.stream(sql);
       return await tableFromDuckDB(result, { maxRows: opts.maxRows, signal: opts.signal });
     } catch (err) {
-      if (err instanceof GreenaiError) throw err;
-      throw new GreenaiError(`Failed to run the query: ${(err as Error).message}`);
+      throw await duckdbErrorAsArrow(err, this.root, "Failed to run the query");
     } finally {
       opts.signal?.removeEventListener("abort", onAbort);
     }
@@ -455,8 +562,16 @@ export class SupercloudSql {
       else if (tcol) where.push(`${tcol} <= ${ms(q.toMs)}`);
     }
     const sql = `SELECT * FROM ${view}${where.length ? ` WHERE ${where.join(" AND ")}` : ""}`;
-    const result = await this.conn.stream(sql);
-    return (await tableFromDuckDB(result, { schema: emptySchema(name), signal: q.signal })).table;
+    for (const f of viewFiles(this.root, name, this.logFile)) {
+      throwIfAborted(q.signal);
+      checkFileStart(name, f, path.relative(this.root, f).split(path.sep).join("/"));
+    }
+    try {
+      const result = await this.conn.stream(sql);
+      return (await tableFromDuckDB(result, { schema: emptySchema(name), signal: q.signal })).table;
+    } catch (err) {
+      throw await duckdbErrorAsArrow(err, this.root, `Failed to read the ${TABLE_SPECS[name].title}`);
+    }
   }
 
   close(): void {
