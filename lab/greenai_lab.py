@@ -8,12 +8,16 @@ Run with Debian's Python, which has jupyter_server 1.23 and jupyterlab_server 2.
 The frontend speaks only REST and WebSocket, so it works on jupyter_server 1.x, which the
 Python `jupyterlab` 4 package does not. Kernels come from JUPYTER_PATH (`greenai install --prefix`).
 Set GREENAI_LAB_TESTING=1 to load Galata's in-page helpers (browser tests only).
+SIGINT and SIGTERM both stop it cleanly: every kernel is shut down before the server exits; so does
+the death of its parent when GREENAI_LAB_WATCH_PARENT=1 (npm start sets it).
 """
 import json
 import os
+import signal
 import sys
 
 from jupyterlab_server import LabServerApp
+from tornado.ioloop import PeriodicCallback
 from traitlets import Bool, Unicode, default
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -68,8 +72,28 @@ class GreenaiLabApp(LabServerApp):
     def _default_workspaces_dir(self):
         return self._state("workspaces")
 
+    def _watch_parent(self):
+        """Stops the server (kernels first) once the process that started it is gone: npm start
+        sets GREENAI_LAB_WATCH_PARENT=1, and this covers its supervisor being killed outright."""
+        parent = os.getppid()
+
+        def check():
+            if os.getppid() != parent:
+                self.log.critical(f"the process that started this server (pid {parent}) is gone; stopping")
+                poller.stop()
+                self.serverapp.stop()
+
+        poller = PeriodicCallback(check, 1000)
+        poller.start()
+
     def initialize_settings(self):
         super().initialize_settings()
+        # jupyter_server only handles SIGINT when stdin is a terminal; otherwise a Ctrl-C ends the
+        # IO loop without shutting the kernels down, and they outlive the server (issue 15).
+        # One SIGINT stops it like SIGTERM: kernels first, then the server.
+        signal.signal(signal.SIGINT, self.serverapp._signal_stop)
+        if os.environ.get("GREENAI_LAB_WATCH_PARENT") == "1":
+            self._watch_parent()
         if not os.path.exists(os.path.join(BUILD, "bundle.js")):
             self.log.error(f"{BUILD}/bundle.js is missing: run `npm run build:lab` (npm start does it)")
         page = self.settings.setdefault("page_config_data", {})

@@ -202,6 +202,8 @@ async function main() {
     JUPYTER_PATH: [DATA_DIR, process.env.JUPYTER_PATH].filter(Boolean).join(path.delimiter),
     JUPYTER_RUNTIME_DIR: path.join(PREFIX, "runtime"),
     GREENAI_LAB_STATE: path.join(PREFIX, "lab-state"),
+    // the self-hosted server stops (kernels first) if its supervisor is killed outright
+    GREENAI_LAB_WATCH_PARENT: "1",
   };
   const flags = [
     `--ServerApp.ip=${o.ip}`,
@@ -215,13 +217,7 @@ async function main() {
   ];
   const [cmd, args] = useSystem ? ["jupyter", ["lab", ...flags]] : [PYTHON, [path.join(ROOT, "lab/greenai_lab.py"), ...flags]];
   step(`starting ${useSystem ? `JupyterLab ${useSystem} (installed)` : "JupyterLab 4 (self-hosted)"} on ${o.ip}:${port}`);
-  const child = spawn(cmd, args, { cwd: ROOT, env, stdio: ["ignore", "inherit", "inherit"] });
-  const stop = () => {
-    if (child.exitCode === null) child.kill("SIGTERM");
-  };
-  process.on("SIGINT", stop);
-  process.on("SIGTERM", stop);
-  child.on("exit", (code, sig) => process.exit(o.smoke ? process.exitCode ?? 0 : code ?? (sig ? 1 : 0)));
+  const { child, stop } = startServer(cmd, args, env, (code) => process.exit(o.smoke ? process.exitCode ?? 0 : code));
 
   const base = `http://${o.ip.includes(":") ? `[${o.ip}]` : o.ip}:${port}`;
   if (!(await waitReady(base, token, child))) {
@@ -236,6 +232,71 @@ async function main() {
     process.exitCode = await smoke(base, token);
     stop();
   }
+}
+
+/**
+ * Starts the server under kernel/bin/supervise.js, in its own session: a Ctrl-C in the terminal
+ * reaches only this script, which stops the server once (SIGTERM, so jupyter_server shuts its
+ * kernels down), waits for it, then ends any kernel it left (processes whose JPY_PARENT_PID is the
+ * server's). If this script is killed (even SIGKILL), the supervisor sees its pipe close and
+ * stops the server; kernels whose server is gone exit by themselves (they watch JPY_PARENT_PID).
+ * `onExit(code)` runs once all is stopped.
+ */
+function startServer(cmd, args, env, onExit) {
+  const child = spawn(process.execPath, [SUPERVISOR, "--grace-ms", String(SERVER_GRACE_MS), "--report-fd", "3", "--", cmd, ...args], {
+    cwd: ROOT,
+    env,
+    detached: true,
+    stdio: ["pipe", "inherit", "inherit", "pipe"],
+  });
+  let serverPid = null;
+  child.stdio[3].setEncoding("utf8");
+  child.stdio[3].on("data", (d) => {
+    const m = /"pid":(\d+)/.exec(d);
+    if (m && serverPid === null) serverPid = Number(m[1]);
+  });
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    if (child.exitCode === null) {
+      console.log("npm start: stopping the server and its kernels…");
+      child.kill("SIGTERM");
+    }
+  };
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+  process.on("SIGHUP", stop);
+  child.on("exit", async (code, sig) => {
+    if (serverPid !== null) await endKernelsOf(serverPid);
+    onExit(code ?? (sig ? 1 : 0));
+  });
+  return { child, stop };
+}
+
+/** Seconds the server gets to shut its kernels down before SIGKILL (jupyter_server waits up to 5 s per kernel). */
+const SERVER_GRACE_MS = 15000;
+const SUPERVISOR = path.join(ROOT, "kernel/bin/supervise.js");
+
+/** Ends what survived the server: kernels (and their trials) carry JPY_PARENT_PID = the server's pid. */
+async function endKernelsOf(serverPid) {
+  const { listProcesses, processEnv } = require(path.join(ROOT, "kernel/dist/trials/proc.js"));
+  const left = () => listProcesses().filter((p) => p.state !== "Z" && p.state !== "X" && processEnv(p.pid)?.get("JPY_PARENT_PID") === String(serverPid));
+  const signal = (pids, sig) => pids.forEach((p) => {
+    try {
+      process.kill(p.pid, sig);
+    } catch {
+      /* gone */
+    }
+  });
+  let procs = left();
+  if (procs.length === 0) return;
+  console.log(`npm start: ending ${procs.length} process(es) the server left: ${procs.map((p) => `${p.pid} ${p.comm}`).join(", ")}`);
+  signal(procs, "SIGTERM");
+  signal(procs, "SIGCONT"); // held trials get the TERM only once continued
+  const until = Date.now() + 5000;
+  while ((procs = left()).length > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+  signal(procs, "SIGKILL");
 }
 
 /** --smoke: the kernelspec is listed, the tour notebook and the app page are served. */

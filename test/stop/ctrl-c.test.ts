@@ -83,7 +83,8 @@ suite(`Ctrl-C on npm start in a terminal${why ? ` [SKIPPED: ${why}]` : ""}`, () 
     const token = /\?token=([0-9a-f]+)/.exec(text())?.[1];
     expect({ token, log: token ? "" : text() }).toMatchObject({ token: expect.any(String) });
 
-    const server = listProcesses().find((p) => /greenai_lab\.py/.test(cmdline(p.pid)) && cmdline(p.pid).includes(`--ServerApp.port=${port}`));
+    // the Python server itself, not the supervisor whose command line names it too
+    const server = listProcesses().find((p) => /^\S*python3?\s\S*greenai_lab\.py/.test(cmdline(p.pid)) && cmdline(p.pid).includes(`--ServerApp.port=${port}`));
     expect(server).toBeDefined();
     const serverPid = server!.pid;
     started.push(serverPid);
