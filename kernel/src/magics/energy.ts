@@ -9,12 +9,14 @@ import { escapeHtml, formatNumber, htmlTable, makeBundle, textTable } from "../d
 import { presentMeasurement } from "../display/timeseries";
 import { UsageError } from "../errors";
 import { measureCommand, measureEnergy, measurementPayload, type EnergyMeasurement } from "../energy/measure";
-import type { MeterChoice } from "../energy/meters";
-import { powerModelFromText } from "../energy/power-model";
 import { adviseFromSweep, type PowerLimitRecommendation } from "../energy/powercap";
 import { sweepRowsFromFile } from "../energy/read-sweep";
-import type { FlagSpec } from "./options";
-import type { Magic, MagicCommand, MagicContext } from "./types";
+import { METER_FLAGS, meterOptionsFromFlags } from "./energy-meter-flags";
+import { tuneCommandSpec } from "./energy-tune";
+import type { Magic, MagicCommand } from "./types";
+
+// the meter flags live in their own module (energy-tune uses them too); importers of ./energy keep them
+export { METER_FLAGS, meterOptionsFromFlags };
 
 /** Result of `%energy measure` (the series are left out of `--json` output but kept here). */
 export type EnergyMeasureResult = Omit<EnergyMeasurement, "series"> & { samples: number };
@@ -26,25 +28,6 @@ export interface PowercapAdvice {
   max_time_increase: number | null;
   /** One entry per (dataset, network, batch_size, optimizer). */
   recommendations: PowerLimitRecommendation[];
-}
-
-export const METER_FLAGS: readonly FlagSpec[] = [
-  { name: "meter", type: "string", default: "auto", choices: ["auto", "nvidia-smi", "rapl", "estimate"], help: "energy meter: auto uses nvidia-smi and RAPL where they work, else the estimate" },
-  { name: "interval-ms", type: "int", default: 200, min: 10, max: 60000, metavar: "MS", help: "sampling period in milliseconds" },
-  { name: "power-model", type: "string", metavar: "IDLE,MAX", help: "CPU power model for the estimate, watts idle and busy (default 10 W + 10 W per core)" },
-  { name: "rapl-root", type: "string", metavar: "DIR", help: "powercap sysfs folder (default /sys/class/powercap)" },
-];
-
-/** Meter options from the shared meter flags. */
-export function meterOptionsFromFlags(flags: Record<string, unknown>, ctx: MagicContext) {
-  const model = flags["power-model"] as string | undefined;
-  const root = flags["rapl-root"] as string | undefined;
-  return {
-    meter: flags.meter as MeterChoice,
-    intervalMs: flags["interval-ms"] as number,
-    ...(model ? { estimate: { model: powerModelFromText(model) } } : {}),
-    ...(root ? { rapl: { root: path.resolve(ctx.cwd, root) } } : {}),
-  };
 }
 
 const measureCommandSpec: MagicCommand = {
@@ -166,5 +149,5 @@ const powercapSpec: MagicCommand = {
 export const energyMagic: Magic = {
   name: "energy",
   summary: "meter energy and advise GPU power limits",
-  commands: [measureCommandSpec, powercapSpec],
+  commands: [measureCommandSpec, powercapSpec, tuneCommandSpec],
 };
