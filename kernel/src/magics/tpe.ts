@@ -216,7 +216,7 @@ async function runReplay(args: ParsedArgs, ctx: MagicContext): Promise<MagicResu
 
   const plan = await loadEnergy(REPLAY_SPEC, f, set, ctx);
   throwIfAborted(ctx.signal);
-  const { value, payload } = replayCurves(
+  const { value, payload } = await replayCurves(
     { set, plan, signal: ctx.signal, progress: ctx.progress },
     { policy, score, scoreOptions: { E, gamma }, title: f.title as string | undefined, notes: unusedPolicyNotes(f, policy.policy) },
   );
@@ -338,7 +338,7 @@ async function runSweep(args: ParsedArgs, ctx: MagicContext): Promise<MagicResul
   const settings = { budgets, keeps, scores: f.scores as string[], scoreOptions: { E, gamma }, maxRegret: f["max-regret"] as number, title: f.title as string | undefined };
   const set = await loadCurves(SWEEP_SPEC, f, ctx);
   const plan = await loadEnergy(SWEEP_SPEC, f, set, ctx);
-  const { value, payload } = sweepCurves({ set, plan, signal: ctx.signal, progress: ctx.progress }, settings);
+  const { value, payload } = await sweepCurves({ set, plan, signal: ctx.signal, progress: ctx.progress }, settings);
   return { value, typeName: "TpeSweepResult", ...presentTpe(sweepSummary(value, plan.source, payload.title), payload) };
 }
 

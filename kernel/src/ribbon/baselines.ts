@@ -2,7 +2,8 @@
  * Baselines (method note §8): exhaustive search, the best homogeneous pool, random search with
  * the artifact's pruning, and hill climbing with random restarts.
  */
-import { checkpoint, InterruptedError } from "../errors";
+import { checkpoint } from "../errors";
+import { rethrowInterrupted } from "../io/steps";
 import type { PoolGrid } from "./catalogue";
 import { formatPool } from "./catalogue";
 import type { PoolEvaluator } from "./evaluators";
@@ -34,8 +35,8 @@ export async function gridRates(
     done = n;
     if (n % 16 === 0 || n === total) onProgress?.(n, total);
   };
-  try {
-    if (evaluator.allRates) return await evaluator.allRates(grid, progress, signal);
+  const tabulate = async (): Promise<Float64Array> => {
+    if (evaluator.allRates) return evaluator.allRates(grid, progress, signal);
     const out = new Float64Array(grid.size);
     for (let i = 0; i < grid.size; i++) {
       await checkpoint(signal);
@@ -43,10 +44,8 @@ export async function gridRates(
       progress(i + 1, grid.size);
     }
     return out;
-  } catch (e) {
-    if (e instanceof InterruptedError) throw new InterruptedError(`interrupted after ${done.toLocaleString("en-US")} of ${grid.size.toLocaleString("en-US")} pools`);
-    throw e;
-  }
+  };
+  return tabulate().catch(rethrowInterrupted(() => `interrupted after ${done.toLocaleString("en-US")} of ${grid.size.toLocaleString("en-US")} pools`));
 }
 
 /** The cheapest feasible pool of a complete rate table (ties: lowest grid index); -1 if none is feasible. */

@@ -2,7 +2,8 @@
  * The `%ribbon compare` benchmark: tabulate the grid once, then run each optimiser and baseline
  * over many seeds against that table, so exhaustive search over the same table is the reference.
  */
-import { checkpoint, InterruptedError } from "../errors";
+import { checkpoint } from "../errors";
+import { rethrowInterrupted } from "../io/steps";
 import { bestHomogeneous, exhaustiveFromRates, gridRates, hillClimbSearch, randomPruneSearch, type HomogeneousPoint } from "./baselines";
 import type { PoolGrid } from "./catalogue";
 import { LookupEvaluator, type PoolEvaluator } from "./evaluators";
@@ -120,14 +121,9 @@ export async function compareOptimisers(grid: PoolGrid, source: PoolEvaluator, o
     const runs: PoolSearchResult[] = [];
     for (let s = 0; s < o.seeds; s++) {
       o.onProgress?.(`${m}, seed ${s}`, done / total);
-      let r: PoolSearchResult;
-      try {
-        await checkpoint(o.signal);
-        r = await runMethod(m, grid, table, s, o);
-      } catch (e) {
-        if (e instanceof InterruptedError) throw new InterruptedError(`interrupted in ${m}, seed ${s}, after ${done} of ${total} runs (grid tabulated)`);
-        throw e;
-      }
+      const r = await checkpoint(o.signal)
+        .then(() => runMethod(m, grid, table, s, o))
+        .catch(rethrowInterrupted((e) => `interrupted in ${m}, seed ${s} (${e.message}), after ${done} of ${total} runs; the grid was tabulated`));
       done++;
       runs.push(r);
       if (m === "improved" && s === 0) shown = r;

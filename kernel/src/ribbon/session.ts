@@ -3,10 +3,11 @@
  * the budget, interruption. A method asks the session to evaluate grid indices; the session
  * never evaluates a pool twice.
  */
-import { checkpoint, GreenaiError, InterruptedError } from "../errors";
+import { checkpoint, GreenaiError } from "../errors";
+import { rethrowInterrupted } from "../io/steps";
 import type { PoolGrid } from "./catalogue";
 import { formatPool } from "./catalogue";
-import type { PoolEvaluator, PoolMeasurement } from "./evaluators";
+import type { PoolEvaluator } from "./evaluators";
 
 /** One evaluated pool, in search order. */
 export interface EvaluatedPool {
@@ -137,14 +138,9 @@ export class PoolSearchSession {
   async evaluate(index: number, via: string): Promise<EvaluatedPool> {
     if (this.evaluated[index]) return this.evaluations.find((e) => e.index === index) as EvaluatedPool;
     const pool = this.grid.pool(index);
-    let m: PoolMeasurement;
-    try {
-      await checkpoint(this.signal);
-      m = await this.evaluator.evaluate(pool, this.signal);
-    } catch (e) {
-      if (e instanceof InterruptedError) throw new InterruptedError(`interrupted after ${this.interruptSummary()}`);
-      throw e;
-    }
+    const m = await checkpoint(this.signal)
+      .then(() => this.evaluator.evaluate(pool, this.signal))
+      .catch(rethrowInterrupted(() => `interrupted after ${this.interruptSummary()}`));
     if (!(m.rate >= 0 && m.rate <= 100)) throw new GreenaiError(`${this.evaluator.description} gave rate ${m.rate} for pool ${formatPool(pool)}; expected 0..100 %`);
     const e: EvaluatedPool = {
       order: this.evaluations.length,

@@ -13,7 +13,7 @@ import type { Pool, PoolSpace } from "./catalogue";
 import { checkPool } from "./catalogue";
 import type { LatencyProfile, QueryTrace, ServiceTable, Workload } from "./workload";
 import { queryTraceSteps, serviceTableSteps } from "./workload";
-import { finishSteps, finishStepsInterruptibly, STEP_QUERIES, type Steps } from "./steps";
+import { finishSteps, finishStepsInterruptibly, STEP_QUERIES, type Steps } from "../io/steps";
 
 /**
  * How the queue head is placed. `pool-order` (RIBBON): the lowest-index free instance.

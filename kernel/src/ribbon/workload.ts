@@ -6,7 +6,7 @@
  */
 import { GreenaiError } from "../errors";
 import { logGamma, Rng } from "./rng";
-import { finishSteps, STEP_QUERIES, type Steps } from "./steps";
+import { finishSteps, STEP_QUERIES, type Steps } from "../io/steps";
 
 /**
  * Query-size mix. `ribbon`: DeepRecSys-style log-normal sizes (method note §7.2), batch 10..500.

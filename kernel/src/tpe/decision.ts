@@ -5,6 +5,7 @@
  * and the kernel agree exactly. Pure.
  */
 import { budgetEpoch, tpeDecision, type TpeDecision, type TpeSweepPoint, type TpeTrial } from "greenai-common";
+import { finishSteps, type Steps } from "../io/steps";
 
 /** How many trials to keep: a count, or a fraction of the trials (rounded up, at least 1). */
 export type KeepSpec = { count: number } | { fraction: number };
@@ -94,6 +95,17 @@ export function sweepTpe(
   keeps: readonly KeepSpec[],
   onPoint?: (done: number, total: number) => void,
 ): { points: SweepPoint[]; skipped: string[] } {
+  return finishSteps(sweepTpeSteps(scored, totalEpochs, fractions, keeps, onPoint));
+}
+
+/** `sweepTpe` as steps, one setting each (io/steps.ts). */
+export function* sweepTpeSteps(
+  scored: readonly ScoredTrials[],
+  totalEpochs: number,
+  fractions: readonly number[],
+  keeps: readonly KeepSpec[],
+  onPoint?: (done: number, total: number) => void,
+): Steps<{ points: SweepPoint[]; skipped: string[] }> {
   fractions.forEach(checkBudget);
   const points: SweepPoint[] = [];
   const skipped: string[] = [];
@@ -126,6 +138,7 @@ export function sweepTpe(
           pareto: false,
         });
         onPoint?.(done, total);
+        yield;
       }
     }
   }

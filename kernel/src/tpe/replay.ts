@@ -4,13 +4,13 @@
  * Pure (the caller reads the files).
  */
 import { decisionOutcome, tpeDecision, type TpeDecision, type TpePayload, type TpeTrial } from "greenai-common";
-import { throwIfAborted } from "../errors";
+import { finishStepsInterruptibly, rethrowInterrupted } from "../io/steps";
 import type { CurveSet, RunStatus } from "./curves";
 import { successiveHalving, type HalvingRung } from "./halving";
 import { pct } from "./percent";
 import { stopSchedule, type PolicyOptions, type StopPolicy } from "./policy";
 import type { ScoreName, ScoreOptions } from "./scores";
-import { trialsFromCurves, type EnergyPlan, type EnergyUnit } from "./trials";
+import { trialsFromCurvesSteps, type EnergyPlan, type EnergyUnit } from "./trials";
 
 /** A run that is not complete and finite, and why. */
 export interface TpeRunProblem {
@@ -114,17 +114,23 @@ export interface CurveRun {
 
 /**
  * Scores the curves, applies the policy and builds the result and its payload. RangeError when
- * no trial has a score at the decision epoch (nothing could be kept).
+ * no trial has a score at the decision epoch (nothing could be kept); InterruptedError, saying how
+ * many trials were scored, when `run.signal` aborts.
  */
-export function replayCurves(run: CurveRun, s: ReplaySettings): { value: TpeReplayResult; payload: TpePayload } {
+export async function replayCurves(run: CurveRun, s: ReplaySettings): Promise<{ value: TpeReplayResult; payload: TpePayload }> {
   const { set, plan } = run;
   const { score, policy } = s;
   run.progress?.(`scoring ${set.trials.length} trials by ${score}`);
-  const { trials, statuses } = trialsFromCurves(set, score, s.scoreOptions, plan, {
-    signal: run.signal,
-    onTrial: (i, n) => i % 20 === 0 && run.progress?.(`scoring ${n} trials by ${score}`, i / n),
+  let scoredCount = 0;
+  const steps = trialsFromCurvesSteps(set, score, s.scoreOptions, plan, {
+    onTrial: (i, n) => {
+      scoredCount = i;
+      if (i % 20 === 0) run.progress?.(`scoring ${n} trials by ${score}`, i / n);
+    },
   });
-  throwIfAborted(run.signal);
+  const { trials, statuses } = await finishStepsInterruptibly(steps, run.signal).catch(
+    rethrowInterrupted(() => `interrupted while scoring by ${score}: ${scoredCount} of ${set.trials.length} trials scored; nothing replayed`),
+  );
   const { decision, rungs, stops } = replayPolicy(trials, set.totalEpochs, policy);
   const T = decision.budget_epoch;
   const unscored = trials.filter((t) => t.epochs_run < T || t.score_by_epoch[T - 1] === null).map((t) => t.id);

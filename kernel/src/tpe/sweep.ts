@@ -4,13 +4,13 @@
  * Pure (the caller reads the files).
  */
 import type { TpePayload } from "greenai-common";
-import { throwIfAborted } from "../errors";
+import { finishStepsInterruptibly, rethrowInterrupted } from "../io/steps";
 import type { RunStatus } from "./curves";
-import { bestSetting, replayTpe, sweepTpe, type KeepSpec, type SweepPoint } from "./decision";
+import { bestSetting, replayTpe, sweepTpeSteps, type KeepSpec, type SweepPoint } from "./decision";
 import { pct } from "./percent";
 import { problemsOf, type CurveRun, type TpeRunProblem } from "./replay";
 import { SCORE_NAMES, type ScoreName, type ScoreOptions } from "./scores";
-import { trialsFromCurves, type EnergyUnit } from "./trials";
+import { trialsFromCurvesSteps, type EnergyUnit } from "./trials";
 
 /** Value of `%tpe sweep`. */
 export interface TpeSweepResult {
@@ -40,8 +40,8 @@ export interface SweepSettings {
   title?: string;
 }
 
-/** Runs the sweep; RangeError for an unknown score or an empty list. */
-export function sweepCurves(run: CurveRun, s: SweepSettings): { value: TpeSweepResult; payload: TpePayload } {
+/** Runs the sweep; RangeError for an unknown score or an empty list; InterruptedError, saying how far it got, when `run.signal` aborts. */
+export async function sweepCurves(run: CurveRun, s: SweepSettings): Promise<{ value: TpeSweepResult; payload: TpePayload }> {
   const { set, plan } = run;
   for (const sc of s.scores) {
     if (!SCORE_NAMES.includes(sc as ScoreName)) throw new RangeError(`--scores: unknown score ${JSON.stringify(sc)}; scores are ${SCORE_NAMES.join(", ")}`);
@@ -50,18 +50,21 @@ export function sweepCurves(run: CurveRun, s: SweepSettings): { value: TpeSweepR
   const scored = [];
   let statuses: RunStatus[] = [];
   for (const [i, sc] of s.scores.entries()) {
-    throwIfAborted(run.signal);
     run.progress?.(`scoring by ${sc}`, i / s.scores.length);
-    const built = trialsFromCurves(set, sc as ScoreName, s.scoreOptions, plan, { signal: run.signal });
+    const built = await finishStepsInterruptibly(trialsFromCurvesSteps(set, sc as ScoreName, s.scoreOptions, plan), run.signal).catch(
+      rethrowInterrupted(() => `interrupted while scoring by ${sc} (score ${i + 1} of ${s.scores.length}); no setting swept`),
+    );
     statuses = built.statuses;
     scored.push({ score: sc, trials: built.trials });
   }
-  const { points, skipped } = sweepTpe(scored, set.totalEpochs, s.budgets, s.keeps, (done, total) => {
-    if (done % 25 === 0) {
-      throwIfAborted(run.signal);
-      run.progress?.("sweeping", done / total);
-    }
+  let swept = 0;
+  const sweep = sweepTpeSteps(scored, set.totalEpochs, s.budgets, s.keeps, (done, total) => {
+    swept = done;
+    if (done % 25 === 0) run.progress?.("sweeping", done / total);
   });
+  const { points, skipped } = await finishStepsInterruptibly(sweep, run.signal).catch(
+    rethrowInterrupted(() => `interrupted after ${swept} of ${scored.length * s.budgets.length * s.keeps.length} settings`),
+  );
   const best = bestSetting(points, s.maxRegret);
   const frontier = points.filter((p) => p.pareto).sort((a, b) => b.energy_saved_fraction - a.energy_saved_fraction || (a.regret ?? Infinity) - (b.regret ?? Infinity));
   const value: TpeSweepResult = {

@@ -4,7 +4,8 @@
  * which are reported, never dropped. Pure.
  */
 import type { TpePayload, TpeTrial } from "greenai-common";
-import { DataFormatError, throwIfAborted } from "../errors";
+import { DataFormatError } from "../errors";
+import { finishSteps, type Steps } from "../io/steps";
 import { runStatus, type CurveSet, type RunStatus, type TrialCurve } from "./curves";
 import type { DeviceSeries } from "../energy/series";
 import { energyByGpu, epochEnergyFromPower, type ZeusPowerModel, type IntegrationOptions } from "./energy";
@@ -115,11 +116,23 @@ export function trialsFromCurves(
   score: ScoreName,
   scoreOpts: ScoreOptions,
   plan: EnergyPlan,
-  opts: { signal?: AbortSignal; onTrial?: (done: number, total: number) => void } = {},
+  opts: { onTrial?: (done: number, total: number) => void } = {},
 ): TrialsBuild {
+  return finishSteps(trialsFromCurvesSteps(set, score, scoreOpts, plan, opts));
+}
+
+/** `trialsFromCurves` as steps, one trial each (io/steps.ts): scoring many long curves takes seconds. */
+export function* trialsFromCurvesSteps(
+  set: CurveSet,
+  score: ScoreName,
+  scoreOpts: ScoreOptions,
+  plan: EnergyPlan,
+  opts: { onTrial?: (done: number, total: number) => void } = {},
+): Steps<TrialsBuild> {
   const statuses: RunStatus[] = [];
-  const trials = set.trials.map((c, i) => {
-    throwIfAborted(opts.signal);
+  const trials: TpeTrial[] = [];
+  for (const [i, c] of set.trials.entries()) {
+    if (i > 0) yield;
     opts.onTrial?.(i, set.trials.length);
     const st = runStatus(c, set.totalEpochs);
     statuses.push(st);
@@ -135,8 +148,8 @@ export function trialsFromCurves(
       diverged: st.diverged,
     };
     if (c.params) trial.params = c.params;
-    return trial;
-  });
+    trials.push(trial);
+  }
   return { trials, statuses };
 }
 

@@ -1,10 +1,10 @@
 /**
- * Long ribbon computations (drawing a trace, simulating a pool, tabulating a grid) are written
- * once, as generators that yield between chunks of work. `finishSteps` runs one straight through
+ * Long computations of the pure cores (drawing a query trace, simulating a pool, tabulating a
+ * grid, scoring trials) are written once, as generators that yield between chunks of work. `finishSteps` runs one straight through
  * (the synchronous form, as fast as a plain loop); `finishStepsInterruptibly` awaits
  * `checkpoint(signal)` at every yield, so a kernel interrupt or Ctrl-C can stop it within ~50 ms.
  */
-import { checkpoint } from "../errors";
+import { checkpoint, InterruptedError } from "../errors";
 
 /** A computation that yields between chunks of work and returns T. */
 export type Steps<T> = Generator<void, T, void>;
@@ -27,4 +27,15 @@ export async function finishStepsInterruptibly<T>(steps: Steps<T>, signal: Abort
     if (r.done) return r.value;
     await checkpoint(signal);
   }
+}
+
+/**
+ * For `.catch` after interruptible work: an InterruptedError is replaced by one whose message
+ * `say`s what had been done (and what was not written); other errors pass unchanged.
+ */
+export function rethrowInterrupted(say: (e: InterruptedError) => string): (e: unknown) => never {
+  return (e) => {
+    if (e instanceof InterruptedError) throw new InterruptedError(say(e));
+    throw e;
+  };
 }
