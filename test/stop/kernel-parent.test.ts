@@ -51,7 +51,7 @@ async function settled(pid: number, quietMs: number): Promise<void> {
 
 const accepts = (port: number) =>
   new Promise<boolean>((resolve) => {
-    const s = net.connect(port, "127.0.0.1", () => (s.destroy(), resolve(true)));
+    const s: net.Socket = net.connect(port, "127.0.0.1", () => (s.destroy(), resolve(true)));
     s.on("error", () => resolve(false));
   });
 
