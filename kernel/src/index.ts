@@ -17,6 +17,7 @@ export type { TpeReplayResult, TpeScoreResult, TpeScoreRow, TpeScoreEnergy, TpeS
 export * from "./energy";
 export * from "./trials";
 export type { EnergyMeasureResult, PowercapAdvice } from "./magics/energy";
+export type { EnergyPlan, GpuComparison } from "./magics/energy-plan";
 export type { TpeRunResult } from "./magics/tpe-run";
 export * from "./datasets";
 export type { DatasetColumn, DatasetLoadResult, DatasetJobsResult, DatasetJobSummary, DatasetJobResult, DatasetSqlResult, DatasetIndexResult, DatasetGenerateResult, DataListResult, DataFetchResult } from "./magics/dataset";

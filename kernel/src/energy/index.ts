@@ -12,3 +12,6 @@ export * from "./time";
 export * from "./measure";
 export * from "./tune";
 export * from "./tune-eval";
+export * from "./power-limit";
+export * from "./plan";
+export * from "./compare";

@@ -100,3 +100,53 @@ export function zeusPowerTableFromText(text: string, file: string): { gpu: strin
   const m = /summary_power_([A-Za-z0-9]+)\.csv$/.exec(path.basename(file));
   return { gpu: m ? m[1] : "gpu", rows: sweepRowsFromRecords(records, file) };
 }
+
+/** One row of the Zeus train trace: the epoch at which one run reached one target metric. */
+export interface TrainTraceRow {
+  dataset: string;
+  network: string;
+  batch_size: number;
+  optimizer: string;
+  learning_rate: string;
+  run: string;
+  target_metric: number;
+  /** null when the run never reached the target ("nan" in the trace, or blank). */
+  target_epoch: number | null;
+}
+
+/** The columns of the Zeus train trace `summary_train.csv`, in its order. */
+export const ZEUS_TRAIN_COLUMNS = ["dataset", "network", "batch_size", "optimizer", "learning_rate", "run", "target_metric", "target_epoch"] as const;
+
+/** Parses the Zeus train trace (every column required; batch_size positive, target_metric a number, target_epoch positive or nan/blank: not reached). */
+export function trainRowsFromCsv(text: string, file: string): TrainTraceRow[] {
+  const records = csvRecordsFromText(text, file);
+  const head = records[0];
+  if (!head) throw new DataFormatError(`${file}: empty file; expected a header ${ZEUS_TRAIN_COLUMNS.join(",")}`);
+  const idx = headerIndex(head.cells);
+  const missing = ZEUS_TRAIN_COLUMNS.filter((c) => !idx.has(c));
+  if (missing.length) throw new DataFormatError(`${file}:${head.line}: missing column(s) ${missing.join(", ")}; expected the Zeus train trace ${ZEUS_TRAIN_COLUMNS.join(",")}`);
+  const rows = records.slice(1).map((rec) => {
+    if (rec.cells.length !== head.cells.length) throw new DataFormatError(`${file}:${rec.line}: expected ${head.cells.length} comma-separated fields but found ${rec.cells.length}`);
+    const cell = (name: string) => rec.cells[idx.get(name) as number].trim();
+    const at = (name: string) => ({ file, line: rec.line, col: (idx.get(name) as number) + 1, name });
+    const metric = Number(cell("target_metric"));
+    if (cell("target_metric") === "" || !Number.isFinite(metric)) throw new DataFormatError(`${file}:${rec.line}:${at("target_metric").col}: target_metric is ${JSON.stringify(cell("target_metric"))}; expected a number`);
+    return {
+      dataset: cell("dataset"),
+      network: cell("network"),
+      batch_size: positive(cell("batch_size"), at("batch_size")),
+      optimizer: cell("optimizer"),
+      learning_rate: cell("learning_rate"),
+      run: cell("run"),
+      target_metric: metric,
+      target_epoch: /^(nan)?$/i.test(cell("target_epoch")) ? null : positive(cell("target_epoch"), at("target_epoch")),
+    };
+  });
+  if (rows.length === 0) throw new DataFormatError(`${file}: no data rows after the header`);
+  return rows;
+}
+
+/** Reads the Zeus train trace file. */
+export async function trainRowsFromFile(file: string): Promise<TrainTraceRow[]> {
+  return trainRowsFromCsv(await textFromFile(file), file);
+}

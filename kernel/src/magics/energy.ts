@@ -1,6 +1,7 @@
 /**
  * `%energy`: meter a command (`%energy measure -- CMD …`) and advise a GPU power limit from a
- * sweep (`%energy powercap --trace FILE`). Thin adapter over kernel/src/energy.
+ * sweep (`%energy powercap --trace FILE`); `tune` (energy-tune.ts), `plan` and `compare`
+ * (energy-plan.ts) live in their own files. Thin adapters over kernel/src/energy.
  */
 import { plotlyText } from "greenai-common";
 import * as fs from "fs";
@@ -12,6 +13,7 @@ import { measureCommand, measureEnergy, measurementPayload, type EnergyMeasureme
 import { adviseFromSweep, type PowerLimitRecommendation } from "../energy/powercap";
 import { sweepRowsFromFile } from "../energy/read-sweep";
 import { METER_FLAGS, meterOptionsFromFlags } from "./energy-meter-flags";
+import { compareCommandSpec, planCommandSpec } from "./energy-plan";
 import { tuneCommandSpec } from "./energy-tune";
 import type { Magic, MagicCommand } from "./types";
 
@@ -148,6 +150,6 @@ const powercapSpec: MagicCommand = {
 
 export const energyMagic: Magic = {
   name: "energy",
-  summary: "meter energy and advise GPU power limits",
-  commands: [measureCommandSpec, powercapSpec, tuneCommandSpec],
+  summary: "meter energy; tune and advise GPU power limits; plan energy to a target accuracy; compare GPU types",
+  commands: [measureCommandSpec, powercapSpec, tuneCommandSpec, planCommandSpec, compareCommandSpec],
 };
