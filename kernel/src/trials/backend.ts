@@ -4,6 +4,11 @@
  * and stops one trial and reports its output lines and its end. It also gives a handle that
  * the run folder records, ends what a crashed session left behind (reap), and may report
  * power that its trials measured themselves (deviceSeries). A new backend needs no runner edit.
+ *
+ * No trial may outlive its runner (issue 15): local trials run under kernel/bin/supervise.js,
+ * which ends a trial's group when the runner dies, and whose onGroupEnd() runs on every way a
+ * trial ends (the place to undo per-trial setup such as a GPU power limit); what a crash leaves
+ * anyway is reaped by the next run in the same run folder.
  */
 import type { DeviceSeries } from "../energy/series";
 import type { Params } from "./space";

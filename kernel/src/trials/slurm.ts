@@ -7,6 +7,11 @@
  *
  * Held jobs keep their allocation: with fewer nodes than trials, give the partition room
  * (OverSubscribe, or one GPU per trial) or the next trial waits for a held one's resources.
+ *
+ * A runner that dies without stopping its jobs (SIGKILL, a crashed kernel) cannot cancel them, and
+ * a job cannot see the runner's death the way a local trial's supervisor does (another node): held
+ * jobs stay queued or stopped. The next run in the same run folder, with or without --resume,
+ * scancels every unfinished job the folder recorded (reap); until then, `scancel JOBID` by hand.
  */
 import { execFile } from "child_process";
 import * as fs from "fs";
