@@ -79,6 +79,16 @@ export class KernelSession {
     return this.request({ op: "execute", code, ...opts });
   }
 
+  /** Pid of the client process: the kernel's parent (its JPY_PARENT_PID). */
+  get pid(): number {
+    return this.proc.pid!;
+  }
+
+  /** SIGKILLs the client, as a crashing front end would die. */
+  kill(): void {
+    this.proc.kill("SIGKILL");
+  }
+
   async stop(): Promise<void> {
     if (!this.proc || this.proc.exitCode !== null) return;
     try {
