@@ -122,7 +122,8 @@ function stop() {
   void groupGone(opts.graceMs);
 }
 
-const child = spawn(opts.cmd, opts.args, { detached: true, stdio: ["ignore", "inherit", "inherit"] });
+// fd 3 (the report pipe) is not passed on: only the supervisor reports
+const child = spawn(opts.cmd, opts.args, { detached: true, stdio: ["ignore", "inherit", "inherit", "ignore"] });
 child.on("spawn", () => {
   pgid = child.pid;
   report({ pid: child.pid });
