@@ -151,3 +151,16 @@ describeWithData("energy/zeus-nsdi23", "%energy tune and the power-limit restore
     await expect(tune(`energy tune --limits 250 -- ${process.execPath} -e "console.log('hello') //{power_limit}"`)).rejects.toThrow(/printed no JSON object .*--measure/);
   });
 });
+
+describeWithData("energy/zeus-nsdi23", "%energy tune --replay", (zeus) => {
+  it("reads each probe from the recorded rows and names a limit the sweep lacks", async () => {
+    const line = `energy tune --limits 100,125,150,175,200,225,250 --replay ${path.join(zeus, "summary_power_v100.csv")} --workload ${WORKLOAD} --prior ${path.join(zeus, "summary_power_p100.csv")}`;
+    const out = await dispatchMagic(new MagicRegistry([energyMagic]), line, fakeMagicContext());
+    if (out.kind !== "result") throw new Error("expected a result");
+    const r = out.result.value as TuneResult;
+    const rows = sweepRowsFromFile(path.join(zeus, "summary_power_v100.csv")).filter((q) => `${q.dataset}/${q.network}/${q.batch_size}/${q.optimizer}` === WORKLOAD);
+    for (const p of r.probes) expect(p.average_power).toBe(rows.find((q) => q.power_limit === p.power_limit)!.average_power);
+    expect(out.result.text).toMatch(/Probed rows are measured; the others are predicted/);
+    await expect(dispatchMagic(new MagicRegistry([energyMagic]), line.replace("--limits 100,", "--limits 90,100,"), fakeMagicContext())).rejects.toThrow(/no row at 90 W/);
+  });
+});

@@ -7,7 +7,7 @@
  */
 import { adviseFromSweep, workloadKey, type PowerSweepRow } from "./powercap";
 
-export type CompareObjective = "energy" | "time" | "dollars";
+export type GpuCompareObjective = "energy" | "time" | "dollars";
 
 export interface GpuAtBest {
   gpu: string;
@@ -18,7 +18,7 @@ export interface GpuAtBest {
   dollars_per_epoch: number | null;
 }
 
-export interface CompareRow {
+export interface GpuCompareRow {
   workload: string;
   /** One per GPU that has the job, in the order the sweeps were given. */
   gpus: GpuAtBest[];
@@ -29,8 +29,8 @@ export interface CompareRow {
   runner_up: string;
 }
 
-export interface CompareOptions {
-  objective?: CompareObjective;
+export interface GpuCompareOptions {
+  objective?: GpuCompareObjective;
   /** $ per hour per GPU name (needed for every GPU with objective "dollars"). */
   prices?: Readonly<Record<string, number>>;
   /** Only limits at most this fraction slower than each GPU's highest limit. */
@@ -38,7 +38,7 @@ export interface CompareOptions {
 }
 
 /** Jobs found in at least two sweeps, in the first sweep's order (then the others'). */
-export function compareGpus(sweeps: readonly { gpu: string; rows: readonly PowerSweepRow[] }[], opts: CompareOptions = {}): CompareRow[] {
+export function compareGpus(sweeps: readonly { gpu: string; rows: readonly PowerSweepRow[] }[], opts: GpuCompareOptions = {}): GpuCompareRow[] {
   const objective = opts.objective ?? "energy";
   const prices = opts.prices ?? {};
   if (objective === "dollars") {
@@ -56,7 +56,7 @@ export function compareGpus(sweeps: readonly { gpu: string; rows: readonly Power
     }
   }
   const value = (g: GpuAtBest) => (objective === "energy" ? g.energy_per_epoch : objective === "time" ? g.time_per_epoch : (g.dollars_per_epoch as number));
-  const out: CompareRow[] = [];
+  const out: GpuCompareRow[] = [];
   for (const [workload, gpus] of byJob) {
     if (gpus.length < 2) continue;
     const ranked = [...gpus].sort((a, b) => value(a) - value(b));

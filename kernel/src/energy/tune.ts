@@ -59,7 +59,7 @@ export interface TuneOptions {
   signal?: AbortSignal;
 }
 
-/** The prediction at one limit (mean ± sd over the weighted priors; sd 0 where probed). */
+/** The prediction at one limit (mean ± sd over the weighted priors, each with its own spread τ; sd 0 where probed). */
 export interface TunePredictedPoint {
   power_limit: number;
   probed: boolean;
@@ -281,7 +281,8 @@ export async function tunePowerLimit(probe: (limitW: number) => Promise<TuneProb
     }
     const ms = fits.length ? fits : [];
     const mean = (g: (f: (typeof ms)[number]) => number) => ms.reduce((a, f) => a + f.w * g(f), 0);
-    const sd = (g: (f: (typeof ms)[number]) => number, mu: number) => Math.sqrt(Math.max(0, ms.reduce((a, f) => a + f.w * (g(f) - mu) ** 2, 0)));
+    // spread between the priors plus each prior's own (Laplace, scale τ·value: variance 2(τ·value)²)
+    const sd = (g: (f: (typeof ms)[number]) => number, mu: number) => Math.sqrt(Math.max(0, ms.reduce((a, f) => a + f.w * ((g(f) - mu) ** 2 + 2 * (tau * g(f)) ** 2), 0)));
     if (!ms.length) {
       // no priors: straight lines between probes (no spread known)
       const px = [...measured.keys()].sort((a, b) => a - b);

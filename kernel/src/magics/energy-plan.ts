@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { escapeHtml, htmlTable, makeBundle, textTable } from "../display/bundle";
 import { UsageError } from "../errors";
-import { compareGpus, type CompareObjective, type CompareRow } from "../energy/compare";
+import { compareGpus, type GpuCompareObjective, type GpuCompareRow } from "../energy/compare";
 import { planFromTraces, type PlanRow } from "../energy/plan";
 import { trainRowsFromFile, zeusPowerTableFromFile } from "../energy/read-sweep";
 import type { MagicCommand } from "./types";
@@ -23,9 +23,9 @@ export interface EnergyPlan {
 
 /** Result of `%energy compare`. */
 export interface GpuComparison {
-  objective: CompareObjective;
+  objective: GpuCompareObjective;
   gpus: string[];
-  rows: CompareRow[];
+  rows: GpuCompareRow[];
 }
 
 function existing(rel: string, flag: string, cwd: string): string {
@@ -133,7 +133,7 @@ export const compareCommandSpec: MagicCommand = {
     const prices = pairs(args.flags.price as string[] | undefined, "price");
     const unknown = Object.keys(prices).filter((g) => !names.includes(g));
     if (unknown.length) throw new UsageError(`--price names ${unknown.join(", ")}, not among the sweeps' GPUs (${names.join(", ")})`);
-    const objective = args.flags.objective as CompareObjective;
+    const objective = args.flags.objective as GpuCompareObjective;
     const rows = compareGpus(sweeps, { objective, prices, maxSlowdown: args.flags["max-slowdown"] as number | undefined });
     const value: GpuComparison = { objective, gpus: names, rows };
     const cols = ["job", ...names.flatMap((g) => [`${g} W`, `${g} J/epoch`, `${g} s/epoch`, ...(prices[g] ? [`${g} $/epoch`] : [])]), "pick", "margin"];

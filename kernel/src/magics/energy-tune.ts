@@ -19,6 +19,7 @@ import { DataFormatError, InterruptedError, UsageError } from "../errors";
 import { LineSplitter } from "../io/lines";
 import { measureCommand } from "../energy/measure";
 import { withPowerLimit } from "../energy/power-limit";
+import { workloadKey } from "../energy/powercap";
 import { sweepRowsFromFile } from "../energy/read-sweep";
 import { tunePowerLimit, type TuneObjective, type TuneProbe, type TuneResult } from "../energy/tune";
 import { METER_FLAGS, meterOptionsFromFlags } from "./energy-meter-flags";
@@ -106,6 +107,20 @@ function commandProbe(argv: readonly string[], flags: Record<string, unknown>, c
   };
 }
 
+/** The probe that reads a recorded sweep's row of `workload` at each limit (no command runs). */
+function replayProbe(rel: string, workload: string | undefined, cwd: string): (limit: number) => TuneProbe {
+  if (!workload) throw new UsageError("--replay needs --workload KEY (dataset/network/batch_size/optimizer) to pick the rows to replay");
+  const file = path.resolve(cwd, rel);
+  if (!fs.existsSync(file)) throw new UsageError(`--replay ${rel}: no such file (resolved to ${file})`);
+  const rows = sweepRowsFromFile(file).filter((r) => workloadKey(r) === workload);
+  if (!rows.length) throw new UsageError(`--replay ${rel}: no rows of workload ${workload}; keys look like dataset/network/batch_size/optimizer`);
+  return (limit) => {
+    const r = rows.find((q) => q.power_limit === limit);
+    if (!r) throw new UsageError(`--replay ${rel}: ${workload} has no row at ${limit} W (it has ${rows.map((q) => q.power_limit).join(", ")} W); give those in --limits`);
+    return { power_limit: limit, time_per_epoch: r.time_per_epoch, average_power: r.average_power };
+  };
+}
+
 /** Plotly figure: predicted energy (± sd) and time against the limit, probes marked. */
 function tunePlotly(r: TuneResult, title: string): { data: unknown[]; layout: object } {
   const x = r.predicted.map((p) => p.power_limit);
@@ -170,7 +185,8 @@ export const tuneCommandSpec: MagicCommand = {
       "sweep); otherwise the tuner sets the limit with `nvidia-smi -i GPU -pl W` before each run and restores the limit it found " +
       "afterwards, also on errors and interrupts (setting a limit needs root). Without --measure, CMD must print one JSON object " +
       "with time_per_epoch (s) and average_power (W); with --measure the tuner meters CMD itself, and CMD should run --epochs epochs " +
-      "(or a few iterations: then give the matching count).",
+      "(or a few iterations: then give the matching count). With --replay FILE no command runs: each probe is read from the " +
+      "recorded sweep's row of --workload (a dry run of the tuner on a Zeus trace).",
     flags: [
       { name: "limits", type: "numbers", required: true, min: 1, metavar: "L1,L2,…", help: "the settable power limits, watts (e.g. 100,125,150,175,200,225,250)" },
       { name: "max-probes", type: "int", default: 4, min: 1, metavar: "N", help: "at most N runs of CMD, the highest limit included" },
@@ -179,6 +195,7 @@ export const tuneCommandSpec: MagicCommand = {
       { name: "max-slowdown", type: "number", min: 0, metavar: "F", help: "only limits whose time per epoch is at most (1 + F) × the time at the highest limit (0.1 = 10%)" },
       { name: "prior", type: "list", metavar: "FILE,…", help: "power sweeps of other workloads or GPUs in the Zeus format (summary_power_<gpu>.csv)" },
       { name: "workload", type: "string", metavar: "KEY", help: "dataset/network/batch_size/optimizer: prior rows of this workload (and of the same dataset/network) weigh more" },
+      { name: "replay", type: "string", metavar: "FILE", help: "no command: read each probe from this recorded sweep's rows of --workload (a dry run on a Zeus trace)" },
       { name: "measure", type: "boolean", default: false, help: "meter CMD with the project's meter instead of reading its JSON line" },
       { name: "epochs", type: "number", default: 1, min: 1e-9, metavar: "E", help: "with --measure: epochs one run of CMD trains (time per epoch = wall time / E)" },
       { name: "gpu", type: "int", default: 0, min: 0, metavar: "INDEX", help: "GPU whose limit is set (nvidia-smi -i) and metered" },
@@ -188,19 +205,23 @@ export const tuneCommandSpec: MagicCommand = {
     examples: [
       "%data path zeus-nsdi23 --as z",
       "%energy tune --limits 100,125,150,175,200,225,250 --prior $z/summary_power_p100.csv --workload cifar100/shufflenetv2/1024/adadelta -- python3 replay.py {power_limit}",
+      "%energy tune --limits 100,125,150,175,200,225,250 --replay $z/summary_power_v100.csv --workload imagenet/resnet50/256/adadelta --prior $z/summary_power_p100.csv",
       "%energy tune --limits 150,200,250,300 --measure --epochs 1 --max-slowdown 0.1 -- python3 train.py --epochs 1",
       "greenai energy tune --limits 125,150,175,200,225,250 --max-probes 4 --prior v100.csv --json -- ./train.sh {power_limit}",
     ],
   },
   async run(args, ctx) {
     const argv = args.positionals;
-    if (argv.length === 0) throw new UsageError("give the job's command after -- (e.g. %energy tune --limits 150,200,250 -- python3 train.py {power_limit})");
+    const replay = args.flags.replay as string | undefined;
+    if (replay !== undefined && argv.length > 0) throw new UsageError("give either --replay FILE or a command after --, not both");
+    if (replay === undefined && argv.length === 0) throw new UsageError("give the job's command after -- (e.g. %energy tune --limits 150,200,250 -- python3 train.py {power_limit}), or --replay FILE");
     const priors = ((args.flags.prior as string[] | undefined) ?? []).map((rel) => {
       const file = path.resolve(ctx.cwd, rel);
       if (!fs.existsSync(file)) throw new UsageError(`--prior ${rel}: no such file (resolved to ${file})`);
       return { source: path.basename(file), rows: sweepRowsFromFile(file) };
     });
-    const r = await tunePowerLimit(commandProbe(argv, args.flags, ctx), {
+    const probe = replay !== undefined ? replayProbe(replay, args.flags.workload as string | undefined, ctx.cwd) : commandProbe(argv, args.flags, ctx);
+    const r = await tunePowerLimit(probe, {
       limits: args.flags.limits as number[],
       maxProbes: args.flags["max-probes"] as number,
       objective: args.flags.objective as TuneObjective,
@@ -210,7 +231,7 @@ export const tuneCommandSpec: MagicCommand = {
       workload: args.flags.workload as string | undefined,
       signal: ctx.signal,
     });
-    const { text, bundle } = presentTune(r, `power limit for ${argv.join(" ")}`.slice(0, 100));
+    const { text, bundle } = presentTune(r, replay !== undefined ? `power limit for ${args.flags.workload} (replayed from ${path.basename(replay)})` : `power limit for ${argv.join(" ")}`.slice(0, 100));
     return { value: r, typeName: "TuneResult", text, bundle };
   },
 };
