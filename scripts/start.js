@@ -257,7 +257,7 @@ function startServer(cmd, args, env, onExit) {
   });
   let stopping = false;
   const stop = () => {
-    if (stopping) return;
+    if (stopping) return console.log(`npm start: already stopping (the server gets up to ${SERVER_GRACE_MS / 1000} s to shut its kernels down)`);
     stopping = true;
     if (child.exitCode === null) {
       console.log("npm start: stopping the server and its kernels…");
