@@ -12,6 +12,9 @@
  * --system-lab   use an installed `jupyter lab` (JupyterLab 4) instead of the self-hosted one
  * --no-build     skip the build step (use what is built)
  * --smoke        start, check the kernel and the tour notebook are served, stop (for CI)
+ *
+ * Ctrl-C (once), SIGTERM or SIGHUP stop the server and every kernel it started (and their live
+ * trials); if this script is killed outright, the server and its kernels stop by themselves.
  */
 "use strict";
 const { spawn, spawnSync } = require("child_process");
