@@ -76,7 +76,7 @@ describe("LocalBackend", () => {
     expect((await t.exited).signal).toBe("SIGKILL");
   });
 
-  it("reap kills a recorded group only while its environment names the same run and trial", async () => {
+  it("reap kills a recorded group only while its environment names the same run, trial and attempt", async () => {
     const { l, dir } = launch(["--epochs", "400", "--epoch-ms", "20", "--child"]);
     const t = await b.start({ ...l, env: trialEnv(dir, "t1", 1) }, { onLine: () => undefined, onRunning: () => undefined });
     await waitUntil(async () => (await t.livePids()).length === 2, "the trial and its child to run");
@@ -85,6 +85,7 @@ describe("LocalBackend", () => {
     // a reused pid that belongs to another trial or run is left alone
     await b.reap({ runDir: dir, trial: "t2", attempt: 1, handle: t.handle });
     await b.reap({ runDir: path.join(dir, "other"), trial: "t1", attempt: 1, handle: t.handle });
+    await b.reap({ runDir: dir, trial: "t1", attempt: 2, handle: t.handle });
     await b.reap({ runDir: dir, trial: "t1", attempt: 1, handle: {} });
     await sleep(100);
     expect(await t.livePids()).toHaveLength(2);

@@ -145,11 +145,14 @@ export class LocalBackend implements TrialBackend {
     return trial;
   }
 
-  /** Kills the recorded process group, but only while the process's environment still names this run and trial (pids are reused). */
-  async reap({ handle, runDir, trial }: RecordedAttempt): Promise<void> {
+  /**
+   * Kills the recorded process group (held members too: SIGKILL needs no SIGCONT), but only while
+   * the process's environment still names this run, trial and attempt (pids are reused).
+   */
+  async reap({ handle, runDir, trial, attempt }: RecordedAttempt): Promise<void> {
     if (!handle.pid) return;
     const env = processEnv(handle.pid);
-    if (env?.get(TRIAL_ENV.runDir) === runDir && env.get(TRIAL_ENV.trial) === trial) signalGroup(handle.pid, "SIGKILL");
+    if (env?.get(TRIAL_ENV.runDir) === runDir && env.get(TRIAL_ENV.trial) === trial && env.get(TRIAL_ENV.attempt) === String(attempt)) signalGroup(handle.pid, "SIGKILL");
   }
 
   async close(): Promise<void> {
