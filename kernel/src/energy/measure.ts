@@ -104,48 +104,57 @@ async function waitAbortable(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 /**
+ * Runs a command (argv array, no shell) to its end in its own process group; its stdout and
+ * stderr lines go to the callbacks. An abort (also one that came before the start) stops the
+ * group with SIGTERM and throws InterruptedError. The one way energy/ and its magics run a job.
+ */
+export function runCommand(
+  argv: readonly string[],
+  opts: { cwd?: string; signal?: AbortSignal; onStdout?: (line: string) => void; onStderr?: (line: string) => void } = {},
+): Promise<{ code: number | null; signal: string | null }> {
+  return new Promise((resolve, reject) => {
+    // env passed on purpose: the environment this module sees (a test runner may give it its own)
+    const child = spawn(argv[0], argv.slice(1), { cwd: opts.cwd, env: process.env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    let aborted = false;
+    const onAbort = () => {
+      aborted = true;
+      try {
+        process.kill(-(child.pid as number), "SIGTERM");
+      } catch {
+        /* gone */
+      }
+    };
+    opts.signal?.addEventListener("abort", onAbort);
+    if (opts.signal?.aborted && child.pid !== undefined) onAbort();
+    // One splitter per stream, so a partial stdout line never joins a stderr chunk.
+    const out = new LineSplitter((l) => opts.onStdout?.(l));
+    const err = new LineSplitter((l) => opts.onStderr?.(l));
+    child.stdout!.setEncoding("utf8").on("data", (d: string) => out.push(d));
+    child.stderr!.setEncoding("utf8").on("data", (d: string) => err.push(d));
+    child.on("error", (e) => {
+      opts.signal?.removeEventListener("abort", onAbort);
+      reject(new Error(`cannot run ${argv[0]}: ${(e as NodeJS.ErrnoException).code ?? e.message}`));
+    });
+    child.on("close", (code, sig) => {
+      opts.signal?.removeEventListener("abort", onAbort);
+      out.flush();
+      err.flush();
+      if (aborted) reject(new InterruptedError(`interrupted: ${argv[0]} was stopped`));
+      else resolve({ code, signal: sig });
+    });
+  });
+}
+
+/**
  * Runs a command (argv array, no shell) under the meter; its output lines go to `onOutput`.
  * An abort stops the command (SIGTERM to its process group) and throws InterruptedError.
  */
 export async function measureCommand(argv: readonly string[], opts: MeasureOptions & { cwd?: string; onOutput?: (line: string) => void } = {}): Promise<EnergyMeasurement> {
   let code: number | null = null;
   let sig: string | null = null;
-  let aborted = false;
-  const m = await measureEnergy(
-    () =>
-      new Promise<void>((resolve, reject) => {
-        const child = spawn(argv[0], argv.slice(1), { cwd: opts.cwd, stdio: ["ignore", "pipe", "pipe"], detached: true });
-        const onAbort = () => {
-          aborted = true;
-          try {
-            process.kill(-(child.pid as number), "SIGTERM");
-          } catch {
-            /* gone */
-          }
-        };
-        opts.signal?.addEventListener("abort", onAbort);
-        // One splitter per stream, so a partial stdout line never joins a stderr chunk.
-        const onLine = (line: string) => opts.onOutput?.(line);
-        const out = new LineSplitter(onLine);
-        const err = new LineSplitter(onLine);
-        child.stdout!.setEncoding("utf8").on("data", (d: string) => out.push(d));
-        child.stderr!.setEncoding("utf8").on("data", (d: string) => err.push(d));
-        child.on("error", (e) => {
-          opts.signal?.removeEventListener("abort", onAbort);
-          reject(new Error(`cannot run ${argv[0]}: ${(e as NodeJS.ErrnoException).code ?? e.message}`));
-        });
-        child.on("close", (c, s) => {
-          opts.signal?.removeEventListener("abort", onAbort);
-          out.flush();
-          err.flush();
-          code = c;
-          sig = s;
-          resolve();
-        });
-      }),
-    opts,
-  );
-  if (aborted) throw new InterruptedError(`interrupted: ${argv[0]} was stopped`);
+  const m = await measureEnergy(async () => {
+    ({ code, signal: sig } = await runCommand(argv, { cwd: opts.cwd, signal: opts.signal, onStdout: opts.onOutput, onStderr: opts.onOutput }));
+  }, opts);
   return { ...m, command: [...argv], exit_code: code, signal: sig };
 }
 

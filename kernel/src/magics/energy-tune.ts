@@ -11,13 +11,11 @@
  *   with --measure, the tuner meters CMD itself: time per epoch = wall time / --epochs, power =
  *   the GPUs' metered energy / wall time.
  */
-import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { escapeHtml, formatNumber, htmlTable, makeBundle, textTable } from "../display/bundle";
 import { DataFormatError, InterruptedError, UsageError } from "../errors";
-import { LineSplitter } from "../io/lines";
-import { measureCommand } from "../energy/measure";
+import { measureCommand, runCommand } from "../energy/measure";
 import { withPowerLimit } from "../energy/power-limit";
 import { workloadKey } from "../energy/powercap";
 import { sweepRowsFromFile } from "../energy/read-sweep";
@@ -50,39 +48,17 @@ export function probeFromOutput(lines: readonly string[], limit: number, cmd: st
 }
 
 /** Runs argv to the end; its stdout lines are returned, stderr lines go to `log`. */
-function runForOutput(argv: readonly string[], ctx: MagicContext): Promise<string[]> {
-  return new Promise((resolve, reject) => {
-    const lines: string[] = [];
-    const child = spawn(argv[0], argv.slice(1), { cwd: ctx.cwd, env: process.env, stdio: ["ignore", "pipe", "pipe"], detached: true });
-    let aborted = false;
-    const onAbort = () => {
-      aborted = true;
-      try {
-        process.kill(-(child.pid as number), "SIGTERM");
-      } catch {
-        /* gone */
-      }
-    };
-    ctx.signal.addEventListener("abort", onAbort);
-    // an interrupt that came while the limit was being set, before the listener
-    if (ctx.signal.aborted) onAbort();
-    const out = new LineSplitter((l) => lines.push(l));
-    const err = new LineSplitter((l) => ctx.log(l));
-    child.stdout!.setEncoding("utf8").on("data", (d: string) => out.push(d));
-    child.stderr!.setEncoding("utf8").on("data", (d: string) => err.push(d));
-    child.on("error", (e) => {
-      ctx.signal.removeEventListener("abort", onAbort);
-      reject(new UsageError(`cannot run ${argv[0]}: ${(e as NodeJS.ErrnoException).code ?? e.message}`));
-    });
-    child.on("close", (code, sig) => {
-      ctx.signal.removeEventListener("abort", onAbort);
-      out.flush();
-      err.flush();
-      if (aborted) return reject(new InterruptedError(`interrupted: ${argv[0]} was stopped`));
-      if (code !== 0) return reject(new DataFormatError(`${argv.join(" ")} failed (${sig ?? `exit code ${code}`}); its errors are above`));
-      resolve(lines);
-    });
-  });
+async function runForOutput(argv: readonly string[], ctx: MagicContext): Promise<string[]> {
+  const lines: string[] = [];
+  let r: { code: number | null; signal: string | null };
+  try {
+    r = await runCommand(argv, { cwd: ctx.cwd, signal: ctx.signal, onStdout: (l) => lines.push(l), onStderr: (l) => ctx.log(l) });
+  } catch (e) {
+    if (e instanceof InterruptedError) throw e;
+    throw new UsageError((e as Error).message);
+  }
+  if (r.code !== 0) throw new DataFormatError(`${argv.join(" ")} failed (${r.signal ?? `exit code ${r.code}`}); its errors are above`);
+  return lines;
 }
 
 /** The probe that runs CMD at one limit, as the module comment describes. */
