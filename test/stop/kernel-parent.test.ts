@@ -9,22 +9,12 @@ import * as os from "os";
 import * as path from "path";
 import { isAlive } from "../../kernel/src/trials/proc";
 import { REPO_ROOT } from "../helpers/shared-data";
+import { freePort } from "../helpers/free-port";
 import { waitUntil } from "../helpers/wait";
 
 const BIN = path.join(REPO_ROOT, "kernel/bin/greenai.js");
 const built = fs.existsSync(path.join(REPO_ROOT, "kernel/dist/kernel/main.js"));
 const suite = built ? describe : describe.skip;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** CPU ticks (user + system) the process has used so far. */
 function cpuTicks(pid: number): number {

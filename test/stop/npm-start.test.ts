@@ -7,11 +7,11 @@
 import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as http from "http";
-import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { isAlive, listProcesses } from "../../kernel/src/trials/proc";
 import { REPO_ROOT } from "../helpers/shared-data";
+import { freePort } from "../helpers/free-port";
 import { waitUntil } from "../helpers/wait";
 import { describeProcs, processesWithEnv, waitNone } from "./procs";
 
@@ -27,17 +27,6 @@ function unavailable(): string | undefined {
 const why = unavailable();
 const suite = why ? describe.skip : describe;
 const noTmux = spawnSync("tmux", ["-V"]).status !== 0 ? "tmux is not installed (apt-get install tmux; it is in scripts/apt-packages.txt)" : undefined;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 function post(url: string, token: string, body: object): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
