@@ -14,6 +14,11 @@ export interface PowerLimitOptions {
   command?: readonly string[];
 }
 
+export interface WithPowerLimitOptions extends PowerLimitOptions {
+  /** Called first when this process is signalled: stop the work (e.g. abort its controller, which kills its process group). */
+  onSignal?: () => void;
+}
+
 /** nvidia-smi refused to set the limit: no permission, or the GPU does not support it. */
 export class PowerLimitError extends GreenaiError {
   override name = "PowerLimitError";
@@ -66,11 +71,12 @@ const SIGNALS = ["SIGTERM", "SIGHUP", "SIGINT"] as const;
  * happens. If this process is signalled meanwhile, the limit is restored synchronously before
  * the signal takes its course (a kernel interrupt arrives as an abort of the work instead).
  */
-export async function withPowerLimit<T>(watts: number, work: () => Promise<T>, opts: PowerLimitOptions = {}): Promise<T> {
+export async function withPowerLimit<T>(watts: number, work: () => Promise<T>, opts: WithPowerLimitOptions = {}): Promise<T> {
   const original = await readPowerLimit(opts);
   const restoreArgv = [...smi(opts), "-pl", String(original)];
   let restored = false;
   const onSignal = (sig: NodeJS.Signals) => {
+    opts.onSignal?.();
     if (!restored) spawnSync(restoreArgv[0], restoreArgv.slice(1), { timeout: 30_000, env: process.env });
     restored = true;
     for (const s of SIGNALS) process.removeListener(s, onSignal);

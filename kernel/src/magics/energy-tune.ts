@@ -48,11 +48,11 @@ export function probeFromOutput(lines: readonly string[], limit: number, cmd: st
 }
 
 /** Runs argv to the end; its stdout lines are returned, stderr lines go to `log`. */
-async function runForOutput(argv: readonly string[], ctx: MagicContext): Promise<string[]> {
+async function runForOutput(argv: readonly string[], ctx: MagicContext, signal: AbortSignal): Promise<string[]> {
   const lines: string[] = [];
   let r: { code: number | null; signal: string | null };
   try {
-    r = await runCommand(argv, { cwd: ctx.cwd, signal: ctx.signal, onStdout: (l) => lines.push(l), onStderr: (l) => ctx.log(l) });
+    r = await runCommand(argv, { cwd: ctx.cwd, signal, onStdout: (l) => lines.push(l), onStderr: (l) => ctx.log(l) });
   } catch (e) {
     if (e instanceof InterruptedError) throw e;
     throw new UsageError((e as Error).message);
@@ -70,16 +70,25 @@ function commandProbe(argv: readonly string[], flags: Record<string, unknown>, c
   return async (limit) => {
     const cmd = argv.map((a) => a.split(PLACEHOLDER).join(String(limit)));
     ctx.progress(`probing ${limit} W: ${cmd.join(" ")}`.slice(0, 120));
+    // the job stops on an interrupt, and also when this process is signalled while the limit is set
+    const stop = new AbortController();
+    const onAbort = () => stop.abort();
+    ctx.signal.addEventListener("abort", onAbort);
+    if (ctx.signal.aborted) stop.abort();
     const once = async (): Promise<TuneProbe> => {
-      if (!measure) return probeFromOutput(await runForOutput(cmd, ctx), limit, cmd[0]);
-      const m = await measureCommand(cmd, { ...meterOptionsFromFlags(flags, ctx), nvidiaSmi: { gpus: [gpu] }, cwd: ctx.cwd, signal: ctx.signal, onOutput: (l) => ctx.log(l) });
+      if (!measure) return probeFromOutput(await runForOutput(cmd, ctx, stop.signal), limit, cmd[0]);
+      const m = await measureCommand(cmd, { ...meterOptionsFromFlags(flags, ctx), nvidiaSmi: { gpus: [gpu] }, cwd: ctx.cwd, signal: stop.signal, onOutput: (l) => ctx.log(l) });
       if (m.exit_code !== 0) throw new DataFormatError(`${cmd.join(" ")} failed (${m.signal ?? `exit code ${m.exit_code}`}) at ${limit} W; its output is above`);
       const gpus = m.devices.filter((d) => d.device.startsWith("gpu"));
       const energy = (gpus.length ? gpus : m.devices).reduce((a, d) => a + d.energy_j, 0);
       if (!gpus.length) ctx.log(`note: no GPU was metered at ${limit} W (${m.meter.source}); average_power is that of ${m.devices.map((d) => d.device).join(", ") || "nothing"}`);
       return { power_limit: limit, time_per_epoch: m.duration_s / epochs, average_power: m.duration_s > 0 ? energy / m.duration_s : 0 };
     };
-    return selfLimited ? once() : withPowerLimit(limit, once, { gpu });
+    try {
+      return await (selfLimited ? once() : withPowerLimit(limit, once, { gpu, onSignal: () => stop.abort() }));
+    } finally {
+      ctx.signal.removeEventListener("abort", onAbort);
+    }
   };
 }
 
