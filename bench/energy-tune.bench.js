@@ -46,6 +46,8 @@ async function main() {
 }
 
 function pct(x) {
+  // a method that chose a limit beyond the slowdown bound has no finite excess
+  if (!Number.isFinite(x)) return "beyond bound";
   return `${(100 * x).toFixed(1)}%`;
 }
 

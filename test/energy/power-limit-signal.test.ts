@@ -4,7 +4,7 @@
  * signal; SIGINT: the CLI's interrupt stops the probe), and the job is stopped either way. Runs the built CLI (kernel/dist) with a
  * stand-in nvidia-smi on PATH that records every -pl call.
  */
-import { spawn } from "child_process";
+import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -16,7 +16,7 @@ const CLI = path.join(REPO_ROOT, "kernel/bin/greenai.js");
 const built = fs.existsSync(path.join(REPO_ROOT, "kernel/dist/cli.js"));
 const maybe = built ? describeWithData : (_rel: string, name: string) => describe.skip(`${name} [SKIPPED: kernel/dist is not built (npm run build)]`, () => it("needs the build", () => undefined));
 
-maybe("energy/zeus-nsdi23", "greenai energy tune: the limit comes back when the process is signalled", (zeus: string) => {
+maybe("energy/zeus-nsdi23", "greenai energy tune (the built CLI): --json, and the limit comes back when the process is signalled", (zeus: string) => {
   it.each(["SIGTERM", "SIGINT"] as const)("%s mid-probe", async (sig) => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "greenai-tune-sig-"));
     try {
@@ -60,5 +60,20 @@ maybe("energy/zeus-nsdi23", "greenai energy tune: the limit comes back when the 
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it("--json follows the contract: {power_limit, probes, predicted, saved_fraction, slowdown}", () => {
+    const job = [process.execPath, path.join(FIX, "replay-job.js"), "{power_limit}"];
+    const r = spawnSync(process.execPath, [CLI, "energy", "tune", "--limits", "100,125,150,175,200,225,250", "--max-probes", "4", "--prior", path.join(zeus, "summary_power_p100.csv"), "--workload", "cifar100/shufflenetv2/1024/adadelta", "--json", "--", ...job], {
+      env: { ...process.env, FAKE_SMI_SWEEP: path.join(zeus, "summary_power_v100.csv"), FAKE_SMI_WORKLOAD: "cifar100/shufflenetv2/1024/adadelta" },
+      encoding: "utf8",
+    });
+    expect(r.status).toBe(0);
+    const v = JSON.parse(r.stdout);
+    expect(Object.keys(v)).toEqual(expect.arrayContaining(["power_limit", "probes", "predicted", "saved_fraction", "slowdown"]));
+    expect(v.probes).toHaveLength(4);
+    expect(Object.keys(v.probes[0]).sort()).toEqual(["average_power", "power_limit", "time_per_epoch"]);
+    expect(v.probes.map((p: { power_limit: number }) => p.power_limit)).toContain(v.power_limit);
+    expect(v.predicted).toHaveLength(7);
   });
 });
