@@ -2,7 +2,8 @@
  * Issue 15: a kernel that ends while a `%tpe run` holds trials takes them with it, whether it is
  * asked to shut down (shutdown_request, as a restart sends) or its parent dies (JPY_PARENT_PID):
  * both go through the kernel's one shutdown path, which interrupts the run (trials stopped, the
- * run folder records the interruption) before the kernel exits.
+ * run folder records the interruption) before the kernel exits. A SIGKILLed kernel records
+ * nothing, but its trials' supervisors end them.
  */
 import * as fs from "fs";
 import * as os from "os";
@@ -10,6 +11,7 @@ import * as path from "path";
 import { KernelSession, kernelTestsUnavailable } from "../helpers/kernel-session";
 import { REPO_ROOT } from "../helpers/shared-data";
 import { waitUntil } from "../helpers/wait";
+import { processEnv } from "../../kernel/src/trials/proc";
 import { describeProcs, processesWithEnv, waitNone } from "./procs";
 
 const FAKE = path.join(REPO_ROOT, "test/trials/fixtures/fake_trial.js");
@@ -55,5 +57,20 @@ suite(`kernel ending with live trials${why ? ` [SKIPPED: ${why}]` : ""}`, () => 
     const left = await waitNone(() => [...processesWithEnv("GREENAI_RUN_DIR", runDir), ...processesWithEnv("JPY_PARENT_PID", String(k.pid))], 15_000);
     expect(describeProcs(left)).toBe("");
     expect(events(runDir)).toContain("interrupted");
+  });
+
+  it("SIGKILL of the kernel leaves no trial: the supervisors end them", async () => {
+    const runDir = path.join(dir, "kernel-killed");
+    const k = await new KernelSession("greenai-stop").start();
+    try {
+      await runWithHeldTrials(k, runDir);
+      const kernels = processesWithEnv("JPY_PARENT_PID", String(k.pid)).filter((p) => !processEnv(p.pid)?.has("GREENAI_RUN_DIR"));
+      expect(kernels).toHaveLength(1);
+      process.kill(kernels[0].pid, "SIGKILL");
+      const left = await waitNone(() => processesWithEnv("GREENAI_RUN_DIR", runDir), 10_000);
+      expect(describeProcs(left)).toBe("");
+    } finally {
+      k.kill();
+    }
   });
 });
