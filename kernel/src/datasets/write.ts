@@ -5,7 +5,9 @@
  */
 import * as path from "path";
 import { RecordBatchFileWriter, Table } from "apache-arrow";
+import { checkpoint } from "../errors";
 import { writeAtomically, writeOutputFile, type OutputTarget, type OutputWrite } from "../io/output-file";
+import { rethrowInterrupted } from "../io/steps";
 import { generateSupercloudSample, slurmLogChunks, type SampleOptions, type SampleSummary } from "./generate";
 
 /**
@@ -27,17 +29,29 @@ export async function writeSupercloudSample(
   return { summary, files: out, overwritten };
 }
 
-/** Writes a generated scheduler log of `rows` rows (the benchmark input), through a temporary file and a rename. */
-export async function writeSlurmLog(file: string, rows: number, seed = 1): Promise<OutputWrite> {
+/**
+ * Writes a generated scheduler log of `rows` rows (the benchmark input), through a temporary file
+ * and a rename. When `signal` aborts: InterruptedError saying how many rows were made, nothing written.
+ */
+export async function writeSlurmLog(file: string, rows: number, seed = 1, signal?: AbortSignal): Promise<OutputWrite> {
+  let made = 0;
   return writeAtomically("--out", path.resolve(file), async (fh) => {
     let bytes = 0;
     for (const chunk of slurmLogChunks(rows, seed)) {
+      await checkpoint(signal);
       const b = Buffer.from(chunk);
       await fh.write(b);
       bytes += b.length;
+      made += chunk === "" ? 0 : countLines(chunk);
     }
     return bytes;
-  });
+  }).catch(rethrowInterrupted(() => `interrupted after ${Math.max(0, made - 1).toLocaleString("en-US")} of ${rows.toLocaleString("en-US")} rows; nothing written to ${file}`));
+}
+
+function countLines(text: string): number {
+  let n = 0;
+  for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) n++;
+  return n;
 }
 
 /**

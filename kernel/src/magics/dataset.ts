@@ -265,7 +265,7 @@ async function runGenerate(args: ParsedArgs, ctx: MagicContext): Promise<MagicRe
   if (f["slurm-rows"] !== undefined) {
     const rows = f["slurm-rows"] as number;
     ctx.progress(`writing ${rows} scheduler-log rows`, undefined);
-    const w = await writeSlurmLog(path.join(out, "slurm-log.csv"), rows, seed);
+    const w = await writeSlurmLog(path.join(out, "slurm-log.csv"), rows, seed, ctx.signal);
     value = { out, seed, files: 1, bytes: w.bytes, overwritten_files: w.overwritten ? 1 : 0, slurm_rows: rows };
   } else {
     const r = await writeSupercloudSample(out, { seed, jobs: f.jobs as number });
