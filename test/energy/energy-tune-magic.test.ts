@@ -5,7 +5,7 @@ import { adviseFromSweep } from "../../kernel/src/energy/powercap";
 import { readPowerLimit, setPowerLimit, withPowerLimit } from "../../kernel/src/energy/power-limit";
 import { sweepRowsFromFile } from "../../kernel/src/energy/read-sweep";
 import type { TuneResult } from "../../kernel/src/energy/tune";
-import { DataFormatError, InterruptedError, UsageError } from "../../kernel/src/errors";
+import { InterruptedError, UsageError } from "../../kernel/src/errors";
 import { dispatchMagic, MagicRegistry } from "../../kernel/src/magics/dispatch";
 import { energyMagic } from "../../kernel/src/magics/energy";
 import { fakeMagicContext } from "../helpers/magic-context";
@@ -50,9 +50,11 @@ describeWithData("energy/zeus-nsdi23", "%energy tune and the power-limit restore
   const plCalls = () => fs.readFileSync(calls, "utf8").trim().split("\n").filter(Boolean).map(Number);
   const limitNow = () => Number(fs.readFileSync(state, "utf8"));
 
+  let lastText = "";
   async function tune(line: string, signal?: AbortSignal): Promise<TuneResult> {
     const out = await dispatchMagic(new MagicRegistry([energyMagic]), line, fakeMagicContext({ signal }));
     if (out.kind !== "result") throw new Error("expected a result");
+    lastText = out.result.text;
     return out.result.value as TuneResult;
   }
   const LIMITS = "--limits 100,125,150,175,200,225,250";
@@ -90,7 +92,7 @@ describeWithData("energy/zeus-nsdi23", "%energy tune and the power-limit restore
 
   it("restores the limit when the job fails", async () => {
     process.env.FAKE_JOB_FAIL_AT = "150";
-    await expect(tune(`energy tune --limits 150,200,250 --max-probes 3 -- ${JOB.join(" ")}`)).rejects.toThrow(DataFormatError);
+    await expect(tune(`energy tune --limits 150,200,250 --max-probes 3 -- ${JOB.join(" ")}`)).rejects.toThrow(/failed at 150 W \(exit code 3\); its last output:\njob: out of memory at 150 W/);
     expect(plCalls()).toEqual([250, 250, 150, 250]);
     expect(limitNow()).toBe(250);
   });
@@ -132,6 +134,8 @@ describeWithData("energy/zeus-nsdi23", "%energy tune and the power-limit restore
     }
     expect(plCalls()).toEqual([250, 250, 100, 250]);
     expect(limitNow()).toBe(250);
+    // the estimate meters no GPU: the result says whose power it is
+    expect(lastText).toMatch(/note: no GPU was metered at 250 W .*average_power is that of/);
   });
 
   it("withPowerLimit restores after a throw; read/set go through nvidia-smi", async () => {

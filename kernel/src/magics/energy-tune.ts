@@ -47,22 +47,37 @@ export function probeFromOutput(lines: readonly string[], limit: number, cmd: st
   );
 }
 
-/** Runs argv to the end; its stdout lines are returned, stderr lines go to `log`. */
-async function runForOutput(argv: readonly string[], ctx: MagicContext, signal: AbortSignal): Promise<string[]> {
+/** The last lines a job printed, for the error when it fails (its output never goes to stdout: --json stays one object). */
+class OutputTail {
+  private readonly lines: string[] = [];
+  constructor(private readonly ctx: MagicContext) {}
+  push = (line: string) => {
+    this.lines.push(line);
+    if (this.lines.length > 20) this.lines.shift();
+    this.ctx.progress(line.slice(0, 120));
+  };
+  text(): string {
+    return this.lines.length ? `; its last output:\n${this.lines.join("\n")}` : "; it printed nothing";
+  }
+}
+
+/** Runs argv to the end; its stdout lines are returned. */
+async function runForOutput(argv: readonly string[], ctx: MagicContext, signal: AbortSignal, limit: number): Promise<string[]> {
   const lines: string[] = [];
+  const tail = new OutputTail(ctx);
   let r: { code: number | null; signal: string | null };
   try {
-    r = await runCommand(argv, { cwd: ctx.cwd, signal, onStdout: (l) => lines.push(l), onStderr: (l) => ctx.log(l) });
+    r = await runCommand(argv, { cwd: ctx.cwd, signal, onStdout: (l) => lines.push(l), onStderr: tail.push });
   } catch (e) {
     if (e instanceof InterruptedError) throw e;
     throw new UsageError((e as Error).message);
   }
-  if (r.code !== 0) throw new DataFormatError(`${argv.join(" ")} failed (${r.signal ?? `exit code ${r.code}`}); its errors are above`);
+  if (r.code !== 0) throw new DataFormatError(`${argv.join(" ")} failed at ${limit} W (${r.signal ?? `exit code ${r.code}`})${tail.text()}`);
   return lines;
 }
 
 /** The probe that runs CMD at one limit, as the module comment describes. */
-function commandProbe(argv: readonly string[], flags: Record<string, unknown>, ctx: MagicContext): (limit: number) => Promise<TuneProbe> {
+function commandProbe(argv: readonly string[], flags: Record<string, unknown>, ctx: MagicContext, notes: string[]): (limit: number) => Promise<TuneProbe> {
   const selfLimited = argv.some((a) => a.includes(PLACEHOLDER));
   const gpu = flags.gpu as number;
   const epochs = flags.epochs as number;
@@ -76,12 +91,13 @@ function commandProbe(argv: readonly string[], flags: Record<string, unknown>, c
     ctx.signal.addEventListener("abort", onAbort);
     if (ctx.signal.aborted) stop.abort();
     const once = async (): Promise<TuneProbe> => {
-      if (!measure) return probeFromOutput(await runForOutput(cmd, ctx, stop.signal), limit, cmd[0]);
-      const m = await measureCommand(cmd, { ...meterOptionsFromFlags(flags, ctx), nvidiaSmi: { gpus: [gpu] }, cwd: ctx.cwd, signal: stop.signal, onOutput: (l) => ctx.log(l) });
-      if (m.exit_code !== 0) throw new DataFormatError(`${cmd.join(" ")} failed (${m.signal ?? `exit code ${m.exit_code}`}) at ${limit} W; its output is above`);
+      if (!measure) return probeFromOutput(await runForOutput(cmd, ctx, stop.signal, limit), limit, cmd[0]);
+      const tail = new OutputTail(ctx);
+      const m = await measureCommand(cmd, { ...meterOptionsFromFlags(flags, ctx), nvidiaSmi: { gpus: [gpu] }, cwd: ctx.cwd, signal: stop.signal, onOutput: tail.push });
+      if (m.exit_code !== 0) throw new DataFormatError(`${cmd.join(" ")} failed at ${limit} W (${m.signal ?? `exit code ${m.exit_code}`})${tail.text()}`);
       const gpus = m.devices.filter((d) => d.device.startsWith("gpu"));
       const energy = (gpus.length ? gpus : m.devices).reduce((a, d) => a + d.energy_j, 0);
-      if (!gpus.length) ctx.log(`note: no GPU was metered at ${limit} W (${m.meter.source}); average_power is that of ${m.devices.map((d) => d.device).join(", ") || "nothing"}`);
+      if (!gpus.length) notes.push(`no GPU was metered at ${limit} W (${m.meter.source}); average_power is that of ${m.devices.map((d) => d.device).join(", ") || "nothing"}`);
       return { power_limit: limit, time_per_epoch: m.duration_s / epochs, average_power: m.duration_s > 0 ? energy / m.duration_s : 0 };
     };
     try {
@@ -133,7 +149,7 @@ function pct(x: number): string {
 }
 
 /** Text, HTML and Plotly of a tuning result. */
-export function presentTune(r: TuneResult, title: string) {
+export function presentTune(r: TuneResult, notes: readonly string[], title: string) {
   const goal = r.objective === "cost" ? `least ${r.eta}·energy + ${formatNumber(1 - r.eta)}·P_max·time` : `least ${r.objective}`;
   const head =
     `${title}: ${r.power_limit} W (${goal}${r.max_slowdown !== null ? `, at most ${pct(r.max_slowdown)} slower` : ""}) ` +
@@ -152,8 +168,8 @@ export function presentTune(r: TuneResult, title: string) {
     p.energy_sd,
     r.max_slowdown === null ? "" : pct(p.p_within_bound),
   ]);
-  const text = `${head}\n${textTable(cols, rows)}`;
-  const html = `<p>${escapeHtml(head)}</p>${htmlTable(cols, rows)}`;
+  const text = `${head}\n${textTable(cols, rows)}${notes.map((n) => `\nnote: ${n}`).join("")}`;
+  const html = `<p>${escapeHtml(head)}</p>${htmlTable(cols, rows)}${notes.map((n) => `<p><i>note: ${escapeHtml(n)}</i></p>`).join("")}`;
   return { text, bundle: makeBundle({ plotly: tunePlotly(r, title), html, text }) };
 }
 
@@ -205,7 +221,8 @@ export const tuneCommandSpec: MagicCommand = {
       if (!fs.existsSync(file)) throw new UsageError(`--prior ${rel}: no such file (resolved to ${file})`);
       return { source: path.basename(file), rows: sweepRowsFromFile(file) };
     });
-    const probe = replay !== undefined ? replayProbe(replay, args.flags.workload as string | undefined, ctx.cwd) : commandProbe(argv, args.flags, ctx);
+    const notes: string[] = [];
+    const probe = replay !== undefined ? replayProbe(replay, args.flags.workload as string | undefined, ctx.cwd) : commandProbe(argv, args.flags, ctx, notes);
     const r = await tunePowerLimit(probe, {
       limits: args.flags.limits as number[],
       maxProbes: args.flags["max-probes"] as number,
@@ -216,7 +233,7 @@ export const tuneCommandSpec: MagicCommand = {
       workload: args.flags.workload as string | undefined,
       signal: ctx.signal,
     });
-    const { text, bundle } = presentTune(r, replay !== undefined ? `power limit for ${args.flags.workload} (replayed from ${path.basename(replay)})` : `power limit for ${argv.join(" ")}`.slice(0, 100));
+    const { text, bundle } = presentTune(r, [...new Set(notes)], replay !== undefined ? `power limit for ${args.flags.workload} (replayed from ${path.basename(replay)})` : `power limit for ${argv.join(" ")}`.slice(0, 100));
     return { value: r, typeName: "TuneResult", text, bundle };
   },
 };
