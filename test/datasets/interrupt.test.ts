@@ -8,6 +8,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { InterruptedError } from "../../kernel/src/errors";
+import { csvBatchesFromFile } from "../../kernel/src/datasets/read";
+import { SLURM_SPEC } from "../../kernel/src/datasets/schemas";
 import { writeSlurmLog } from "../../kernel/src/datasets/write";
 
 describe("interrupting a generated scheduler log", () => {
@@ -32,4 +34,24 @@ describe("interrupting a generated scheduler log", () => {
     expect((e as Error).message).toMatch(/^interrupted after [\d,]+ of 5,000,000 rows; nothing written to .*slurm-log\.csv$/);
     expect(fs.readdirSync(dir)).toEqual([]);
   }, 60000);
+
+  it("stops a file read between chunks, naming how much of the file was read", async () => {
+    const file = path.join(dir, "small", "slurm-log.csv");
+    await writeSlurmLog(file, 2000, 3);
+    const controller = new AbortController();
+    const read = csvBatchesFromFile(SLURM_SPEC, file, { chunkBytes: 16384, batchRows: 100, signal: controller.signal, label: "small/slurm-log.csv" });
+    let batches = 0;
+    const e = await (async () => {
+      for await (const _ of read.batches) {
+        batches++;
+        controller.abort(); // as the kernel's SIGINT handler would, between two chunks
+      }
+    })().then(
+      () => new Error("the whole file was read: the interrupt did not stop it"),
+      (err: unknown) => err,
+    );
+    expect(batches).toBeGreaterThan(0);
+    expect(e).toBeInstanceOf(InterruptedError);
+    expect((e as Error).message).toMatch(/^interrupted after reading 0\.\d MiB of 0\.\d MiB of small\/slurm-log\.csv$/);
+  });
 });

@@ -5,7 +5,7 @@
  */
 import * as fs from "fs";
 import { RecordBatch, Schema, Table } from "apache-arrow";
-import { GreenaiError, throwIfAborted } from "../errors";
+import { GreenaiError, InterruptedError } from "../errors";
 import { TableReader, tableFromBatches, type ReadReport, type ReaderOptions } from "./reader";
 import type { TableSpec } from "./schemas";
 
@@ -57,7 +57,7 @@ export function csvBatchesFromFile(spec: TableSpec, file: string, opts: FileRead
       const buf = new Uint8Array(chunkBytes);
       let done = 0;
       for (;;) {
-        throwIfAborted(opts.signal);
+        if (opts.signal?.aborted) throw new InterruptedError(`interrupted after reading ${mib(done)} of ${mib(total)} of ${label}`);
         const { bytesRead } = await fh.read(buf, 0, chunkBytes, null);
         if (bytesRead === 0) break;
         done += bytesRead;
@@ -73,6 +73,8 @@ export function csvBatchesFromFile(spec: TableSpec, file: string, opts: FileRead
   }
   return { batches: run(), report: reader.report, schema: () => reader.outputSchema };
 }
+
+const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 
 /** Reads a whole CSV file into a Table (streamed in chunks; the table holds all kept rows). */
 export async function csvTableFromFile(spec: TableSpec, file: string, opts: FileReadOptions = {}): Promise<{ table: Table; report: ReadReport }> {
