@@ -26,6 +26,9 @@ export {
   ribbonObjective,
   ribbonSearch,
   type ImprovedAcquisition,
+  type MonotonicityViolation,
+  type RibbonSearchResult as RibbonSearchOutcome,
+  type SearchAssumptions,
   type RibbonMode,
   type RibbonSearchOptions,
 } from "./search";

@@ -87,6 +87,37 @@ export class Pruner {
   }
 
   /**
+   * Robust pruning after an infeasible sample s that fell `shortfall` rate points below the target:
+   * prunes s and every c ≤ s componentwise whose distance |s| − |c| (instances removed) leaves
+   * shortfall > margin + perInstance · (|s| − |c|). A sample within noise of the target prunes only
+   * itself; the allowance grows with the instances removed, because adding slow instances can lower
+   * the rate (pool-order dispatch). margin = perInstance = 0 is the dominance rule.
+   */
+  afterInfeasibleWithMargin(index: number, shortfall: number, margin: number, perInstance: number): number {
+    const g = this.grid;
+    const d = g.dims;
+    const c = g.counts;
+    let newly = this.mark(index);
+    const s = g.pool(index);
+    let size = 0;
+    for (let j = 0; j < d; j++) size += s[j];
+    // Most instances that may be removed: shortfall > margin + perInstance · k.
+    const kMax = perInstance > 0 ? Math.ceil((shortfall - margin) / perInstance) - 1 : shortfall > margin ? Infinity : -1;
+    if (kMax < 0) return newly;
+    for (let i = 0; i < g.size; i++) {
+      let ok = true;
+      let removed = size;
+      for (let j = 0; j < d && ok; j++) {
+        const x = c[i * d + j];
+        ok = x <= s[j];
+        removed -= x;
+      }
+      if (ok && removed <= kMax) newly += this.mark(i);
+    }
+    return newly;
+  }
+
+  /**
    * A pool known to be feasible but not yet measured (a warm start's side-only knowledge): prunes
    * every pool strictly dearer, keeping the pool itself, which must still be evaluated before it is
    * reported as best. Returns how many pools were newly pruned.

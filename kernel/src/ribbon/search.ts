@@ -4,8 +4,10 @@
  * faithful: GP on the penalised objective f (isotropic Matern 5/2, no amplitude, alpha 1e-6,
  *   y standardised, ℓ refitted from 1), EI with ξ = 0.1, pruning with the artifact's quirk.
  * improved: GP on the QoS rate only (clipped logit, ARD Matern 5/2 on inputs scaled to [0, 1],
- *   fitted amplitude and noise), next pool = argmax (P_best − price) · P(rate ≥ target),
- *   dominance pruning with ≤ everywhere.
+ *   fitted amplitude and noise); next pool = the one most likely to be the cheapest feasible left
+ *   (acquisition "first"; "saving" and "pruning" on request); robust pruning: a feasible sample prunes
+ *   every pool at least as dear, an infeasible one the pools it dominates only when its rate is more
+ *   than a margin below the target (noise and dispatch effects make rates slightly non-monotone).
  * Both: 2 random initial samples, a prune after every sample, and the stopping rules
  * certificate → exhausted → EI threshold (optional) → budget.
  */
@@ -14,6 +16,7 @@ import { formatPool } from "./catalogue";
 import type { PoolEvaluator } from "./evaluators";
 import type { KnownPool } from "./known";
 import { faithfulGpOptions, GaussianProcess, type GpHyper, type GpOptions } from "./gp";
+import { rateNoiseSd } from "./noise";
 import { logNormCdf, normCdf, normPdf } from "./normal";
 import { Pruner } from "./prune";
 import { Rng } from "./rng";
@@ -25,9 +28,9 @@ export type RibbonMode = "faithful" | "improved";
 export const RIBBON_MODES: readonly RibbonMode[] = ["faithful", "improved"];
 
 /** Acquisition of the improved mode (see RibbonSearchOptions.acquisition). */
-export type ImprovedAcquisition = "saving" | "pruning";
+export type ImprovedAcquisition = "saving" | "pruning" | "first";
 
-export const IMPROVED_ACQUISITIONS: readonly ImprovedAcquisition[] = ["saving", "pruning"];
+export const IMPROVED_ACQUISITIONS: readonly ImprovedAcquisition[] = ["saving", "pruning", "first"];
 
 export interface RibbonSearchOptions {
   mode: RibbonMode;
@@ -42,7 +45,8 @@ export interface RibbonSearchOptions {
   /** EI exploration offset ξ (faithful; artifact 0.1). */
   xi?: number;
   /**
-   * Improved mode's acquisition. `saving` (default): feasibility-weighted improvement
+   * Improved mode's acquisition. `first` (default): the pool most likely to be the cheapest feasible
+   * one left (see logProbabilityFirst). `saving`: feasibility-weighted improvement
    * (P_best − price) · P(rate ≥ target). `pruning`: expected number of pools a sample prunes,
    * P(feasible) · #(unpruned pools at least as dear) + P(infeasible) · #(unpruned pools it dominates),
    * which empties the unpruned set, and so reaches the certificate, in fewer evaluations.
@@ -56,6 +60,20 @@ export interface RibbonSearchOptions {
   eiStop?: number;
   eiStopMinSamples?: number;
   /**
+   * Queries behind each measured rate, for the binomial noise model sd = 100·√(p(1 − p)/n)
+   * (default 25,000, the artifact's evaluator). Sets the default margin.
+   */
+  noiseQueries?: number;
+  /**
+   * Improved mode: an infeasible sample s prunes a pool c ≤ s only when its rate is more than
+   * margin + marginPerInstance · (instances removed) points below the target. Default
+   * 0.4 + 2√2 · sd(target, noiseQueries): a dispatch allowance plus two sd of the difference of two
+   * noisy rates (1.0 points at 2,000 queries, 0.58 at 25,000).
+   */
+  margin?: number;
+  /** Improved mode: rate points added to the margin per instance removed from the sample (default 0.3). */
+  marginPerInstance?: number;
+  /**
    * Pools whose feasibility is already known (a warm start). They prune and, when their rate is
    * known, join the model like evaluations, but are not evaluated and do not count as evaluations.
    * A pool known with its rate may be reported as best (then `via: "known"`, `order: -1`); a pool
@@ -65,6 +83,59 @@ export interface RibbonSearchOptions {
   signal?: AbortSignal;
   /** Called after each evaluation (progress display). */
   onEvaluation?: (e: EvaluatedPool, remaining: number) => void;
+}
+
+/** What a search's pruning, and so its certificate, assumed. */
+export interface SearchAssumptions {
+  /** Pruning assumes adding instances never lowers the rate by more than the margin below. */
+  monotone: true;
+  /** How an infeasible sample prunes: "faithful" (artifact: c1 < s1, others ≤), or "margin" (improved). */
+  pruning: "faithful" | "margin";
+  /** Rate points: an infeasible sample prunes smaller pools only when this far below the target (0 in faithful mode). */
+  margin: number;
+  /** Rate points added to the margin per instance removed (0 in faithful mode). */
+  marginPerInstance: number;
+  /** Noise model of a measured rate, e.g. "binomial, n = 2000 queries: sd 0.22 points at 99%". */
+  noise: string;
+  /** Queries behind each rate (the noise model's n). */
+  noiseQueries: number;
+  /** The best pool's rate is less than 2 sd above the target: a re-measurement may find it infeasible. */
+  bestWithinNoise: boolean;
+}
+
+/** An evaluated pair against monotonicity: a feasible pool inside (≤ componentwise) an infeasible one. */
+export interface MonotonicityViolation {
+  feasible: { pool: number[]; rate: number };
+  infeasible: { pool: number[]; rate: number };
+}
+
+/** A RIBBON search's outcome: the session's result plus what it assumed and the violations it saw. */
+export interface RibbonSearchResult extends PoolSearchResult {
+  assumptions: SearchAssumptions;
+  /** Every monotonicity violation among the measured pools (evaluated or known with a rate); `monotonicityViolations` is their count. */
+  violations: MonotonicityViolation[];
+  /** Known pools the search was given (not evaluations). */
+  knownPools: number;
+}
+
+/** Pairs (feasible a, infeasible b) with a ≤ b componentwise among measured pools. */
+export function monotonicityViolations(measured: readonly EvaluatedPool[]): MonotonicityViolation[] {
+  const out: MonotonicityViolation[] = [];
+  for (const a of measured) {
+    if (!a.feasible) continue;
+    for (const b of measured) {
+      if (b.feasible) continue;
+      let le = true;
+      for (let j = 0; j < a.pool.length && le; j++) le = a.pool[j] <= b.pool[j];
+      if (le) out.push({ feasible: { pool: a.pool, rate: a.rate }, infeasible: { pool: b.pool, rate: b.rate } });
+    }
+  }
+  return out;
+}
+
+/** The improved mode's default margin: 0.4 points for dispatch effects plus 2√2 sd of the difference of two rates measured on n queries. */
+export function defaultMargin(targetRate: number, noiseQueries: number): number {
+  return Math.round(100 * (0.4 + 2 * Math.SQRT2 * rateNoiseSd(targetRate, noiseQueries))) / 100;
 }
 
 /** RIBBON's objective (maximised): 0 for the empty pool, rate/target/2 if infeasible, 0.5 + 0.5(1 − price/P_max) if feasible. */
@@ -149,6 +220,33 @@ export function argmaxWithTies(values: Float64Array, rng: Rng): number {
 }
 
 /**
+ * Log-probability that each candidate is the cheapest feasible one left, treating candidates as
+ * independent: log P(c feasible) + Σ over cheaper candidates c' of log P(c' infeasible). Picking its
+ * argmax evaluates first the pool most likely to be the optimum, which is what "evaluations until
+ * the optimum is first evaluated" counts. Written into `out`.
+ */
+export function logProbabilityFirst(grid: PoolGrid, cand: Int32Array, mu: Float64Array, sd: Float64Array, threshold: number, out: Float64Array): void {
+  const order = Array.from(cand.keys()).sort((a, b) => grid.priceMicro[cand[a]] - grid.priceMicro[cand[b]]);
+  let cheaperInfeasible = 0;
+  let k = 0;
+  while (k < order.length) {
+    // Pools of equal price are not cheaper than one another.
+    const price = grid.priceMicro[cand[order[k]]];
+    let end = k;
+    let groupInfeasible = 0;
+    while (end < order.length && grid.priceMicro[cand[order[end]]] === price) {
+      const i = order[end];
+      const z = sd[i] > 0 ? (mu[i] - threshold) / sd[i] : mu[i] >= threshold ? Infinity : -Infinity;
+      out[i] = cheaperInfeasible + logNormCdf(z);
+      groupInfeasible += logNormCdf(-z);
+      end++;
+    }
+    cheaperInfeasible += groupInfeasible;
+    k = end;
+  }
+}
+
+/**
  * Expected pruning of each candidate: P(feasible) · #(unpruned pools with price ≥ its price) +
  * P(infeasible) · #(unpruned pools it dominates), written into `out`.
  */
@@ -210,7 +308,7 @@ function knownAsEvaluated(grid: PoolGrid, k: KnownPool): EvaluatedPool {
 }
 
 /** Runs RIBBON's search (faithful or improved) on a grid with an evaluator. */
-export async function ribbonSearch(grid: PoolGrid, evaluator: PoolEvaluator, options: RibbonSearchOptions): Promise<PoolSearchResult> {
+export async function ribbonSearch(grid: PoolGrid, evaluator: PoolEvaluator, options: RibbonSearchOptions): Promise<RibbonSearchResult> {
   const mode = options.mode;
   if (mode !== "faithful" && mode !== "improved") throw new RangeError(`mode must be "faithful" or "improved" but got ${String(mode)}`);
   const budget = options.budget ?? 200;
@@ -219,16 +317,27 @@ export async function ribbonSearch(grid: PoolGrid, evaluator: PoolEvaluator, opt
   const xi = options.xi ?? 0.1;
   const eiStop = options.eiStop ?? 0;
   const eiMin = options.eiStopMinSamples ?? 6;
-  const acquisition = options.acquisition ?? "saving";
-  if (acquisition !== "saving" && acquisition !== "pruning") throw new RangeError(`acquisition must be "saving" or "pruning" but got ${String(acquisition)}`);
+  const acquisition = options.acquisition ?? "first";
+  if (!IMPROVED_ACQUISITIONS.includes(acquisition)) throw new RangeError(`acquisition must be one of ${IMPROVED_ACQUISITIONS.join(", ")} but got ${String(acquisition)}`);
   if (!(Number.isInteger(initial) && initial >= 1)) throw new RangeError(`initial samples must be a whole number ≥ 1 but got ${initial}`);
   if (!(xi >= 0)) throw new RangeError(`xi must be ≥ 0 but got ${xi}`);
   if (!(eiStop >= 0)) throw new RangeError(`eiStop must be ≥ 0 but got ${eiStop}`);
+  const noiseQueries = options.noiseQueries ?? 25_000;
+  if (!(Number.isInteger(noiseQueries) && noiseQueries >= 1)) throw new RangeError(`noiseQueries must be a whole number of queries ≥ 1 but got ${noiseQueries}`);
+  const margin = mode === "faithful" ? 0 : (options.margin ?? defaultMargin(target, noiseQueries));
+  const perInstance = mode === "faithful" ? 0 : (options.marginPerInstance ?? 0.3);
+  if (!(margin >= 0 && margin <= 100)) throw new RangeError(`margin must be in 0..100 rate points but got ${margin}`);
+  if (!(perInstance >= 0 && perInstance <= 100)) throw new RangeError(`marginPerInstance must be in 0..100 rate points but got ${perInstance}`);
   const rng = new Rng(options.seed);
   const pruner = new Pruner(grid, mode === "faithful" ? "faithful" : "dominance");
   const session = new PoolSearchSession(grid, evaluator, target, budget, options.signal, (e) => options.onEvaluation?.(e, pruner.remaining));
   const d = grid.dims;
   const excluded = (i: number) => pruner.pruned[i] === 1 || session.evaluated[i] === 1;
+  /** Prunes after a measured pool; improved mode prunes below an infeasible rate only beyond the margin. */
+  const pruneAfter = (index: number, feasible: boolean, rate: number | undefined) => {
+    if (mode === "improved" && !feasible && rate !== undefined) pruner.afterInfeasibleWithMargin(index, target - rate, margin, perInstance);
+    else pruner.after(index, feasible);
+  };
 
   // Known pools: free observations. Infeasible ones and those with a rate prune as a sample would;
   // a feasible one known only by side prunes the dearer pools but stays a candidate itself.
@@ -241,7 +350,7 @@ export async function ribbonSearch(grid: PoolGrid, evaluator: PoolEvaluator, opt
       pruner.afterKnownFeasible(k.index);
       continue;
     }
-    pruner.after(k.index, k.feasible);
+    pruneAfter(k.index, k.feasible, k.rate);
     if (k.rate === undefined) continue;
     const e = knownAsEvaluated(grid, k);
     measured.push(e);
@@ -254,17 +363,24 @@ export async function ribbonSearch(grid: PoolGrid, evaluator: PoolEvaluator, opt
     return b && grid.priceMicro[b.index] <= grid.priceMicro[knownBest.index] ? b : knownBest;
   };
 
+  const sdAtTarget = rateNoiseSd(target, noiseQueries);
+  /** The certificate's condition, in words. */
+  const assumed =
+    mode === "faithful"
+      ? "if adding an instance never lowers the rate (the artifact's pruning)"
+      : `if adding instances never lowers the rate by more than ${margin} + ${perInstance}·k points (k instances added)`;
   const stopCheck = (): { reason: PoolSearchStop; detail: string } | null => {
     const best = bestSoFar();
     if (best) {
       const minLeft = pruner.minRemainingPriceMicro();
       if (minLeft >= grid.priceMicro[best.index]) {
+        const near = best.rate < target + 2 * sdAtTarget ? `; its rate ${best.rate}% is within 2 sd (${(2 * sdAtTarget).toFixed(2)} points, n = ${noiseQueries}) of the target, so a re-measurement may miss it` : "";
         return {
           reason: "certificate",
           detail:
-            pruner.remaining === 0
-              ? `every pool is pruned; the best feasible pool ${formatPool(best.pool)} is optimal if adding an instance never lowers the rate`
-              : `no unpruned pool is cheaper than ${formatPool(best.pool)} at $${best.price.toFixed(4)}/h`,
+            (pruner.remaining === 0
+              ? `every pool is pruned; the best feasible pool ${formatPool(best.pool)} is optimal ${assumed}`
+              : `no unpruned pool is cheaper than ${formatPool(best.pool)} at $${best.price.toFixed(4)}/h: optimal ${assumed}`) + near,
         };
       }
     }
@@ -275,7 +391,7 @@ export async function ribbonSearch(grid: PoolGrid, evaluator: PoolEvaluator, opt
 
   const sample = async (index: number, via: string) => {
     const e = await session.evaluate(index, via);
-    pruner.after(index, e.feasible);
+    pruneAfter(index, e.feasible, e.rate);
   };
 
   let stop = stopCheck();
@@ -336,9 +452,10 @@ export async function ribbonSearch(grid: PoolGrid, evaluator: PoolEvaluator, opt
       const incumbent = bestSoFar();
       const pBest = incumbent ? incumbent.price : grid.maxPrice + minPrice;
       if (acquisition === "pruning") expectedPruning(pruner, cand, mu, sd, threshold, acq);
+      else if (acquisition === "first") logProbabilityFirst(grid, cand, mu, sd, threshold, acq);
       else for (let k = 0; k < cand.length; k++) acq[k] = logFeasibleSaving(pBest - grid.price[cand[k]], mu[k], sd[k], threshold);
       const k = argmaxWithTies(acq, rng);
-      bestAcq = k < 0 ? 0 : acquisition === "pruning" ? 0 : Math.exp(acq[k]);
+      bestAcq = k < 0 ? 0 : acquisition === "saving" ? Math.exp(acq[k]) : 0;
       if (acquisition === "saving" && eiStop > 0 && incumbent && session.count >= eiMin && bestAcq < eiStop * pBest) {
         stop = { reason: "ei-threshold", detail: `best expected saving $${bestAcq.toExponential(2)}/h < ${eiStop} × $${pBest.toFixed(4)}/h after ${n} samples` };
         break;
@@ -353,8 +470,23 @@ export async function ribbonSearch(grid: PoolGrid, evaluator: PoolEvaluator, opt
     }
     stop = stopCheck();
   }
-  const result = session.result(mode, options.seed, stop.reason, stop.detail);
   const best = bestSoFar();
+  const violations = monotonicityViolations([...measured, ...session.evaluations]);
+  const result: RibbonSearchResult = {
+    ...session.result(mode, options.seed, stop.reason, stop.detail),
+    monotonicityViolations: violations.length,
+    assumptions: {
+      monotone: true,
+      pruning: mode === "faithful" ? "faithful" : "margin",
+      margin,
+      marginPerInstance: perInstance,
+      noise: `binomial, n = ${noiseQueries} queries: sd ${sdAtTarget.toFixed(2)} points at ${target}%`,
+      noiseQueries,
+      bestWithinNoise: best !== null && best.rate < target + 2 * sdAtTarget,
+    },
+    violations,
+    knownPools: known.length,
+  };
   if (best && best.via === "known") {
     result.best = best;
     result.evaluationsToBest = 0;
