@@ -9,7 +9,9 @@ import {
   type EvaluatedPool,
   type HomogeneousPoint,
   type ImprovedAcquisition,
+  type MonotonicityViolation,
   type OptimiserComparison,
+  type SearchAssumptions,
   type PoolGrid,
   type PoolSimResult,
   type RibbonMode,
@@ -110,6 +112,48 @@ export interface RibbonSearchResult {
   saving_vs_homogeneous_percent: number | null;
   /** Evaluated pairs where a feasible pool is ≤ an infeasible one: pruning's assumption fails (0 is good). */
   monotonicity_violations: number;
+  /** What pruning, and so the certificate, assumed. */
+  assumptions: RibbonSearchAssumptions;
+  /** The pairs counted by monotonicity_violations. */
+  violations: RibbonViolation[];
+}
+
+/** `assumptions` of `%ribbon search`: the certificate holds if these do. */
+export interface RibbonSearchAssumptions {
+  /** Adding instances never lowers the rate by more than margin + margin_per_instance · k points (k instances added). */
+  monotone: true;
+  /** "faithful" (the artifact's rule) or "margin" (improved). */
+  pruning: "faithful" | "margin";
+  /** Rate points. */
+  margin: number;
+  margin_per_instance: number;
+  /** e.g. "binomial, n = 25000 queries: sd 0.06 points at 99%". */
+  noise: string;
+  noise_queries: number;
+  /** The best pool's rate is within 2 sd of the target. */
+  best_within_noise: boolean;
+}
+
+/** A feasible pool inside (≤ componentwise) an infeasible one. */
+export interface RibbonViolation {
+  feasible: { pool: number[]; rate: number };
+  infeasible: { pool: number[]; rate: number };
+}
+
+export function assumptionsOf(a: SearchAssumptions): RibbonSearchAssumptions {
+  return {
+    monotone: a.monotone,
+    pruning: a.pruning,
+    margin: a.margin,
+    margin_per_instance: a.marginPerInstance,
+    noise: a.noise,
+    noise_queries: a.noiseQueries,
+    best_within_noise: a.bestWithinNoise,
+  };
+}
+
+export function violationsOf(vs: readonly MonotonicityViolation[]): RibbonViolation[] {
+  return vs.map((v) => ({ feasible: { pool: [...v.feasible.pool], rate: v.feasible.rate }, infeasible: { pool: [...v.infeasible.pool], rate: v.infeasible.rate } }));
 }
 
 /** Summary of one method over many seeds in `%ribbon compare`. */

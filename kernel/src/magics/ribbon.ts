@@ -43,6 +43,8 @@ import {
 } from "../ribbon";
 import type { CommandSpec, FlagSpec, ParsedArgs } from "./options";
 import {
+  assumptionsOf,
+  violationsOf,
   cheapestHomogeneous,
   compareResult,
   homogeneousPoints,
@@ -235,7 +237,8 @@ const SEARCH_FLAGS: readonly FlagSpec[] = [
   { name: "sim-seed", type: "int", default: 0, min: 0, help: `${SIM_SEED_HELP} (when pools are simulated)` },
   { name: "budget", type: "int", default: 200, min: 1, help: "most evaluations per search, initial samples included" },
   { name: "initial", type: "int", default: 2, min: 1, help: "random initial samples" },
-  { name: "acquisition", type: "string", choices: IMPROVED_ACQUISITIONS, default: "saving", help: "improved mode: saving = (P_best − price)·P(feasible); pruning = expected pools pruned" },
+  { name: "acquisition", type: "string", choices: IMPROVED_ACQUISITIONS, default: "first", help: "improved mode: first = the pool most likely to be the cheapest feasible left; saving = (P_best − price)·P(feasible); pruning = expected pools pruned" },
+  { name: "margin", type: "number", min: 0, max: 100, metavar: "POINTS", help: "improved mode: an infeasible pool rules out the smaller pools only if its rate is more than POINTS (+0.3 per instance removed) below the target (default 0.4 + 2√2 × the binomial sd of a rate measured on --queries queries)" },
   { name: "ei-stop", type: "number", default: 0, min: 0, help: "also stop when the best acquisition value < this fraction of the incumbent (CherryPick-style; 0 = off)" },
 ];
 
@@ -283,6 +286,8 @@ const searchCommand = ribbonCommand(
       targetRate: l.target,
       acquisition: f.acquisition as ImprovedAcquisition,
       eiStop: f["ei-stop"] as number,
+      margin: f.margin as number | undefined,
+      noiseQueries: l.problem.workload.queries,
       signal: ctx.signal,
       onEvaluation: (e, remaining) => ctx.progress(`${mode} search: ${e.order + 1} pools evaluated, ${remaining} unpruned`, (e.order + 1) / budget),
     });
@@ -307,6 +312,8 @@ const searchCommand = ribbonCommand(
       homogeneous,
       saving_vs_homogeneous_percent: best && hom ? round2(100 * (1 - best.price / hom.price)) : null,
       monotonicity_violations: result.monotonicityViolations,
+      assumptions: assumptionsOf(result.assumptions),
+      violations: violationsOf(result.violations),
     };
     const lines = [
       best
@@ -347,7 +354,7 @@ const compareCommand = ribbonCommand(
     name: "ribbon compare",
     summary: "Run the optimisers and baselines over many seeds against exhaustive search; report hits, evaluations and the saving vs the best homogeneous pool.",
     flags: [
-      ...SEARCH_FLAGS.filter((x) => x.name !== "acquisition" && x.name !== "command"),
+      ...SEARCH_FLAGS.filter((x) => x.name !== "acquisition" && x.name !== "command" && x.name !== "margin"),
       { name: "seeds", type: "int", default: 20, min: 1, max: 1000, help: "optimiser seeds per method (0, 1, …)" },
       { name: "methods", type: "list", default: ["faithful", "improved", "random", "hill-climb"], help: `methods to run: ${COMPARE_METHODS.join(", ")}` },
     ],
