@@ -1,6 +1,8 @@
 /**
- * `$name` in magic lines: a name bound by `--as` stands for its value (a string), or for
- * its `.path` (a `%data path` result). Pure: the caller gives the bound names with their values.
+ * `$name` in magic lines: a name bound by `--as` stands for its value (a string), for
+ * its `.path` (a `%data path` result), or for its JSON text when it is a result that says it
+ * can be passed whole (a string `.schema` starting "greenai.", e.g. a `%ribbon search` result for
+ * `--warm-start`). Pure: the caller gives the bound names with their values.
  *
  * - `$name` and `${name}` expand; `$$` is a literal `$`; a `$` followed by anything else stays.
  * - Nothing inside single quotes expands (they keep text verbatim, as in a shell).
@@ -78,6 +80,7 @@ function valueOf(name: string, bound: ReadonlyMap<string, unknown>): string {
   const v = bound.get(name);
   if (typeof v === "string") return v;
   if (v !== null && typeof v === "object" && typeof (v as { path?: unknown }).path === "string") return (v as { path: string }).path;
+  if (v !== null && typeof v === "object" && String((v as { schema?: unknown }).schema).startsWith("greenai.")) return JSON.stringify(v);
   const what = v === null ? "null" : Array.isArray(v) ? "an array" : typeof v === "object" ? "an object without a string .path" : `a ${typeof v}`;
-  throw new UsageError(`$${name} is ${what}: only a string, or a value with a string .path (such as %data path's result), can stand in a magic line (${names})`);
+  throw new UsageError(`$${name} is ${what}: only a string, or a value with a string .path (such as %data path's result) or a greenai .schema (such as %ribbon search's result), can stand in a magic line (${names})`);
 }

@@ -15,6 +15,7 @@ import {
   type PoolGrid,
   type PoolSimResult,
   type RibbonMode,
+  type SizeMix,
   type Workload,
 } from "../ribbon";
 
@@ -91,8 +92,39 @@ export interface RibbonTraceEntry extends RibbonPoolPoint {
   via: string;
 }
 
+/** Where a search's rates came from: a warm start carries observations over only within one source. */
+export type RibbonRateSource =
+  | { kind: "simulator"; sim_seed: number; queries: number; dispatch: DispatchPolicy; mix: SizeMix }
+  | { kind: "lookup"; file: string }
+  | { kind: "command"; command: string };
+
+/** The conditions a search ran under, which a later `--warm-start` compares with its own. */
+export interface RibbonSearchConditions {
+  max_counts: number[];
+  /** Mean gap between arrivals, ms (1000 / load in queries/s). */
+  mean_gap_ms: number;
+  qos_ms: number;
+  /** Feasible iff rate ≥ target_rate (%). */
+  target_rate: number;
+  source: RibbonRateSource;
+}
+
+/** What `--warm-start` carried over from the earlier search, and why. */
+export interface RibbonWarmStartReport {
+  /** What changed, e.g. "load +20% (mean gap 3 ms → 2.5 ms)". */
+  change: string;
+  /** Earlier observations that still count: with the rate when it is exact, else only the side (rate null). */
+  known: { pool: number[]; feasible: boolean; rate: number | null; reason: string }[];
+  /** Earlier observations that no longer count. */
+  dropped: { pool: number[]; reason: string }[];
+}
+
+/** Marks a search result, so `$name` can pass it whole (as JSON) to `--warm-start`. */
+export const RIBBON_SEARCH_SCHEMA = "greenai.ribbon.search/1";
+
 /** `%ribbon search`: one optimiser run. */
 export interface RibbonSearchResult {
+  schema: typeof RIBBON_SEARCH_SCHEMA;
   model: string;
   instance_types: string[];
   mode: RibbonMode;
@@ -116,6 +148,9 @@ export interface RibbonSearchResult {
   assumptions: RibbonSearchAssumptions;
   /** The pairs counted by monotonicity_violations. */
   violations: RibbonViolation[];
+  conditions: RibbonSearchConditions;
+  /** Set when the search was warm-started (`--warm-start`). */
+  warm_start: RibbonWarmStartReport | null;
 }
 
 /** `assumptions` of `%ribbon search`: the certificate holds if these do. */

@@ -4,7 +4,8 @@
  * the optimisers with the baselines. Thin adapter over kernel/src/ribbon.
  */
 import * as path from "path";
-import { GreenaiError, InterruptedError } from "../errors";
+import { GreenaiError } from "../errors";
+import { rethrowInterrupted } from "../io/steps";
 import { formatNumber } from "../display/bundle";
 import { presentRibbon, presentRibbonSimulation } from "../display/ribbon";
 import {
@@ -69,6 +70,10 @@ export type {
   RibbonTraceEntry,
 } from "./ribbon-results";
 import { checkOutputFile, overwriteNote, type OutputTarget } from "../io/output-file";
+import type { KnownPool } from "../ribbon/known";
+import { warmStart } from "../ribbon/warm-start";
+import { RIBBON_SEARCH_SCHEMA, type RibbonWarmStartReport } from "./ribbon-results";
+import { coreConditions, previousSearchFrom, rateSource, searchConditions, warmStartLines, warmStartReport, WARM_START_FLAG } from "./ribbon-warm-start";
 
 const DATA_FLAGS: readonly FlagSpec[] = [
   { name: "data", type: "string", required: true, metavar: "DIR", help: "RIBBON data folder (query/configs, query/price.csv, characterization/logs), or a Kairos one (instance.json with data/ or data.tar.gz; needs --qos and --mean-gap)" },
@@ -128,13 +133,6 @@ function ribbonCommand<T>(spec: CommandSpec, run: (l: Loaded, args: ParsedArgs, 
 
 const money = (x: number) => `$${x.toFixed(4)}/h`;
 
-/** An interrupt before the output is written: the message says so (the file is written only at the end). */
-function nothingWritten(file: string): (e: unknown) => never {
-  return (e) => {
-    if (e instanceof InterruptedError) throw new InterruptedError(`${e.message}; nothing written to ${file}`);
-    throw e;
-  };
-}
 
 const simulateCommand = ribbonCommand(
   {
@@ -190,7 +188,7 @@ const gridCommand = ribbonCommand(
     const { grid } = l;
     const t0 = performance.now();
     const rates = await gridRates(grid, new SimulatorEvaluator(l.simulator, seed, l.dispatch), (done, total) => ctx.progress(`simulating ${total} pools`, done / total), ctx.signal).catch(
-      nothingWritten(args.flags.out as string),
+      rethrowInterrupted((e) => `${e.message}; nothing written to ${args.flags.out as string}`), // the file is written only at the end
     );
     const seconds = (performance.now() - t0) / 1000;
     const written = await writeLookupTable(target, grid, rates);
@@ -265,12 +263,14 @@ const searchCommand = ribbonCommand(
       ...SEARCH_FLAGS,
       { name: "mode", type: "string", choices: RIBBON_MODES, default: "improved", help: "faithful: the artifact's objective, EI and pruning; improved: rate-only GP, feasibility-weighted acquisition, dominance pruning" },
       { name: "seed", type: "int", default: 0, min: 0, help: "optimiser seed (initial samples, tie breaks)" },
+      WARM_START_FLAG,
     ],
     description:
       "Stops at the certificate (no unpruned pool is cheaper than the best feasible one), when every pool is pruned, at the optional EI threshold, or at the budget; the result says which.",
     examples: [
       "%ribbon search --data $ribbon --model candle --mode improved --as r",
       "greenai ribbon search --data \"$(greenai data path sc21-ribbon)\" --model resnet --lookup resnet-table.json --mode faithful --seed 3 --json",
+      "%ribbon search --data $ribbon --model candle --mean-gap 2.5 --warm-start $r --as r2",
     ],
   },
   async (l, args, ctx): Promise<MagicResult<RibbonSearchResult>> => {
@@ -278,6 +278,17 @@ const searchCommand = ribbonCommand(
     const evaluator = evaluatorOf(args, ctx, l);
     const mode = f.mode as RibbonMode;
     const budget = f.budget as number;
+    const conditions = searchConditions(l.problem, l.target, rateSource(evaluator, f, l.problem, f.lookup === undefined ? undefined : resolve(ctx, f.lookup as string)));
+    let warm: RibbonWarmStartReport | null = null;
+    let warmFrom = "";
+    let known: KnownPool[] | undefined;
+    if (f["warm-start"] !== undefined) {
+      const prev = previousSearchFrom(f["warm-start"] as string, ctx.cwd);
+      const w = warmStart(l.grid, prev.conditions, prev.observations, coreConditions(l.grid.space.model, l.grid.space.types, conditions));
+      ({ known } = w);
+      warm = warmStartReport(l.grid, w);
+      warmFrom = prev.from;
+    }
     const result = await ribbonSearch(l.grid, evaluator, {
       mode,
       seed: f.seed as number,
@@ -288,6 +299,7 @@ const searchCommand = ribbonCommand(
       eiStop: f["ei-stop"] as number,
       margin: f.margin as number | undefined,
       noiseQueries: l.problem.workload.queries,
+      known,
       signal: ctx.signal,
       onEvaluation: (e, remaining) => ctx.progress(`${mode} search: ${e.order + 1} pools evaluated, ${remaining} unpruned`, (e.order + 1) / budget),
     });
@@ -297,6 +309,7 @@ const searchCommand = ribbonCommand(
     const hom = cheapestHomogeneous(homogeneous);
     const best = result.best;
     const value: RibbonSearchResult = {
+      schema: RIBBON_SEARCH_SCHEMA,
       model: l.grid.space.model,
       instance_types: [...l.grid.space.types],
       mode,
@@ -314,6 +327,8 @@ const searchCommand = ribbonCommand(
       monotonicity_violations: result.monotonicityViolations,
       assumptions: assumptionsOf(result.assumptions),
       violations: violationsOf(result.violations),
+      conditions,
+      warm_start: warm,
     };
     const lines = [
       best
@@ -325,6 +340,7 @@ const searchCommand = ribbonCommand(
       const saving = value.saving_vs_homogeneous_percent as number;
       lines.push(`vs best homogeneous ${formatPool(hom.pool)} at ${money(hom.price)}: ${saving >= 0 ? `${saving}% cheaper` : `${-saving}% dearer (the search missed it)`}`);
     }
+    if (warm) lines.push(...warmStartLines(warm, warmFrom));
     if (result.monotonicityViolations > 0) {
       lines.push(
         `warning: ${result.monotonicityViolations} evaluated pairs have a feasible pool inside a bigger infeasible one; pruning assumes adding instances never hurts, so the optimum may have been pruned (slow instances taking queries under pool-order dispatch? try --dispatch earliest-finish-all)`,

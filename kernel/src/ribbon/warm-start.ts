@@ -1,0 +1,204 @@
+/**
+ * Warm start: which observations of an earlier search still count after the load, the QoS
+ * latency or the target rate changed, handed to the next search as KnownPool[] (known.ts).
+ * Pure: conditions and observations in, known pools and the reasons out.
+ *
+ * What holds, for the simulator on one seed (workload.ts, simulator.ts):
+ * - Same trace, same QoS latency (only the target rate changed, or nothing): every query's latency is
+ *   the same, so the rate is the same number; feasibility against the new target is exact.
+ * - Same trace, other QoS latency: latencies do not depend on the QoS latency (one FIFO queue, no
+ *   drops), so the rate can only rise when the QoS latency rises and only fall when it falls: exact.
+ *   The stored p99 decides more (`feasibilityFromP99`), but only one way: see there.
+ * - Other load (mean gap): arrivals come from one uniform stream by inversion, so a smaller mean gap
+ *   moves every arrival earlier with the same sizes and service draws. Each query then waits at
+ *   least as long, except where pool-order dispatch sends it to another instance type: an infeasible
+ *   pool stays infeasible under a higher load and a feasible one stays feasible under a lower load,
+ *   as nearly as adding an instance never lowers the rate (the search's own pruning assumption).
+ * Conditions that move in opposite directions (more load but a looser QoS) tell nothing.
+ */
+import { GreenaiError } from "../errors";
+import type { PoolGrid } from "./catalogue";
+import { formatPool } from "./catalogue";
+import type { KnownPool } from "./known";
+import { rateFromCounts } from "./simulator";
+
+/** Where an earlier search's rates came from; observations carry over only within one source. */
+export type RateSource =
+  /** The serving simulator: one query trace per seed, queries and mix; dispatch changes the rates. */
+  | { kind: "simulator"; seed: number; queries: number; dispatch: string; mix: string }
+  /** A lookup table: its rates do not depend on --mean-gap or --qos. */
+  | { kind: "lookup"; file: string }
+  /** A user command, assumed to measure the pool under the stated mean gap and QoS latency. */
+  | { kind: "command"; command: string };
+
+/** The conditions a search ran under: what decides whether its observations still hold. */
+export interface SearchConditions {
+  model: string;
+  instanceTypes: readonly string[];
+  maxCounts: readonly number[];
+  /** Mean gap between arrivals, ms (1000 / load in queries/s). */
+  meanGapMs: number;
+  /** QoS latency, ms. */
+  qosMs: number;
+  /** Feasible iff rate ≥ targetRate (%). */
+  targetRate: number;
+  source: RateSource;
+}
+
+/** One pool of an earlier search with what was measured there. */
+export interface PreviousObservation {
+  pool: readonly number[];
+  /** QoS rate (%) under the earlier conditions. */
+  rate: number;
+  /** p99 latency (ms) under the earlier conditions, when measured. */
+  p99Ms: number | null;
+}
+
+/** What a warm start hands to the search, and why. */
+export interface WarmStart {
+  known: KnownPool[];
+  /** Observations that no longer count, with why (same order as given). */
+  dropped: { pool: number[]; reason: string }[];
+  /** What changed between the searches, one phrase (e.g. "load +20% (mean gap 3 → 2.5 ms)"). */
+  change: string;
+}
+
+/** The earlier search cannot seed this one (other model, pool types or rate source). */
+export class WarmStartError extends GreenaiError {
+  override name = "WarmStartError";
+}
+
+/** How one condition moved: "harder" lowers every rate, "easier" raises it. */
+type Direction = "same" | "harder" | "easier";
+
+const direction = (before: number, after: number, harderWhenSmaller: boolean): Direction =>
+  before === after ? "same" : after < before === harderWhenSmaller ? "harder" : "easier";
+
+/** Direction of the rates under a change of load and QoS latency; "mixed" when they disagree. */
+function overall(parts: Direction[]): Direction | "mixed" {
+  const moved = parts.filter((p) => p !== "same");
+  if (moved.length === 0) return "same";
+  return moved.every((p) => p === moved[0]) ? moved[0] : "mixed";
+}
+
+const fmtMs = (x: number) => `${Number(x.toPrecision(6))} ms`;
+
+function sourceText(s: RateSource): string {
+  if (s.kind === "simulator") return `the simulator (seed ${s.seed}, ${s.queries} queries, ${s.dispatch} dispatch, ${s.mix} mix)`;
+  if (s.kind === "lookup") return `lookup table ${s.file}`;
+  return `command ${JSON.stringify(s.command)}`;
+}
+
+/** Throws WarmStartError unless the two searches measured the same kind of pools from the same source. */
+export function checkComparable(before: SearchConditions, now: SearchConditions): void {
+  const what = "--warm-start";
+  if (before.model !== now.model) throw new WarmStartError(`${what}: the earlier search is of model ${before.model}, this one of ${now.model}; warm-start from a search of the same model`);
+  if (before.instanceTypes.join(",") !== now.instanceTypes.join(",")) {
+    throw new WarmStartError(`${what}: the earlier search used instance types ${before.instanceTypes.join(", ")}, this one ${now.instanceTypes.join(", ")}; give the same --types in the same order`);
+  }
+  if (sourceText(before.source) !== sourceText(now.source)) {
+    throw new WarmStartError(
+      `${what}: the earlier search measured pools with ${sourceText(before.source)}, this one with ${sourceText(now.source)}; rates carry over only from the same source (same --sim-seed, --queries, --dispatch and --mix, or the same --lookup or --command)`,
+    );
+  }
+}
+
+/**
+ * Index k (0-based, sorted latencies) of the order statistic that decides feasibility against
+ * `targetRate` over `queries` queries: feasible iff latency_(k) ≤ QoS, because the rate is
+ * rateFromCounts(met, n) (rounded to 2 decimals, half to even) and met = #{latency ≤ QoS}.
+ */
+export function decidingOrderStatistic(queries: number, targetRate: number): number {
+  let lo = 0;
+  let hi = queries; // smallest met with rate ≥ target lies in [lo, hi]
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (rateFromCounts(mid, queries) >= targetRate) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo - 1;
+}
+
+/**
+ * Feasibility under QoS latency `qosMs` from the p99 stored on the same trace, or undefined when it
+ * does not decide. p99 is numpy's linear interpolation between the order statistics lo = ⌊0.99(n−1)⌋
+ * and lo + 1 of whole-ms latencies, so latency_(lo) ≤ ⌊p99⌋ and latency_(lo+1) ≥ ⌈p99⌉. With k the
+ * deciding order statistic: k ≤ lo and ⌊p99⌋ ≤ QoS ⇒ feasible; k ≥ lo + 1 and ⌈p99⌉ > QoS ⇒ infeasible.
+ * At 99% the rounding of the rate puts k just below lo (n = 25,000: k = 24,748, lo = 24,749), so
+ * "p99 ≤ QoS ⇔ rate ≥ 99%" holds one way only: p99 ≤ QoS proves feasible; p99 > QoS proves nothing.
+ */
+export function feasibilityFromP99(p99Ms: number, qosMs: number, queries: number, targetRate: number): boolean | undefined {
+  if (!Number.isFinite(p99Ms)) return undefined;
+  const k = decidingOrderStatistic(queries, targetRate);
+  if (k < 0) return true; // even no query met is enough
+  const lo = Math.floor(0.99 * (queries - 1));
+  if (k <= lo && Math.floor(p99Ms) <= qosMs) return true;
+  if (k >= lo + 1 && Math.ceil(p99Ms) > qosMs) return false;
+  return undefined;
+}
+
+/** What changed, in words. */
+export function describeChange(before: SearchConditions, now: SearchConditions): string {
+  const parts: string[] = [];
+  if (before.meanGapMs !== now.meanGapMs) {
+    const pct = Math.round(100 * (before.meanGapMs / now.meanGapMs - 1));
+    parts.push(`load ${pct >= 0 ? "+" : ""}${pct}% (mean gap ${fmtMs(before.meanGapMs)} → ${fmtMs(now.meanGapMs)})`);
+  }
+  if (before.qosMs !== now.qosMs) parts.push(`QoS ${fmtMs(before.qosMs)} → ${fmtMs(now.qosMs)}`);
+  if (before.targetRate !== now.targetRate) parts.push(`target ${before.targetRate}% → ${now.targetRate}%`);
+  if (before.maxCounts.join(",") !== now.maxCounts.join(",")) parts.push(`max counts ${formatPool(before.maxCounts)} → ${formatPool(now.maxCounts)}`);
+  return parts.length ? parts.join(", ") : "nothing (same conditions)";
+}
+
+/**
+ * Decides which earlier observations still count under the new conditions: each becomes a known
+ * pool (with its rate when that is exact, else with its side of the target only) or is dropped with
+ * the reason. Throws WarmStartError when the searches are not comparable (checkComparable).
+ */
+export function warmStart(grid: PoolGrid, before: SearchConditions, observations: readonly PreviousObservation[], now: SearchConditions): WarmStart {
+  checkComparable(before, now);
+  const target = now.targetRate;
+  // A lookup table's rates do not depend on the load or the QoS latency given on the command line.
+  const table = now.source.kind === "lookup";
+  const load = table ? "same" : direction(before.meanGapMs, now.meanGapMs, true);
+  const qos = table ? "same" : direction(before.qosMs, now.qosMs, true);
+  const rates = overall([load, qos]);
+  const sameTrace = load === "same" && now.source.kind !== "command";
+  const queries = now.source.kind === "simulator" ? now.source.queries : 0;
+  const at = table ? "in the same table" : `at mean gap ${fmtMs(before.meanGapMs)}, QoS ${fmtMs(before.qosMs)}`;
+
+  const known: KnownPool[] = [];
+  const dropped: WarmStart["dropped"] = [];
+  const seen = new Set<number>();
+  for (const o of observations) {
+    const pool = [...o.pool];
+    const was = `${o.rate}% ${at}`;
+    const drop = (reason: string) => dropped.push({ pool, reason: `${was}: ${reason}` });
+    if (pool.length !== grid.dims || pool.some((c, j) => !(Number.isInteger(c) && c >= 0 && c <= grid.space.maxCounts[j])) || pool.every((c) => c === 0)) {
+      drop(`outside this grid (up to ${formatPool(grid.space.maxCounts)})`);
+      continue;
+    }
+    const index = grid.indexOf(pool);
+    if (seen.has(index)) continue; // a search never evaluates a pool twice; a hand-edited file might
+    seen.add(index);
+    const push = (feasible: boolean, reason: string, rate?: number) => known.push(rate === undefined ? { index, feasible, reason: `${was}: ${reason}` } : { index, feasible, rate, reason: `${was}: ${reason}` });
+
+    if (rates === "same") {
+      push(o.rate >= target, "same load and QoS, so the same rate", o.rate);
+      continue;
+    }
+    if (sameTrace && o.p99Ms !== null && queries > 0) {
+      const f = feasibilityFromP99(o.p99Ms, now.qosMs, queries, target);
+      if (f !== undefined) {
+        push(f, `p99 ${fmtMs(o.p99Ms)} on the same trace ${f ? "≤" : ">"} QoS ${fmtMs(now.qosMs)}`);
+        continue;
+      }
+    }
+    const why = load === "same" ? (qos === "harder" ? "a tighter QoS" : "a looser QoS") : rates === "mixed" ? "" : `a ${load === "harder" ? "higher" : load === "easier" ? "lower" : "same"} load${qos === "same" ? "" : qos === "harder" ? " and a tighter QoS" : " and a looser QoS"}`;
+    if (rates === "harder" && o.rate < target) push(false, `infeasible stays infeasible under ${why}`);
+    else if (rates === "easier" && o.rate >= target) push(true, `feasible stays feasible under ${why}`);
+    else if (rates === "mixed") drop("load and QoS moved in opposite directions, so the rate may move either way");
+    else drop(`${o.rate >= target ? "feasible" : "infeasible"} under ${why} may change side`);
+  }
+  return { known, dropped, change: describeChange(before, now) };
+}
