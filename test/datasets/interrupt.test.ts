@@ -10,7 +10,7 @@ import * as path from "path";
 import { InterruptedError } from "../../kernel/src/errors";
 import { csvBatchesFromFile } from "../../kernel/src/datasets/read";
 import { SLURM_SPEC } from "../../kernel/src/datasets/schemas";
-import { writeSlurmLog } from "../../kernel/src/datasets/write";
+import { writeSlurmLog, writeSupercloudSample } from "../../kernel/src/datasets/write";
 
 describe("interrupting a generated scheduler log", () => {
   let dir: string;
@@ -54,4 +54,22 @@ describe("interrupting a generated scheduler log", () => {
     expect(e).toBeInstanceOf(InterruptedError);
     expect((e as Error).message).toMatch(/^interrupted after reading 0\.\d MiB of 0\.\d MiB of small\/slurm-log\.csv$/);
   });
+
+  it("stops generating a large sample before writing any file", async () => {
+    const controller = new AbortController();
+    let abortedAt = NaN;
+    setTimeout(() => {
+      abortedAt = Date.now();
+      controller.abort();
+    }, 300);
+    const out = path.join(dir, "sample");
+    const e = await writeSupercloudSample(out, { jobs: 60_000 }, controller.signal).then(
+      () => new Error("the sample was written: the interrupt did not stop it"),
+      (err: unknown) => err,
+    );
+    expect(Date.now() - abortedAt).toBeLessThan(700);
+    expect(e).toBeInstanceOf(InterruptedError);
+    expect((e as Error).message).toBe(`interrupted while generating the sample; nothing written to ${out}`);
+    expect(fs.existsSync(out)).toBe(false);
+  }, 60000);
 });

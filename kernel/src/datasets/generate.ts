@@ -7,6 +7,7 @@
  * All values are invented; no real Supercloud data is used.
  */
 import { CPU_SUMMARY_METRICS, DEFAULT_TRES, JOB_REQUEUE_FLAG, NO_VAL } from "./schemas";
+import { finishSteps, type Steps } from "../io/steps";
 
 /** Small fast seeded PRNG (mulberry32). */
 export class Rng {
@@ -397,6 +398,11 @@ export interface SampleSummary {
 
 /** Generates the whole sample. Deterministic for a given options object. */
 export function generateSupercloudSample(opts: SampleOptions = {}): { files: SampleFile[]; summary: SampleSummary } {
+  return finishSteps(generateSupercloudSampleSteps(opts));
+}
+
+/** `generateSupercloudSample` as steps (io/steps.ts): thousands of jobs take seconds. */
+export function* generateSupercloudSampleSteps(opts: SampleOptions = {}): Steps<{ files: SampleFile[]; summary: SampleSummary }> {
   const seed = opts.seed ?? 20210712;
   const nJobs = opts.jobs ?? 400;
   const nGpuSeries = opts.gpuSeriesJobs ?? 12;
@@ -442,6 +448,7 @@ export function generateSupercloudSample(opts: SampleOptions = {}): { files: Sam
   // The rest of the log; a few array jobs among them.
   let arrayJob: { job: number; next: number; left: number } | undefined;
   while (jobs.length < nJobs) {
+    if (jobs.length % 4096 === 0) yield;
     if (!arrayJob && rng.chance(0.02)) arrayJob = { job: uniqueId(rng, w.usedIds), next: 0, left: rng.int(3, 8) };
     if (arrayJob) {
       jobs.push(planJob(w, { gpu: false, array: { job: arrayJob.job, task: arrayJob.next++ } }));
@@ -451,7 +458,12 @@ export function generateSupercloudSample(opts: SampleOptions = {}): { files: Sam
   const log = [...jobs].sort((a, b) => a.submit - b.submit || a.id - b.id);
 
   const files: SampleFile[] = [];
-  files.push({ path: "slurm-log.csv", text: SLURM_COLUMNS.join(",") + "\n" + log.map(slurmRowText).join("") });
+  const rowTexts: string[] = [];
+  for (const j of log) {
+    if (rowTexts.length % 4096 === 0) yield;
+    rowTexts.push(slurmRowText(j));
+  }
+  files.push({ path: "slurm-log.csv", text: SLURM_COLUMNS.join(",") + "\n" + rowTexts.join("") });
 
   const labelled = jobs.filter((j) => j.model).map((j) => ({ id_job: j.id, model: j.model! }));
   files.push({ path: "labelled_jobids.csv", text: "id_job,model\n" + labelled.map((l) => `${l.id_job},${l.model}`).join("\n") + "\n" });
@@ -469,6 +481,7 @@ export function generateSupercloudSample(opts: SampleOptions = {}): { files: Sam
   // Per-job series, each file in a random shard; a job's CPU and GPU files in different shards.
   const shard = (k: number) => String(k).padStart(4, "0");
   for (const j of jobs) {
+    if (j.cpuSeries || j.gpuSeries) yield;
     const gpuShard = rng.int(0, shards - 1);
     if (j.cpuSeries) {
       let cpuShard = rng.int(0, shards - 1);

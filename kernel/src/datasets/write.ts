@@ -7,21 +7,26 @@ import * as path from "path";
 import { RecordBatchFileWriter, Table } from "apache-arrow";
 import { checkpoint } from "../errors";
 import { writeAtomically, writeOutputFile, type OutputTarget, type OutputWrite } from "../io/output-file";
-import { rethrowInterrupted } from "../io/steps";
-import { generateSupercloudSample, slurmLogChunks, type SampleOptions, type SampleSummary } from "./generate";
+import { finishStepsInterruptibly, rethrowInterrupted } from "../io/steps";
+import { generateSupercloudSampleSteps, slurmLogChunks, type SampleOptions, type SampleSummary } from "./generate";
 
 /**
  * Writes the synthetic sample under `dir` (created), each file through io/output-file (a
  * temporary file and a rename); returns what was written and how many files were replaced.
+ * When `signal` aborts: InterruptedError saying how many files had been written.
  */
 export async function writeSupercloudSample(
   dir: string,
   opts: SampleOptions = {},
+  signal?: AbortSignal,
 ): Promise<{ summary: SampleSummary; files: { path: string; bytes: number }[]; overwritten: number }> {
-  const { files, summary } = generateSupercloudSample(opts);
+  const { files, summary } = await finishStepsInterruptibly(generateSupercloudSampleSteps(opts), signal).catch(
+    rethrowInterrupted(() => `interrupted while generating the sample; nothing written to ${dir}`),
+  );
   const out: { path: string; bytes: number }[] = [];
   let overwritten = 0;
   for (const f of files) {
+    await checkpoint(signal).catch(rethrowInterrupted(() => `interrupted after writing ${out.length} of ${files.length} files to ${dir}`));
     const w = await writeOutputFile({ flag: "--out", file: path.join(dir, ...f.path.split("/")), inputs: [] }, f.text);
     if (w.overwritten) overwritten++;
     out.push({ path: f.path, bytes: w.bytes });

@@ -268,7 +268,7 @@ async function runGenerate(args: ParsedArgs, ctx: MagicContext): Promise<MagicRe
     const w = await writeSlurmLog(path.join(out, "slurm-log.csv"), rows, seed, ctx.signal);
     value = { out, seed, files: 1, bytes: w.bytes, overwritten_files: w.overwritten ? 1 : 0, slurm_rows: rows };
   } else {
-    const r = await writeSupercloudSample(out, { seed, jobs: f.jobs as number });
+    const r = await writeSupercloudSample(out, { seed, jobs: f.jobs as number }, ctx.signal);
     value = { out, seed, files: r.files.length, bytes: r.files.reduce((a, x) => a + x.bytes, 0), overwritten_files: r.overwritten, summary: r.summary };
   }
   const text = `wrote ${value.files} file(s), ${value.bytes} bytes, to ${out} (seed ${seed})${value.overwritten_files ? `; ${value.overwritten_files} existing file(s) replaced` : ""}`;
