@@ -50,6 +50,10 @@ module.exports = (env = {}, argv = {}) => {
     },
     bail: true,
     devtool: production ? false : 'source-map',
+    // Never minified: these builds are served by a local server (npm start, browser tests), where
+    // 10 MB more of JavaScript costs little, while terser took about 3/4 of the production
+    // build's CPU time (162 s user+sys with it, 42 s without; issue 15, a fast first start).
+    optimization: { minimize: false },
     performance: { hints: false },
     stats: 'errors-warnings',
     infrastructureLogging: { level: 'error' },
