@@ -113,16 +113,22 @@ function tsc(project) {
   run(process.execPath, [require.resolve("typescript/bin/tsc", { paths: [ROOT] }), "-p", project]);
 }
 
-/** Builds what is stale; the self-hosted JupyterLab frontend only when it will be served. */
+/**
+ * Builds what is stale, and of the two Lab builds only the one that will be served: the self-hosted
+ * frontend (which bundles the extension from source), or the prebuilt labextension that an
+ * installed JupyterLab loads (--system-lab). Each is over a minute of CPU on a first start.
+ */
 function build(selfHosted) {
   buildIfStale("greenai-common", ["common/src", "common/tsconfig.json"], "common/dist/index.js", () => tsc("common/tsconfig.json"));
   buildIfStale("greenai kernel", ["kernel/src", "kernel/tsconfig.json", "common/dist"], "kernel/dist/cli.js", () => tsc("kernel/tsconfig.json"));
   buildIfStale("extension (TypeScript)", ["extension/src", "extension/tsconfig.json", "common/dist"], "extension/lib/index.js", () => tsc("extension/tsconfig.json"));
-  buildIfStale("extension (prebuilt labextension)", ["extension/lib", "extension/style", "extension/package.json", "common/dist"], "extension/labextension/package.json", () =>
-    run(process.execPath, [path.join(ROOT, "extension/scripts/build-labextension.js")]),
-  );
-  if (!selfHosted) return;
-  buildIfStale("JupyterLab frontend (webpack, a few minutes the first time)", ["lab/src", "lab/webpack.config.js", "lab/package.json", "extension/lib", "extension/style", "package-lock.json"], "lab/build/bundle.js", () =>
+  if (!selfHosted) {
+    buildIfStale("extension (prebuilt labextension)", ["extension/lib", "extension/style", "extension/package.json", "common/dist"], "extension/labextension/package.json", () =>
+      run(process.execPath, [path.join(ROOT, "extension/scripts/build-labextension.js")]),
+    );
+    return;
+  }
+  buildIfStale("JupyterLab frontend (webpack, a minute or two the first time)", ["lab/src", "lab/webpack.config.js", "lab/package.json", "extension/lib", "extension/style", "package-lock.json"], "lab/build/bundle.js", () =>
     run(process.execPath, [require.resolve("webpack-cli/bin/cli.js", { paths: [path.join(ROOT, "lab")] }), "--config", "webpack.config.js", "--mode", "production"], { cwd: path.join(ROOT, "lab") }),
   );
 }
@@ -146,10 +152,11 @@ function systemLab() {
   return r.status === 0 && /^4\./.test(r.stdout.trim()) ? r.stdout.trim() : null;
 }
 
-function install() {
-  step(`installing the greenai kernelspec and extension into ${path.relative(ROOT, PREFIX)}/`);
+/** The kernelspec, and for an installed JupyterLab the prebuilt extension (the self-hosted one bundles it). */
+function install(selfHosted) {
+  step(`installing the greenai kernelspec${selfHosted ? "" : " and extension"} into ${path.relative(ROOT, PREFIX)}/`);
   run(process.execPath, [path.join(ROOT, "kernel/bin/greenai.js"), "install", "--prefix", PREFIX]);
-  run(process.execPath, [path.join(ROOT, "extension/scripts/install-labextension.js"), "--prefix", PREFIX]);
+  if (!selfHosted) run(process.execPath, [path.join(ROOT, "extension/scripts/install-labextension.js"), "--prefix", PREFIX]);
 }
 
 function freePort(host, from) {
@@ -195,7 +202,7 @@ async function main() {
   if (!useSystem) step(`Python: ${PYTHON} (jupyter_server, jupyterlab_server ${checkPython()})`);
   if (o.build) build(!useSystem);
   else if (!fs.existsSync(path.join(ROOT, "kernel/dist/cli.js"))) fail("--no-build, but nothing is built: run npm run build first");
-  install();
+  install(!useSystem);
 
   const host = o.ip === "localhost" ? "127.0.0.1" : o.ip;
   const port = o.port || (await freePort(host, 8888));
@@ -232,7 +239,7 @@ async function main() {
   const url = `${base}/lab/tree/${TOUR}${token ? `?token=${token}` : ""}`;
   console.log(`\n  greenai JupyterLab is running. Open:\n\n    ${url}\n\n  Stop with Ctrl-C.\n`);
   if (o.smoke) {
-    process.exitCode = await smoke(base, token);
+    process.exitCode = await smoke(base, token, !useSystem);
     stop();
   }
 }
@@ -302,8 +309,8 @@ async function endKernelsOf(serverPid) {
   signal(procs, "SIGKILL");
 }
 
-/** --smoke: the kernelspec is listed, the tour notebook and the app page are served. */
-async function smoke(base, token) {
+/** --smoke: the kernelspec is listed, the tour notebook, the app page and the greenai extension are served. */
+async function smoke(base, token, selfHosted) {
   const auth = token ? { Authorization: `token ${token}` } : {};
   const specs = await get(`${base}/api/kernelspecs`, auth);
   const nb = await get(`${base}/api/contents/${TOUR}?content=0`, auth);
@@ -313,13 +320,23 @@ async function smoke(base, token) {
     ["kernelspec greenai listed", specs.status === 200 && JSON.parse(specs.body || "{}").kernelspecs?.greenai !== undefined],
     [`${TOUR} served`, nb.status === 200],
     ["JupyterLab page served", page.status === 200 && page.body.includes("jupyter-config-data")],
-    ["greenai extension in page config", page.body.includes("@greenai/jupyterlab-greenai")],
+    selfHosted
+      ? ["greenai extension bundled and served", await bundledExtensionServed(base, page.body)]
+      : ["greenai extension in page config", page.body.includes("@greenai/jupyterlab-greenai")],
     ["requests without the token refused", !token || unauth.status === 403],
   ];
   for (const [name, ok] of checks) console.log(`  ${ok ? "ok  " : "FAIL"} ${name}`);
   const failed = checks.filter(([, ok]) => !ok).length;
   console.log(`smoke: ${checks.length - failed} passed, ${failed} failed`);
   return failed ? 1 : 0;
+}
+
+/** The chunk of lab/build holding the greenai plugin is served at the page's static URL. */
+async function bundledExtensionServed(base, pageBody) {
+  const staticUrl = /"fullStaticUrl":\s*"([^"]+)"/.exec(pageBody)?.[1];
+  const dir = path.join(ROOT, "lab/build");
+  const chunk = fs.readdirSync(dir).find((f) => f.endsWith(".js") && fs.readFileSync(path.join(dir, f), "utf8").includes('"@greenai/jupyterlab-greenai:summary"'));
+  return Boolean(staticUrl && chunk) && (await get(`${base}${staticUrl}/${chunk}`)).status === 200;
 }
 
 main().catch((err) => {
