@@ -9,7 +9,7 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { KernelSession, kernelTestsUnavailable, streamText } from "../helpers/kernel-session";
+import { KernelSession, kernelTestsUnavailable, streamText, type IopubMsg } from "../helpers/kernel-session";
 import { REPO_ROOT } from "../helpers/shared-data";
 
 const TOY = path.join(REPO_ROOT, "data/samples/ribbon");
@@ -50,7 +50,7 @@ suite(`interrupting %ribbon grid in the kernel${why ? ` [SKIPPED: ${why}]` : ""}
     expect(rb.reply.status).toBe("aborted");
     expect(streamText(rb)).toBe("");
     // the progress line says how the work ended
-    const progress = ra.iopub.filter((m) => m.msg_type === "update_display_data").map((m) => m.content.data["text/plain"]);
+    const progress = (ra.iopub as IopubMsg[]).filter((m) => m.msg_type === "update_display_data").map((m) => m.content.data["text/plain"]);
     if (progress.length) expect(progress[progress.length - 1]).toMatch(/^%ribbon grid: interrupted after \d+\.\d s$/);
     // and the kernel goes on
     expect(streamText(await k.execute("'alive'"))).toBe("alive\n");
