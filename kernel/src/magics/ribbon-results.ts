@@ -164,7 +164,8 @@ export interface RibbonSearchAssumptions {
   margin_per_instance: number;
   /** e.g. "binomial, n = 25000 queries: sd 0.06 points at 99%". */
   noise: string;
-  noise_queries: number;
+  /** null when none was given (rates taken as exact). */
+  noise_queries: number | null;
   /** The best pool's rate is within 2 sd of the target. */
   best_within_noise: boolean;
 }

@@ -83,7 +83,7 @@ function runMethod(method: CompareMethod, grid: PoolGrid, table: LookupEvaluator
   return ribbonSearch(grid, table, {
     ...common,
     mode: method === "faithful" ? "faithful" : "improved",
-    acquisition: method === "improved-pruning" ? "pruning" : "first",
+    acquisition: method === "improved-pruning" ? "pruning" : "saving",
     initialSamples: o.initialSamples,
     eiStop: o.eiStop,
   });

@@ -45,8 +45,8 @@ export interface RibbonSearchOptions {
   /** EI exploration offset ξ (faithful; artifact 0.1). */
   xi?: number;
   /**
-   * Improved mode's acquisition. `first` (default): the pool most likely to be the cheapest feasible
-   * one left (see logProbabilityFirst). `saving`: feasibility-weighted improvement
+   * Improved mode's acquisition. `first` (default with a noise model): the pool most likely to be the
+   * cheapest feasible one left (see logProbabilityFirst). `saving` (default otherwise): feasibility-weighted improvement
    * (P_best − price) · P(rate ≥ target). `pruning`: expected number of pools a sample prunes,
    * P(feasible) · #(unpruned pools at least as dear) + P(infeasible) · #(unpruned pools it dominates),
    * which empties the unpruned set, and so reaches the certificate, in fewer evaluations.
@@ -60,15 +60,16 @@ export interface RibbonSearchOptions {
   eiStop?: number;
   eiStopMinSamples?: number;
   /**
-   * Queries behind each measured rate, for the binomial noise model sd = 100·√(p(1 − p)/n)
-   * (default 25,000, the artifact's evaluator). Sets the default margin.
+   * Queries behind each measured rate, for the binomial noise model sd = 100·√(p(1 − p)/n). Giving
+   * it (or `margin`) turns on the improved mode's robust pruning and makes `first` the default
+   * acquisition; without either, rates are taken as exact (dominance pruning, `saving`).
    */
   noiseQueries?: number;
   /**
    * Improved mode: an infeasible sample s prunes a pool c ≤ s only when its rate is more than
    * margin + marginPerInstance · (instances removed) points below the target. Default
    * 0.4 + 2√2 · sd(target, noiseQueries): a dispatch allowance plus two sd of the difference of two
-   * noisy rates (1.0 points at 2,000 queries, 0.58 at 25,000).
+   * noisy rates (1.03 points at 2,000 queries, 0.58 at 25,000).
    */
   margin?: number;
   /** Improved mode: rate points added to the margin per instance removed from the sample (default 0.3). */
@@ -97,8 +98,8 @@ export interface SearchAssumptions {
   marginPerInstance: number;
   /** Noise model of a measured rate, e.g. "binomial, n = 2000 queries: sd 0.22 points at 99%". */
   noise: string;
-  /** Queries behind each rate (the noise model's n). */
-  noiseQueries: number;
+  /** Queries behind each rate (the noise model's n); null when none was given (rates taken as exact). */
+  noiseQueries: number | null;
   /** The best pool's rate is less than 2 sd above the target: a re-measurement may find it infeasible. */
   bestWithinNoise: boolean;
 }
@@ -317,15 +318,18 @@ export async function ribbonSearch(grid: PoolGrid, evaluator: PoolEvaluator, opt
   const xi = options.xi ?? 0.1;
   const eiStop = options.eiStop ?? 0;
   const eiMin = options.eiStopMinSamples ?? 6;
-  const acquisition = options.acquisition ?? "first";
+  // Robust pruning is on once a noise model (noiseQueries) or a margin is given; without either,
+  // rates are taken as exact and the improved mode prunes by plain dominance, as before.
+  const robust = mode === "improved" && (options.noiseQueries !== undefined || options.margin !== undefined);
+  const acquisition = options.acquisition ?? (robust ? "first" : "saving");
   if (!IMPROVED_ACQUISITIONS.includes(acquisition)) throw new RangeError(`acquisition must be one of ${IMPROVED_ACQUISITIONS.join(", ")} but got ${String(acquisition)}`);
   if (!(Number.isInteger(initial) && initial >= 1)) throw new RangeError(`initial samples must be a whole number ≥ 1 but got ${initial}`);
   if (!(xi >= 0)) throw new RangeError(`xi must be ≥ 0 but got ${xi}`);
   if (!(eiStop >= 0)) throw new RangeError(`eiStop must be ≥ 0 but got ${eiStop}`);
-  const noiseQueries = options.noiseQueries ?? 25_000;
-  if (!(Number.isInteger(noiseQueries) && noiseQueries >= 1)) throw new RangeError(`noiseQueries must be a whole number of queries ≥ 1 but got ${noiseQueries}`);
-  const margin = mode === "faithful" ? 0 : (options.margin ?? defaultMargin(target, noiseQueries));
-  const perInstance = mode === "faithful" ? 0 : (options.marginPerInstance ?? 0.3);
+  const noiseQueries = options.noiseQueries ?? null;
+  if (noiseQueries !== null && !(Number.isInteger(noiseQueries) && noiseQueries >= 1)) throw new RangeError(`noiseQueries must be a whole number of queries ≥ 1 but got ${noiseQueries}`);
+  const margin = robust ? (options.margin ?? defaultMargin(target, noiseQueries ?? 25_000)) : 0;
+  const perInstance = robust ? (options.marginPerInstance ?? 0.3) : 0;
   if (!(margin >= 0 && margin <= 100)) throw new RangeError(`margin must be in 0..100 rate points but got ${margin}`);
   if (!(perInstance >= 0 && perInstance <= 100)) throw new RangeError(`marginPerInstance must be in 0..100 rate points but got ${perInstance}`);
   const rng = new Rng(options.seed);
@@ -363,7 +367,7 @@ export async function ribbonSearch(grid: PoolGrid, evaluator: PoolEvaluator, opt
     return b && grid.priceMicro[b.index] <= grid.priceMicro[knownBest.index] ? b : knownBest;
   };
 
-  const sdAtTarget = rateNoiseSd(target, noiseQueries);
+  const sdAtTarget = noiseQueries === null ? 0 : rateNoiseSd(target, noiseQueries);
   /** The certificate's condition, in words. */
   const assumed =
     mode === "faithful"
@@ -374,7 +378,7 @@ export async function ribbonSearch(grid: PoolGrid, evaluator: PoolEvaluator, opt
     if (best) {
       const minLeft = pruner.minRemainingPriceMicro();
       if (minLeft >= grid.priceMicro[best.index]) {
-        const near = best.rate < target + 2 * sdAtTarget ? `; its rate ${best.rate}% is within 2 sd (${(2 * sdAtTarget).toFixed(2)} points, n = ${noiseQueries}) of the target, so a re-measurement may miss it` : "";
+        const near = noiseQueries !== null && best.rate < target + 2 * sdAtTarget ? `; its rate ${best.rate}% is within 2 sd (${(2 * sdAtTarget).toFixed(2)} points, n = ${noiseQueries}) of the target, so a re-measurement may miss it` : "";
         return {
           reason: "certificate",
           detail:
@@ -480,9 +484,9 @@ export async function ribbonSearch(grid: PoolGrid, evaluator: PoolEvaluator, opt
       pruning: mode === "faithful" ? "faithful" : "margin",
       margin,
       marginPerInstance: perInstance,
-      noise: `binomial, n = ${noiseQueries} queries: sd ${sdAtTarget.toFixed(2)} points at ${target}%`,
+      noise: noiseQueries === null ? "none: rates taken as exact" : `binomial, n = ${noiseQueries} queries: sd ${sdAtTarget.toFixed(2)} points at ${target}%`,
       noiseQueries,
-      bestWithinNoise: best !== null && best.rate < target + 2 * sdAtTarget,
+      bestWithinNoise: noiseQueries !== null && best !== null && best.rate < target + 2 * sdAtTarget,
     },
     violations,
     knownPools: known.length,
