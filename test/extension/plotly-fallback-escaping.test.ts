@@ -78,7 +78,7 @@ describe("Plotly fallback escaping", () => {
     const p: TpePayload = {
       ...base,
       title: EVIL,
-      energy: { ...base.energy, unit: EVIL },
+      energy: { ...base.energy, unit: EVIL as TpePayload["energy"]["unit"] },
       trials: base.trials.map((t) => ({ ...t, id: ids.get(t.id)! })),
       decision: { ...base.decision, kept: base.decision.kept.map((k) => ids.get(k)!), true_best_id: ids.get(base.decision.true_best_id ?? "") ?? null } as TpePayload["decision"],
     };
