@@ -10,6 +10,9 @@ import { plotlyText } from "greenai-common";
 import { ribbonPlotly } from "../../kernel/src/display/ribbon";
 import { timeseriesPlotly } from "../../kernel/src/display/timeseries";
 import { energyCurveFigure, sweepFigure } from "../../kernel/src/display/tpe";
+import { presentTune } from "../../kernel/src/magics/energy-tune";
+import { comparisonPlotly } from "../../kernel/src/magics/energy-plan";
+import type { TuneResult } from "../../kernel/src/energy/tune";
 import { plotlyText as extensionPlotlyText } from "../../extension/src/figures/format";
 import { smallRibbon, smallTpe, syntheticTimeseries } from "./fixtures";
 
@@ -103,5 +106,22 @@ describe("Plotly fallback escaping", () => {
     const el = await draw(timeseriesPlotly(p));
     expectLiteral(el, ".gtitle");
     expectLiteral(el, ".legendtext");
+  });
+  it("%energy tune: the title (it names the job)", async () => {
+    const point = (w: number, probed: boolean) => ({ power_limit: w, probed, time_per_epoch: 10, time_sd: 0, average_power: w * 0.9, power_sd: 0, energy_per_epoch: 9 * w, energy_sd: 0, objective: 9 * w, p_within_bound: 1 });
+    const r: TuneResult = {
+      power_limit: 200, probes: [{ power_limit: 250, time_per_epoch: 10, average_power: 225 }, { power_limit: 200, time_per_epoch: 10, average_power: 180 }],
+      predicted: [point(200, true), point(250, true)], saved_fraction: 0.2, slowdown: 0, probes_used: 2, objective: "energy", eta: 1, max_slowdown: null, prior_curves: 1, matched_curves: 0, stopped: "max-probes",
+    };
+    const fig = presentTune(r, [], EVIL).bundle.data["application/vnd.plotly.v1+json"] as { data: unknown[]; layout: object };
+    expectLiteral(await draw(fig), ".gtitle");
+  });
+
+  it("%energy compare: GPU names (legend) and job names (axis ticks)", async () => {
+    const at = (gpu: string) => ({ gpu, power_limit: 200, energy_per_epoch: 1000, time_per_epoch: 5, dollars_per_epoch: null });
+    const fig = comparisonPlotly({ objective: "energy", gpus: [EVIL, "P100"], rows: [{ workload: EVIL, gpus: [at(EVIL), at("P100")], pick: "P100", margin: 0, runner_up: EVIL }] });
+    const el = await draw(fig);
+    expectLiteral(el, ".legendtext");
+    expectLiteral(el, ".xtick");
   });
 });

@@ -5,6 +5,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import { plotlyText } from "greenai-common";
 import { escapeHtml, htmlTable, makeBundle, textTable } from "../display/bundle";
 import { UsageError } from "../errors";
 import { compareGpus, type GpuCompareObjective, type GpuCompareRow } from "../energy/compare";
@@ -108,6 +109,15 @@ export const planCommandSpec: MagicCommand = {
   },
 };
 
+/** Plotly bars: each job's energy, time or dollars per epoch on each GPU at its best limit (names from data, escaped). */
+export function comparisonPlotly({ objective, gpus, rows }: GpuComparison): { data: unknown[]; layout: object } {
+  const y = (at: GpuCompareRow["gpus"][number] | undefined) => (!at ? null : objective === "energy" ? at.energy_per_epoch : objective === "time" ? at.time_per_epoch : at.dollars_per_epoch);
+  return {
+    data: gpus.map((g) => ({ type: "bar", name: plotlyText(g), x: rows.map((r) => plotlyText(r.workload)), y: rows.map((r) => y(r.gpus.find((x) => x.gpu === g))) })),
+    layout: { title: { text: `${objective} per epoch at each GPU's best limit` }, barmode: "group", yaxis: { title: { text: objective === "energy" ? "J/epoch" : objective === "time" ? "s/epoch" : "$/epoch" }, type: "log" } },
+  };
+}
+
 export const compareCommandSpec: MagicCommand = {
   spec: {
     name: "energy compare",
@@ -149,10 +159,7 @@ export const compareCommandSpec: MagicCommand = {
     const wins = names.map((g) => `${g} ${rows.filter((r) => r.pick === g).length}`).join(", ");
     const head = `${rows.length} jobs on ${names.join(" and ")}, each GPU at its best limit; least ${objective} per epoch: ${wins}. From the recorded sweeps.`;
     const text = `${head}\n${textTable(cols, table)}`;
-    const plotly = {
-      data: names.map((g) => ({ type: "bar", name: g, x: rows.map((r) => r.workload), y: rows.map((r) => { const at = r.gpus.find((x) => x.gpu === g); return at ? (objective === "energy" ? at.energy_per_epoch : objective === "time" ? at.time_per_epoch : at.dollars_per_epoch) : null; }) })),
-      layout: { title: { text: `${objective} per epoch at each GPU's best limit` }, barmode: "group", yaxis: { title: { text: objective === "energy" ? "J/epoch" : objective === "time" ? "s/epoch" : "$/epoch" }, type: "log" } },
-    };
+    const plotly = comparisonPlotly(value);
     return { value, typeName: "GpuComparison", text, bundle: makeBundle({ plotly, html: `<p>${escapeHtml(head)}</p>${htmlTable(cols, table, { maxRows: 300 })}`, text }) };
   },
 };

@@ -13,6 +13,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import { plotlyText } from "greenai-common";
 import { escapeHtml, formatNumber, htmlTable, makeBundle, textTable } from "../display/bundle";
 import { DataFormatError, InterruptedError, UsageError } from "../errors";
 import { measureCommand, runCommand } from "../energy/measure";
@@ -135,7 +136,7 @@ function tunePlotly(r: TuneResult, title: string): { data: unknown[]; layout: ob
       { type: "scatter", mode: "markers", name: `chosen: ${r.power_limit} W`, x: [r.power_limit], y: [r.predicted.find((p) => p.power_limit === r.power_limit)!.energy_per_epoch], marker: { size: 18, symbol: "star" } },
     ],
     layout: {
-      title: { text: title },
+      title: { text: plotlyText(title) },
       xaxis: { title: { text: "power limit (W)" } },
       yaxis: { title: { text: "energy per epoch (J)" } },
       yaxis2: { title: { text: "time per epoch (s)" }, overlaying: "y", side: "right" },
