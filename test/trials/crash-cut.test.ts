@@ -83,6 +83,24 @@ const eventsOf = (dir: string) => readEvents(path.join(dir, "events.jsonl"));
 const isType = (type: string) => (line: string) => line.includes(`"type":"${type}"`);
 
 describe("a run folder cut by a crash", () => {
+  it("a session event lost to a crash does not make the next session reuse its number (its GPU log is kept)", async () => {
+    const dir = path.join(tmp, "session-cut");
+    const events = path.join(dir, "events.jsonl");
+    const { state, opts } = setup();
+    const ac = new AbortController();
+    state.crash = { trial: "f0", epoch: 2, ac };
+    await expect(runTrials(opts(dir, ac.signal))).rejects.toThrow(InterruptedError);
+    // the crash took session 1's event; its nvidia-smi log (written on GPU machines) survived
+    fs.writeFileSync(events, fs.readFileSync(events, "utf8").split("\n").filter((l) => !isType("session")(l)).join("\n"));
+    const gpuLog = path.join(dir, "gpu-timeseries-1.csv");
+    fs.writeFileSync(gpuLog, "session 1's rows\n");
+    state.crash = null;
+    await runTrials({ ...opts(dir), resume: true });
+    const sessions = eventsOf(dir).events.filter((e) => e.type === "session").map((e) => (e as { session: number }).session);
+    expect(sessions).toEqual([2]);
+    expect(fs.readFileSync(gpuLog, "utf8")).toBe("session 1's rows\n");
+  });
+
   it("resumes twice in a row: the cut lines are cut off, nothing merges, recorded epochs are not rerun", async () => {
     const dir = path.join(tmp, "cut");
     const events = path.join(dir, "events.jsonl");

@@ -297,7 +297,9 @@ class Runner {
 
   async run(): Promise<RunOutcome> {
     await this.open();
-    const session = this.state.sessions + 1;
+    // A crash can cut the last `session` event; never reuse a session number whose files exist.
+    let session = this.state.sessions + 1;
+    while (fs.existsSync(path.join(this.runDir, `gpu-timeseries-${session}.csv`))) session++;
     const meterOpts: OpenMeterOptions = {
       ...this.o.meter,
       nvidiaSmi: { ...this.o.meter?.nvidiaSmi, logFile: this.o.meter?.nvidiaSmi?.logFile ?? path.join(this.runDir, `gpu-timeseries-${session}.csv`) },
