@@ -1,0 +1,138 @@
+import { NotebookModel } from "@jupyterlab/notebook";
+import { CELL_ENERGY_CLASS, energyOfReply, parseReplyEnergy, readCellEnergy, recordReplyEnergy, renderCellEnergy, RequestCells, type MessageLike } from "../../extension/src/cell-energy";
+
+/** What the greenai kernel puts in an execute_reply's metadata (the protocol of issue 14). */
+const energy = (over: Record<string, unknown> = {}) => ({
+  joules: 12400,
+  seconds: 41.06,
+  average_w: 302,
+  source: "nvidia-smi",
+  estimate: false,
+  devices: ["GPU 0"],
+  started: "2026-12-03T08:00:00.000Z",
+  cell_id: "cell-b",
+  ...over,
+});
+
+const reply = (metadata: Record<string, unknown>, parent = "req-1"): MessageLike => ({
+  header: { msg_type: "execute_reply", msg_id: "rep-1" },
+  parent_header: { msg_id: parent },
+  metadata,
+  content: { status: "ok", execution_count: 3 },
+});
+
+// yjs warns on every cell a NotebookModel builds outside a collaborative document; only that noise is muted.
+const warn = console.warn.bind(console);
+const YJS_NOISE = /Invalid access: Add Yjs type|yjs#509|Clipboard API not available/;
+beforeAll(() => jest.spyOn(console, "warn").mockImplementation((...args: unknown[]) => (YJS_NOISE.test(String(args[0])) ? undefined : warn(...args))));
+afterAll(() => jest.restoreAllMocks());
+
+function notebook(): NotebookModel {
+  const model = new NotebookModel();
+  model.fromJSON({
+    nbformat: 4,
+    nbformat_minor: 5,
+    metadata: {},
+    cells: [
+      { cell_type: "code", source: "1 + 1", id: "cell-a", metadata: {}, outputs: [], execution_count: null },
+      { cell_type: "code", source: "%sleep 1", id: "cell-b", metadata: { greenai: { note: "kept" }, tags: ["x"] }, outputs: [], execution_count: null },
+    ],
+  });
+  return model;
+}
+
+describe("parseReplyEnergy", () => {
+  it("reads the protocol's fields", () => {
+    expect(parseReplyEnergy(energy())).toEqual(energy());
+  });
+  it.each([
+    ["not an object", 42],
+    ["negative joules", energy({ joules: -1 })],
+    ["NaN seconds", energy({ seconds: NaN })],
+    ["an unknown source", energy({ source: "guess" })],
+    ["devices not strings", energy({ devices: [0] })],
+    ["no start time", energy({ started: undefined })],
+  ])("rejects %s (null, no throw)", (_, x) => expect(parseReplyEnergy(x)).toBeNull());
+  it("an estimate source is an estimate whatever the flag says", () => {
+    expect(parseReplyEnergy(energy({ source: "estimate", estimate: false }))?.estimate).toBe(true);
+  });
+});
+
+describe("recordReplyEnergy: metadata greenai.energy from a fake execute_reply", () => {
+  it("writes {joules, seconds, source, devices, started} into the cell named by cell_id, keeping other greenai keys", () => {
+    const model = notebook();
+    const cell = recordReplyEnergy(model, reply({ greenai_energy: energy() }));
+    expect(cell?.id).toBe("cell-b");
+    expect(model.cells.get(1).getMetadata("greenai")).toEqual({
+      note: "kept",
+      energy: { joules: 12400, seconds: 41.06, source: "nvidia-smi", devices: ["GPU 0"], started: "2026-12-03T08:00:00.000Z" },
+    });
+    expect(model.cells.get(1).getMetadata("tags")).toEqual(["x"]);
+    expect(model.cells.get(0).getMetadata("greenai")).toBeUndefined();
+    // The saved notebook (nbformat JSON) carries it.
+    const saved = model.toJSON();
+    expect((saved.cells[1].metadata as Record<string, any>).greenai.energy.joules).toBe(12400);
+  });
+
+  it("keeps carbon_g and marks a non-estimate source the meter called an estimate", () => {
+    const model = notebook();
+    recordReplyEnergy(model, reply({ greenai_energy: energy({ source: "rapl", estimate: true, carbon_g: 0.52, cell_id: "cell-a" }) }));
+    expect(readCellEnergy(model.cells.get(0).getMetadata("greenai"))).toMatchObject({ source: "rapl", estimate: true, carbon_g: 0.52 });
+  });
+
+  it("finds the cell from the request's metadata.cellId when the reply has no cell_id", () => {
+    const model = notebook();
+    const requests = new RequestCells();
+    requests.sent({ header: { msg_type: "execute_request", msg_id: "req-9" }, metadata: { cellId: "cell-a" } });
+    const cell = recordReplyEnergy(model, reply({ greenai_energy: energy({ cell_id: undefined }) }, "req-9"), requests);
+    expect(cell?.id).toBe("cell-a");
+    expect(readCellEnergy(model.cells.get(0).getMetadata("greenai"))?.joules).toBe(12400);
+  });
+
+  it("writes nothing for a reply without energy (meter off, another kernel), another message type, or an unknown cell", () => {
+    const model = notebook();
+    expect(recordReplyEnergy(model, reply({}))).toBeNull();
+    expect(recordReplyEnergy(model, { ...reply({ greenai_energy: energy() }), header: { msg_type: "kernel_info_reply" } })).toBeNull();
+    expect(recordReplyEnergy(model, reply({ greenai_energy: energy({ cell_id: "gone" }) }))).toBeNull();
+    expect(recordReplyEnergy(model, reply({ greenai_energy: "junk" }))).toBeNull();
+    expect(model.cells.get(0).getMetadata("greenai")).toBeUndefined();
+    expect(model.cells.get(1).getMetadata("greenai")).toEqual({ note: "kept" });
+  });
+
+  it("energyOfReply forgets a request once answered; the map is bounded", () => {
+    const requests = new RequestCells(2);
+    for (const id of ["r1", "r2", "r3"]) requests.sent({ header: { msg_type: "execute_request", msg_id: id }, metadata: { cellId: `c-${id}` } });
+    const e = energy({ cell_id: undefined });
+    expect(energyOfReply(reply({ greenai_energy: e }, "r1"), requests)?.cellId).toBeNull(); // evicted
+    expect(energyOfReply(reply({ greenai_energy: e }, "r3"), requests)?.cellId).toBe("c-r3");
+    expect(energyOfReply(reply({ greenai_energy: e }, "r3"), requests)?.cellId).toBeNull(); // taken
+  });
+});
+
+describe("renderCellEnergy", () => {
+  const record = { joules: 12400, seconds: 41.06, source: "nvidia-smi", devices: ["GPU 0"], started: "2026-12-03T08:00:00.000Z" };
+
+  it("draws one line at the end of the cell and updates it in place", () => {
+    const cell = document.createElement("div");
+    cell.append(document.createElement("div"));
+    const line = renderCellEnergy(cell, record);
+    expect(cell.lastElementChild).toBe(line);
+    expect(line?.className).toBe(CELL_ENERGY_CLASS);
+    expect(line?.textContent).toBe("12.4 kJ · 41 s · 302 W avg (GPU 0, nvidia-smi)");
+    renderCellEnergy(cell, { ...record, joules: 500, seconds: 2 });
+    expect(cell.querySelectorAll(`.${CELL_ENERGY_CLASS}`)).toHaveLength(1);
+    expect(cell.lastElementChild?.textContent).toBe("500 J · 2 s · 250 W avg (GPU 0, nvidia-smi)");
+  });
+
+  it("marks an estimate, and removes the line when the setting is off or the energy is gone", () => {
+    const cell = document.createElement("div");
+    const line = renderCellEnergy(cell, { ...record, source: "estimate", devices: ["CPU"] });
+    expect(line?.classList.contains("greenai-estimate")).toBe(true);
+    expect(line?.textContent).toContain("(CPU, estimate)");
+    expect(renderCellEnergy(cell, record, false)).toBeNull();
+    expect(cell.children).toHaveLength(0);
+    renderCellEnergy(cell, record);
+    renderCellEnergy(cell, null);
+    expect(cell.children).toHaveLength(0);
+  });
+});
