@@ -90,6 +90,8 @@ export interface TpePayload {
     /** How the numbers were obtained, e.g. "measured: nvidia-smi power log" or "estimated: 300 W × wall time". */
     source: string;
     measured: boolean;
+    /** Optional: CO2e of decision.energy_used (only when the unit is an energy: J, kJ or Wh). */
+    carbon?: CarbonNote;
   };
   trials: TpeTrial[];
   decision: TpeDecision;
@@ -149,6 +151,16 @@ export interface RibbonPayload {
   grid?: { pool: number[]; price_per_hour: number; rate: number }[];
 }
 
+/**
+ * CO2e beside an energy figure: carbon_g = energy / 3.6 MJ/kWh × g_per_kwh, with the intensity's
+ * label (region and year, "WORLD 2023 average, no region set", or "user value 120 g/kWh").
+ */
+export interface CarbonNote {
+  carbon_g: number;
+  g_per_kwh: number;
+  intensity: string;
+}
+
 /** One series of a job's time series. `t_ms`: milliseconds since the Unix epoch, UTC. */
 export interface TimeSeries {
   name: string;
@@ -168,6 +180,8 @@ export interface TimeseriesPayload {
   series: TimeSeries[];
   /** Scalar facts shown beside the plot, e.g. energy per job. */
   facts?: Record<string, string | number>;
+  /** Optional: CO2e of the energy the facts give (a metered run). */
+  carbon?: CarbonNote;
 }
 
 export type GreenaiPayload = TpePayload | RibbonPayload | TimeseriesPayload;

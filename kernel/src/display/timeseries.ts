@@ -6,6 +6,7 @@ import { plotlyText, type TimeseriesPayload } from "greenai-common";
 import type { JobReport } from "../datasets/jobs";
 import type { EnergyMeasurement } from "../energy/measure";
 import { escapeHtml, formatNumber, htmlTable, makeBundle, textTable, type MimeBundle } from "./bundle";
+import { carbonNote, carbonNoteOf } from "./carbon";
 
 /**
  * Utilisation and power lines over UTC time. With both groups, utilisation (%) is on the left
@@ -63,9 +64,11 @@ export function presentMeasurement(m: EnergyMeasurement, payload: TimeseriesPayl
   const cols = ["device", "energy (J)", "mean power (W)", "kind", "uncovered (s)"];
   const head = `${payload.title}: ${formatNumber(m.energy_j)} J in ${formatNumber(m.duration_s)} s` + (m.meter.measured ? "" : " (ESTIMATE)");
   const notes = m.meter.notes.length ? `\n${m.meter.notes.map((n) => `note: ${n}`).join("\n")}` : "";
-  const text = `${head}\nsource: ${m.meter.source}\n${textTable(cols, rows)}${notes}`;
+  const carbon = carbonNote(m.energy_j);
+  const text = `${head}\nsource: ${m.meter.source}\ncarbon: ${carbon}\n${textTable(cols, rows)}${notes}`;
+  payload = { ...payload, carbon: carbonNoteOf(m.energy_j) };
   const html =
-    `<p><b>${escapeHtml(head)}</b><br>source: ${escapeHtml(m.meter.source)}</p>` +
+    `<p><b>${escapeHtml(head)}</b><br>source: ${escapeHtml(m.meter.source)}<br>carbon: ${escapeHtml(carbon)}</p>` +
     htmlTable(cols, rows) +
     m.meter.notes.map((n) => `<p><i>${escapeHtml(n)}</i></p>`).join("");
   return { text, bundle: makeBundle({ payload, plotly: timeseriesPlotly(payload), html, text }) };

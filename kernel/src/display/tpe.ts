@@ -4,8 +4,9 @@
  * fallback, script-free HTML and plain text. `%tpe replay`, `%tpe sweep`, `%tpe run` and
  * `%tpe score` (no payload) all present through here.
  */
-import { budgetEpoch, lossSeries, plotlyText, stopEpochAsRun, type TpePayload, type TpeSweepPoint } from "greenai-common";
+import { budgetEpoch, lossSeries, plotlyText, stopEpochAsRun, type CarbonNote, type TpePayload, type TpeSweepPoint } from "greenai-common";
 import { escapeHtml, formatNumber, htmlTable, makeBundle, textTable, type MimeBundle } from "./bundle";
+import { carbonMassText, carbonNote, carbonNoteOf, joulesOf } from "./carbon";
 import { SCORE_HELP, type TpeReplayResult, type TpeSweepResult } from "../tpe";
 import { pct } from "../tpe/percent";
 import { drawn, trialForDisplay } from "./precision";
@@ -36,6 +37,11 @@ export function num(x: number | null, digits = 4): string {
 
 /** Text, HTML and (with a payload) the vendor JSON and the Plotly fallback of one TPE result. */
 export function presentTpe(summary: TpeSummary, payload?: TpePayload): { text: string; bundle: MimeBundle } {
+  const carbon = payload && carbonFact(payload);
+  if (carbon) {
+    summary = { ...summary, facts: [...summary.facts, carbon.fact] };
+    payload = { ...payload!, energy: { ...payload!.energy, carbon: carbon.note } };
+  }
   const tables = summary.tables ?? [];
   const text =
     `${summary.title}\n${textTable(["", ""], summary.facts)}` +
@@ -51,6 +57,15 @@ export function presentTpe(summary: TpeSummary, payload?: TpePayload): { text: s
   const shown: TpePayload = { ...payload, trials: payload.trials.map(trialForDisplay) };
   const plotly = payload.sweep ? sweepFigure(payload, payload.sweep) : energyCurveFigure(payload);
   return { text, bundle: makeBundle({ payload: shown, plotly, html, text }) };
+}
+
+/** CO2e of the energy used and of training all, when the payload's energy unit is an energy. */
+function carbonFact(p: TpePayload): { fact: [string, string]; note: CarbonNote } | null {
+  const used = joulesOf(p.decision.energy_used, p.energy.unit);
+  const all = joulesOf(p.decision.energy_all, p.energy.unit);
+  if (used === null || all === null || !Number.isFinite(used) || !Number.isFinite(all)) return null;
+  const note = carbonNoteOf(used);
+  return { fact: ["CO2e used / all", `${carbonNote(used)} / ${carbonMassText(carbonNoteOf(all).carbon_g)} CO2e${p.energy.measured ? "" : " (from estimated energy)"}`], note };
 }
 
 /** Legend of the stopped runs: "stopped at epoch 10", "stopped at epochs 1, 4, 16". */

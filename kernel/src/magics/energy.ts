@@ -15,13 +15,14 @@ import { sweepRowsFromFile } from "../energy/read-sweep";
 import { METER_FLAGS, meterOptionsFromFlags } from "./energy-meter-flags";
 import { compareCommandSpec, planCommandSpec } from "./energy-plan";
 import { tuneCommandSpec } from "./energy-tune";
+import { carbonCommandSpec } from "./energy-carbon";
 import type { Magic, MagicCommand } from "./types";
 
 // the meter flags live in their own module (energy-tune uses them too); importers of ./energy keep them
 export { METER_FLAGS, meterOptionsFromFlags };
 
-/** Result of `%energy measure` (the series are left out of `--json` output but kept here). */
-export type EnergyMeasureResult = Omit<EnergyMeasurement, "series"> & { samples: number };
+/** Result of `%energy measure` (the series are left out of `--json` output but kept here); its schema lets `$name` pass it whole (to %energy carbon). */
+export type EnergyMeasureResult = Omit<EnergyMeasurement, "series"> & { samples: number; schema: "greenai.energy.measure/1" };
 
 /** Result of `%energy powercap`. */
 export interface PowercapAdvice {
@@ -58,7 +59,7 @@ const measureCommandSpec: MagicCommand = {
       const m = await measureEnergy(() => run(ctx.body ?? ""), opts);
       const { text, bundle } = presentMeasurement(m, measurementPayload(m, "energy of the cell"));
       const { series, result: _result, ...rest } = m;
-      const value: EnergyMeasureResult = { ...rest, samples: series.reduce((a, s) => a + s.t_ms.length, 0) };
+      const value: EnergyMeasureResult = { ...rest, samples: series.reduce((a, s) => a + s.t_ms.length, 0), schema: "greenai.energy.measure/1" };
       return { value, typeName: "EnergyMeasureResult", text, bundle };
     }
     if (argv.length === 0 && duration === undefined) throw new UsageError("give a command after -- (e.g. %energy measure -- python3 train.py) or --duration S");
@@ -69,7 +70,7 @@ const measureCommandSpec: MagicCommand = {
     const title = argv.length ? `energy of ${argv.join(" ")}`.slice(0, 120) : `energy over ${duration} s`;
     const { text, bundle } = presentMeasurement(m, measurementPayload(m, title));
     const { series, ...rest } = m;
-    const value: EnergyMeasureResult = { ...rest, samples: series.reduce((a, s) => a + s.t_ms.length, 0) };
+    const value: EnergyMeasureResult = { ...rest, samples: series.reduce((a, s) => a + s.t_ms.length, 0), schema: "greenai.energy.measure/1" };
     return { value, typeName: "EnergyMeasureResult", text, bundle };
   },
 };
@@ -150,6 +151,6 @@ const powercapSpec: MagicCommand = {
 
 export const energyMagic: Magic = {
   name: "energy",
-  summary: "meter energy; tune and advise GPU power limits; plan energy to a target accuracy; compare GPU types",
-  commands: [measureCommandSpec, powercapSpec, tuneCommandSpec, planCommandSpec, compareCommandSpec],
+  summary: "meter energy; tune and advise GPU power limits; plan energy to a target accuracy; compare GPU types; carbon of energy",
+  commands: [measureCommandSpec, powercapSpec, tuneCommandSpec, planCommandSpec, compareCommandSpec, carbonCommandSpec],
 };

@@ -1,0 +1,51 @@
+/**
+ * CO2e beside an energy figure, in one place: "12.4 kJ · 1.2 g CO2e (FR 2023)". Every presenter
+ * that shows energy (%energy, %tpe) calls carbonNote; the intensity is the session default or,
+ * when none was set, the WORLD average, labelled "WORLD 2023 average, no region set".
+ */
+import type { CarbonNote } from "greenai-common";
+import { carbonGFromJoules, intensityLabel, type CarbonIntensity } from "../energy/carbon";
+import { sessionIntensity } from "../energy/carbon-table";
+import { formatNumber } from "./bundle";
+
+/** Energy with a readable unit: J, kJ, MJ or GJ, 3 significant digits. */
+export function energyText(j: number): string {
+  const a = Math.abs(j);
+  if (a >= 1e9) return `${formatNumber(j / 1e9, 3)} GJ`;
+  if (a >= 1e6) return `${formatNumber(j / 1e6, 3)} MJ`;
+  if (a >= 1e3) return `${formatNumber(j / 1e3, 3)} kJ`;
+  return `${formatNumber(j, 3)} J`;
+}
+
+/** A mass of CO2e: g below a kilogram, kg below a tonne, else t; 3 significant digits. */
+export function carbonMassText(g: number): string {
+  if (g >= 1e6) return `${formatNumber(g / 1e6, 3)} t`;
+  if (g >= 1e3) return `${formatNumber(g / 1e3, 3)} kg`;
+  return `${formatNumber(g, 3)} g`;
+}
+
+/** Where an intensity comes from, short: "FR 2023", "WORLD 2023 average, no region set", "user value 120 g/kWh". */
+export function intensityShortText(i: CarbonIntensity): string {
+  if (i.kind === "value") return `user value ${formatNumber(i.g_per_kwh)} g/kWh`;
+  return intensityLabel(i);
+}
+
+/** The carbon of an energy figure with the intensity it used (payload form). */
+export function carbonNoteOf(energyJ: number, intensity: CarbonIntensity = sessionIntensity()): CarbonNote {
+  return { carbon_g: carbonGFromJoules(Math.max(0, energyJ), intensity.g_per_kwh), g_per_kwh: intensity.g_per_kwh, intensity: intensityShortText(intensity) };
+}
+
+/** "12.4 kJ · 1.2 g CO2e (FR 2023)". */
+export function carbonNote(energyJ: number, intensity: CarbonIntensity = sessionIntensity()): string {
+  const n = carbonNoteOf(energyJ, intensity);
+  return `${energyText(energyJ)} · ${carbonMassText(n.carbon_g)} CO2e (${n.intensity})`;
+}
+
+/** Joules of an amount in a TPE energy unit; null for units that are not energy (epochs, seconds). */
+export function joulesOf(amount: number, unit: string): number | null {
+  if (unit === "J") return amount;
+  if (unit === "kJ") return amount * 1e3;
+  if (unit === "Wh") return amount * 3600;
+  if (unit === "kWh") return amount * 3.6e6;
+  return null;
+}
