@@ -1,12 +1,21 @@
 /**
- * The summary plugin: a side panel listing the greenai results of the active notebook
- * (energy measured and saved, pools chosen, data sets loaded), refreshed as cells run,
- * opened by a notebook toolbar button or the "greenai: Show Notebook Summary" command.
+ * The plugins of the extension (the package's "jupyterlab.extension"):
+ *  - summary: a side panel listing the greenai results of the active notebook (energy measured
+ *    and saved, pools chosen, data sets loaded), refreshed as cells run, opened by a notebook
+ *    toolbar button or the "greenai: Show Notebook Summary" command;
+ *  - cell-energy: each cell's energy (from the greenai kernel's execute_reply) stored in its
+ *    metadata under greenai.energy and shown under it; a setting hides the lines (issue 14);
+ *  - energy-status: live power and the kernel's energy in the status bar (issue 14).
  */
 import type { JupyterFrontEnd, JupyterFrontEndPlugin } from "@jupyterlab/application";
 import { ICommandPalette } from "@jupyterlab/apputils";
 import { INotebookTracker, type NotebookPanel } from "@jupyterlab/notebook";
+import type { Kernel } from "@jupyterlab/services";
+import { ISettingRegistry } from "@jupyterlab/settingregistry";
+import { IStatusBar, showPopup } from "@jupyterlab/statusbar";
 import { LabIcon, ToolbarButton } from "@jupyterlab/ui-components";
+import { CELL_METADATA_KEY, CellEnergyTracker, readCellEnergy } from "./cell-energy";
+import { EnergyComm, EnergyStatus, type CellTotal } from "./energy-status";
 import { SummaryPanel } from "./panel";
 import { summarizeNotebook, type CellOutputs } from "./summary";
 
@@ -47,7 +56,7 @@ export async function jumpToOutput(panel: NotebookPanel, cell: number, output: n
   }
 }
 
-const plugin: JupyterFrontEndPlugin<void> = {
+const summaryPlugin: JupyterFrontEndPlugin<void> = {
   id: "@greenai/jupyterlab-greenai:summary",
   description: "Side panel summarising the greenai results of the active notebook.",
   autoStart: true,
@@ -120,4 +129,97 @@ const plugin: JupyterFrontEndPlugin<void> = {
   },
 };
 
-export default plugin;
+export const CELL_ENERGY_PLUGIN_ID = "@greenai/jupyterlab-greenai:cell-energy";
+
+/** Energy per cell: metadata greenai.energy from each execute_reply, and a line under the cell. */
+const cellEnergyPlugin: JupyterFrontEndPlugin<void> = {
+  id: CELL_ENERGY_PLUGIN_ID,
+  description: "Stores each cell's energy (from the greenai kernel) in its metadata and shows it under the cell.",
+  autoStart: true,
+  requires: [INotebookTracker],
+  optional: [ISettingRegistry],
+  activate: (_app: JupyterFrontEnd, tracker: INotebookTracker, registry: ISettingRegistry | null) => {
+    let show = true;
+    const trackers = new Set<CellEnergyTracker>();
+    tracker.widgetAdded.connect((_, nb) => {
+      const t = new CellEnergyTracker(nb, show);
+      trackers.add(t);
+      nb.disposed.connect(() => trackers.delete(t));
+    });
+    if (registry) {
+      registry
+        .load(CELL_ENERGY_PLUGIN_ID)
+        .then((settings) => {
+          const apply = () => {
+            show = settings.get("showCellEnergy").composite !== false;
+            for (const t of trackers) t.setShow(show);
+          };
+          settings.changed.connect(apply);
+          apply();
+        })
+        .catch((err: unknown) => console.warn(`greenai: cell energy settings not loaded (${String(err)}); the lines are shown`));
+    }
+  },
+};
+
+/** The per-cell energies of a notebook, labelled by execution count, for the status popup. */
+export function cellTotalsOf(panel: NotebookPanel | null): CellTotal[] {
+  const model = panel?.model;
+  if (!model) return [];
+  const out: CellTotal[] = [];
+  for (let i = 0; i < model.cells.length; i++) {
+    const cell = model.cells.get(i);
+    const energy = readCellEnergy(cell.getMetadata(CELL_METADATA_KEY));
+    if (!energy) continue;
+    const count = (cell as unknown as { executionCount?: number | null }).executionCount;
+    out.push({ label: typeof count === "number" ? `[${count}]` : `cell ${i + 1}`, energy });
+  }
+  return out;
+}
+
+/** The status-bar item: live power and kernel energy of the current notebook's kernel. */
+const energyStatusPlugin: JupyterFrontEndPlugin<void> = {
+  id: "@greenai/jupyterlab-greenai:energy-status",
+  description: "Live power and the kernel's energy since start in the status bar, from the greenai kernel's meter.",
+  autoStart: true,
+  requires: [INotebookTracker],
+  optional: [IStatusBar],
+  activate: (_app: JupyterFrontEnd, tracker: INotebookTracker, statusBar: IStatusBar | null) => {
+    if (!statusBar) return;
+    const item = new EnergyStatus({
+      cellTotals: () => cellTotalsOf(tracker.currentWidget),
+      showDetails: (body, anchor) => void showPopup({ body, anchor, align: "left", hasDynamicSize: true }),
+    });
+    statusBar.registerStatusItem("greenai:energy-status", { item, align: "left", rank: 5, isActive: () => true });
+
+    const comms = new Map<Kernel.IKernelConnection, EnergyComm>();
+    const commOf = (kernel: Kernel.IKernelConnection): EnergyComm => {
+      let c = comms.get(kernel);
+      if (!c) {
+        c = new EnergyComm(kernel, () => item.refresh());
+        comms.set(kernel, c);
+        kernel.disposed.connect(() => {
+          comms.get(kernel)?.dispose();
+          comms.delete(kernel);
+          follow();
+        });
+      }
+      return c;
+    };
+    let watched: NotebookPanel | null = null;
+    const follow = () => {
+      const kernel = watched?.sessionContext.session?.kernel ?? null;
+      item.setFeed(kernel && !kernel.isDisposed ? commOf(kernel).feed : null);
+    };
+    const watch = (nb: NotebookPanel | null) => {
+      watched?.sessionContext.kernelChanged.disconnect(follow);
+      watched = nb;
+      nb?.sessionContext.kernelChanged.connect(follow);
+      follow();
+    };
+    tracker.currentChanged.connect((_, nb) => watch(nb));
+    watch(tracker.currentWidget);
+  },
+};
+
+export default [summaryPlugin, cellEnergyPlugin, energyStatusPlugin];
