@@ -1,7 +1,7 @@
 /**
  * Browser end-to-end tests: Galata (Playwright) driving Debian's /usr/bin/chromium against the
  * self-hosted JupyterLab that test/e2e/serve.js starts on 127.0.0.1. Two servers, two projects:
- *   lab:       the frontend with the greenai extension bundled from source (tour.spec.ts, ribbon-grid.spec.ts)
+ *   lab:       the frontend with the greenai extension bundled from source (tour, ribbon-grid, energy)
  *   federated: a module-federation host loading the prebuilt extension installed by copy
  *              (federated.spec.ts), as a user's own JupyterLab 4 would
  * Artifacts (screenshots, traces of failures, server logs) go to test-results/. Run: npm run test:e2e
@@ -40,7 +40,7 @@ module.exports = {
     launchOptions: { executablePath: process.env.GREENAI_CHROMIUM || "/usr/bin/chromium", args: ["--no-sandbox", "--use-angle=swiftshader", "--enable-unsafe-swiftshader"] },
   },
   projects: [
-    { name: "lab", testMatch: ["tour.spec.ts", "ribbon-grid.spec.ts"], use: { baseURL: `http://127.0.0.1:${PORT}` } },
+    { name: "lab", testMatch: ["tour.spec.ts", "ribbon-grid.spec.ts", "energy.spec.ts"], use: { baseURL: `http://127.0.0.1:${PORT}` } },
     { name: "federated", testMatch: "federated.spec.ts", use: { baseURL: `http://127.0.0.1:${FED_PORT}` } },
   ],
   webServer: [server(PORT), server(FED_PORT, " --federated")],
