@@ -14,7 +14,8 @@ Usage:
                                            write the kernelspec
   greenai <magic> [command] [options] [--json]
                                            run a magic from the shell (see greenai lsmagic)
-  greenai <magic> --help                   help on a magic`;
+  greenai <magic> --help                   help on a magic
+  greenai energy serve --port P [--host H] serve the meter's energy as OpenMetrics at /metrics (Prometheus)`;
 
 /** Quotes a word so that tokenize() gives it back unchanged. */
 export function quoteWord(w: string): string {

@@ -15,7 +15,9 @@ import { sweepRowsFromFile } from "../energy/read-sweep";
 import { METER_FLAGS, meterOptionsFromFlags } from "./energy-meter-flags";
 import { compareCommandSpec, planCommandSpec } from "./energy-plan";
 import { tuneCommandSpec } from "./energy-tune";
+import { meterCommandSpec } from "./energy-meter";
 import { carbonCommandSpec } from "./energy-carbon";
+import { serveCommandSpec } from "./energy-serve";
 import type { Magic, MagicCommand } from "./types";
 
 // the meter flags live in their own module (energy-tune uses them too); importers of ./energy keep them
@@ -151,6 +153,6 @@ const powercapSpec: MagicCommand = {
 
 export const energyMagic: Magic = {
   name: "energy",
-  summary: "meter energy; tune and advise GPU power limits; plan energy to a target accuracy; compare GPU types; carbon of energy",
-  commands: [measureCommandSpec, powercapSpec, tuneCommandSpec, planCommandSpec, compareCommandSpec, carbonCommandSpec],
+  summary: "meter energy (and show the kernel's live meter); tune and advise GPU power limits; plan energy to a target accuracy; compare GPU types; carbon of energy; serve OpenMetrics",
+  commands: [measureCommandSpec, powercapSpec, tuneCommandSpec, planCommandSpec, compareCommandSpec, carbonCommandSpec, meterCommandSpec, serveCommandSpec],
 };
