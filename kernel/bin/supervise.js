@@ -5,13 +5,20 @@
  * when it is SIGKILLed, and not while the group is held with SIGSTOP. Used by the local trial
  * backend (kernel/src/trials/local.ts) and by `npm start` (scripts/start.js).
  *
- *   node supervise.js [--grace-ms N] [--report-fd 3] -- CMD [ARGS...]
+ *   node supervise.js [--grace-ms N] [--report-fd 3] [--power-restore GPU=W ...] [--power-record FILE] -- CMD [ARGS...]
  *
  * stdin           the watch pipe: the parent keeps it open; its end means the parent is gone.
  * stdout, stderr  handed to the command; the supervisor itself writes to neither.
  * --report-fd N   JSON lines to the parent on fd N: {"pid":P} once started, {"error":"…"} when
  *                 the command cannot start, {"code":C,"signal":S} when it has ended.
  * --grace-ms N    time between SIGTERM and SIGKILL when stopping (default 5000).
+ * --power-restore GPU=W   (repeatable) the runner holds a GPU power cap for its whole run
+ *                 (kernel/src/trials/runner.ts, --power-limit); should the runner die while the
+ *                 command runs, put GPU's limit back to W watts (`nvidia-smi -i GPU -pl W`, the
+ *                 nvidia-smi on PATH) once the group is gone. A normal end of the command restores
+ *                 nothing: the runner still holds the cap for its other trials.
+ * --power-record FILE     append a JSON line per such restore to FILE (the run's events.jsonl:
+ *                 the runner is gone, so nothing else writes it).
  *
  * End of stdin, SIGTERM, SIGINT or SIGHUP: SIGTERM and SIGCONT to the group (a held group gets
  * the TERM only once continued), SIGKILL after the grace period. When the command ends, what it
@@ -19,22 +26,33 @@
  * could not start.
  */
 "use strict";
-const { spawn } = require("child_process");
+const { spawn, spawnSync } = require("child_process");
 const fs = require("fs");
 const os = require("os");
 
 function usage(msg) {
-  process.stderr.write(`supervise: ${msg}\nusage: supervise.js [--grace-ms N] [--report-fd N] -- CMD [ARGS...]\n`);
+  process.stderr.write(`supervise: ${msg}\nusage: supervise.js [--grace-ms N] [--report-fd N] [--power-restore GPU=W ...] [--power-record FILE] -- CMD [ARGS...]\n`);
   process.exit(2);
 }
 
 function parseArgs(argv) {
-  const o = { graceMs: 5000, reportFd: null, cmd: null, args: [] };
+  const o = { graceMs: 5000, reportFd: null, powerRestore: [], powerRecord: null, cmd: null, args: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--") {
       [o.cmd, ...o.args] = argv.slice(i + 1);
       break;
+    }
+    if (a === "--power-restore") {
+      const m = /^(\d+)=(\d+(?:\.\d+)?)$/.exec(argv[++i] || "");
+      if (!m) usage(`--power-restore needs GPU=WATTS (e.g. 0=250) but got ${JSON.stringify(argv[i])}`);
+      o.powerRestore.push({ gpu: Number(m[1]), watts: Number(m[2]) });
+      continue;
+    }
+    if (a === "--power-record") {
+      if (!argv[i + 1]) usage("--power-record needs a file");
+      o.powerRecord = argv[++i];
+      continue;
     }
     const v = Number(argv[++i]);
     if (!Number.isInteger(v) || v < 0) usage(`${a} needs a whole number ≥ 0 but got ${JSON.stringify(argv[i])}`);
@@ -111,7 +129,49 @@ function groupGone(graceMs) {
  * parent died, could not start): the one place to undo what was set up for it (issue 13: restore
  * the GPU power limit of a capped trial). Must be synchronous: process.exit follows.
  */
-function onGroupEnd() {}
+function onGroupEnd() {
+  if (!orphaned) return;
+  for (const { gpu, watts } of opts.powerRestore) {
+    const r = spawnSync("nvidia-smi", ["-i", String(gpu), "-pl", String(watts)], { encoding: "utf8", timeout: 30000 });
+    const out = `${r.stdout || ""}${r.stderr || ""}`.trim();
+    const ok = r.status === 0;
+    const detail = ok
+      ? "the runner ended holding the cap (its pipe closed); the trial's supervisor put the limit back"
+      : `the runner ended holding the cap; nvidia-smi -i ${gpu} -pl ${watts} failed (${r.error ? r.error.code || r.error.message : `exit code ${r.status}`}): ${out.split("\n").join(" / ").slice(0, 300)}`;
+    if (!ok) process.stderr.write(`supervise: ${detail}\n`);
+    recordPower({ type: "power", t_ms: Date.now(), action: ok ? "restored" : "restore-failed", gpu, limit_w: watts, original_w: null, by: "supervisor", ...trialOf(), detail });
+  }
+}
+
+/** The trial and attempt this supervisor runs (from the environment the runner gave it). */
+function trialOf() {
+  const trial = process.env.GREENAI_TRIAL_ID;
+  const attempt = Number(process.env.GREENAI_ATTEMPT);
+  return { ...(trial ? { trial } : {}), ...(Number.isInteger(attempt) && attempt > 0 ? { attempt } : {}) };
+}
+
+function recordPower(ev) {
+  if (!opts.powerRecord) return;
+  try {
+    // a runner killed mid-write may have left a cut last line: start on a line of our own
+    let sep = "";
+    try {
+      const fd = fs.openSync(opts.powerRecord, "r");
+      const size = fs.fstatSync(fd).size;
+      const b = Buffer.alloc(1);
+      if (size > 0 && fs.readSync(fd, b, 0, 1, size - 1) === 1 && b[0] !== 10) sep = "\n";
+      fs.closeSync(fd);
+    } catch {
+      /* no file yet */
+    }
+    fs.appendFileSync(opts.powerRecord, sep + JSON.stringify(ev) + "\n");
+  } catch {
+    /* nowhere to record it; the restore itself was done */
+  }
+}
+
+/** Set when the watch pipe ends: the process that started the supervisor is gone. */
+let orphaned = false;
 
 let stopping = false;
 function stop() {
@@ -149,7 +209,11 @@ child.on("exit", async (code, signal) => {
 });
 
 const requestStop = () => (pgid === null ? (stopping = true) : stop());
-process.stdin.on("end", requestStop);
-process.stdin.on("error", requestStop);
+const parentGone = () => {
+  orphaned = true;
+  requestStop();
+};
+process.stdin.on("end", parentGone);
+process.stdin.on("error", parentGone);
 process.stdin.resume();
 for (const sig of ["SIGTERM", "SIGINT", "SIGHUP"]) process.on(sig, requestStop);

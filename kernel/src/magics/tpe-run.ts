@@ -20,9 +20,83 @@ import type { TpePayload } from "greenai-common";
 import { METER_FLAGS, meterOptionsFromFlags } from "./energy";
 import { checkScoreAtFirstRung, POLICY_FLAGS, POLICY_HELP, policyFromFlags, scoreOptionsFromFlags, unusedPolicyNotes } from "./tpe-flags";
 import type { MagicCommand, MagicContext } from "./types";
+import { PowerLimitError } from "../energy/power-limit";
+import type { TuneResult } from "../energy/tune";
+import { powerLine, type PowerCapSummary } from "../trials/power-cap";
+import type { RunPowerLimit } from "../trials/runner";
+import { tuneCommandSpec } from "./energy-tune";
+import { parseArgs, tokenize, type FlagSpec } from "./options";
 
-/** Result of `%tpe run`: the run report (also in <run-dir>/report.json) and notes on the flags. */
-export type TpeRunResult = TpeRunReport & { notes: string[] };
+/** Result of `%tpe run`: the run report (also in <run-dir>/report.json) and notes on the flags; `power` for a capped run. */
+export type TpeRunResult = TpeRunReport & { notes: string[]; power?: PowerCapSummary & { tune?: TuneResult } };
+
+/** The %tpe run flags of a power-capped run (shared by the magic and `greenai tpe run`). */
+export const POWER_FLAGS = [
+  {
+    name: "power-limit",
+    type: "string",
+    metavar: "W|auto",
+    help:
+      "cap the GPU's power limit at W watts for the trials (nvidia-smi -pl; needs root), restored after the run on every exit path; " +
+      "auto: first tune it on the first trial's command (the %energy tune tuner, flags from --power-tune) and use the recommended limit",
+  },
+  { name: "power-limit-optional", type: "boolean", default: false, help: "when the limit cannot be set (no permission, no nvidia-smi), run the trials uncapped and say so, instead of failing before any trial starts" },
+  { name: "power-gpu", type: "int", min: 0, metavar: "INDEX", help: "the GPU to cap (nvidia-smi -i); default 0 locally, each job's allocated GPUs on Slurm" },
+  {
+    name: "power-tune",
+    type: "string",
+    metavar: "'FLAGS'",
+    help: "with --power-limit auto: %energy tune flags, quoted, at least --limits (e.g. '--limits 150,200,250 --max-slowdown 0.1 --prior v100.csv'); the probes meter the command (--measure)",
+  },
+  { name: "power-tune-epochs", type: "int", default: 1, min: 1, metavar: "E", help: "with --power-limit auto: {epochs} of each tuning run of the first trial's command" },
+] as const satisfies readonly FlagSpec[];
+
+/** The --power-limit flags as the runner's option (running the tuner for auto); undefined for an uncapped run. */
+export async function powerLimitFromFlags(
+  flags: Record<string, unknown>,
+  backend: string,
+  firstTrial: () => string[],
+  tuneEpochs: number,
+  ctx: MagicContext,
+  notes: string[],
+): Promise<{ limit?: RunPowerLimit; tune?: TuneResult }> {
+  const given = flags["power-limit"] as string | undefined;
+  const optional = flags["power-limit-optional"] as boolean;
+  const gpu = flags["power-gpu"] as number | undefined;
+  const tuneText = flags["power-tune"] as string | undefined;
+  if (given === undefined) {
+    const stray = [optional && "--power-limit-optional", gpu !== undefined && "--power-gpu", tuneText !== undefined && "--power-tune"].filter(Boolean);
+    if (stray.length) throw new UsageError(`${stray.join(" and ")} need${stray.length > 1 ? "" : "s"} --power-limit W (or auto)`);
+    return {};
+  }
+  if (given !== "auto") {
+    const w = Number(given);
+    if (!(Number.isFinite(w) && w > 0)) throw new UsageError(`--power-limit must be watts (a positive number, e.g. 200) or auto but got ${JSON.stringify(given)}`);
+    if (tuneText !== undefined) notes.push("--power-tune ignored: the limit was given in watts");
+    return { limit: { watts: w, gpu, optional } };
+  }
+  if (backend === "slurm") throw new UsageError("--power-limit auto tunes on this machine, not on the jobs' nodes: with --backend slurm give the limit in watts (e.g. from %energy tune run on a GPU node)");
+  if (tuneText === undefined) throw new UsageError("--power-limit auto needs --power-tune '--limits L1,L2,…' (the GPU's settable limits, and any other %energy tune flags)");
+  // the tuner's own flags and code path (%energy tune), metering the first trial's command
+  const words = [...tokenize(tuneText), "--measure", "--epochs", String(tuneEpochs), ...(gpu !== undefined ? ["--gpu", String(gpu)] : [])];
+  let parsed;
+  try {
+    parsed = parseArgs([...words, "--", ...firstTrial()], tuneCommandSpec.spec);
+  } catch (e) {
+    throw new UsageError(`--power-tune: ${(e as Error).message}`);
+  }
+  let tune: TuneResult;
+  try {
+    tune = (await tuneCommandSpec.run(parsed, ctx)).value as TuneResult;
+  } catch (e) {
+    if (!(e instanceof PowerLimitError)) throw e;
+    if (!optional) throw new PowerLimitError(`--power-limit auto: the tuner could not set a limit, so no trial was started. ${e.message}; or pass --power-limit-optional to run the trials uncapped`, e.output, e.denied);
+    notes.push(`--power-limit auto: the tuner could not set a limit (${e.message}); the trials ran uncapped (--power-limit-optional)`);
+    return {};
+  }
+  const chosenBy = `auto: tuned on t01 in ${tune.probes_used} probes (${tune.probes.map((p) => `${p.power_limit} W`).join(", ")}), saving ${(100 * tune.saved_fraction).toFixed(1)}% energy per epoch for ${(100 * tune.slowdown).toFixed(1)}% more time`;
+  return { limit: { watts: tune.power_limit, gpu, optional, chosenBy }, tune };
+}
 
 function timestamp(): string {
   const d = new Date();
@@ -69,7 +143,7 @@ export function trialSpecsFrom(configs: readonly Params[], template: readonly st
 }
 
 /** The run's report presented with its payload and notes (while running, `final` is false). */
-function resultBundle(report: TpeRunReport, payload: TpePayload, notes: readonly string[], final: boolean): { text: string; bundle: MimeBundle } {
+function resultBundle(report: TpeRunReport, payload: TpePayload, notes: readonly string[], final: boolean, power?: PowerCapSummary): { text: string; bundle: MimeBundle } {
   const unit = report.energy_measured ? "J" : "J (estimate)";
   const head =
     `${report.title}: ${final ? "" : "running — "}kept ${report.kept.join(", ") || "none yet"}` +
@@ -94,12 +168,19 @@ function resultBundle(report: TpeRunReport, payload: TpePayload, notes: readonly
       facts: [
         ["energy", report.energy_source],
         ["run folder", report.run_dir],
+        ...(power ? [["power limit", powerLine(power)] as [string, string]] : []),
         ...notes.map((n): [string, string] => ["note", n]),
       ],
-      tables: [{ caption: "trials", columns: ["trial", "params", "status", "epochs", "score@T", "final val loss", "energy (J)", "reason"], rows }],
-      notes: report.meter_notes,
+      tables: [
+        {
+          caption: "trials",
+          columns: ["trial", "params", "status", "epochs", "score@T", "final val loss", "energy (J)", ...(power ? ["cap (W)"] : []), "reason"],
+          rows: power ? rows.map((r) => [...r.slice(0, 7), power.trials[r[0] as string] ?? "none", r[7]]) : rows,
+        },
+      ],
+      notes: [...report.meter_notes, ...(power?.notes.map((n) => `power limit: ${n}`) ?? [])],
     },
-    payload,
+    power ? { ...payload, title: `${payload.title} · ${powerLine(power)}` } : payload,
   );
 }
 
@@ -122,7 +203,11 @@ export const tpeRunCommand: MagicCommand = {
       "and the others are stopped (SIGTERM, SIGKILL after --grace). " +
       `${POLICY_HELP} %tpe replay takes the same policy flags and decides the same on the same curves. ` +
       "Energy per epoch is the metered device energy split among the trials running. " +
-      "Results go to --run-dir as they arrive; after an interruption the same command with --resume continues.",
+      "Results go to --run-dir as they arrive; after an interruption the same command with --resume continues. " +
+      "--power-limit W caps the GPU (nvidia-smi -pl, root needed) for the trials: locally once for the run (the limit is the GPU's, shared by trials running at once), " +
+      "put back after it on every exit path (also by each trial's supervisor if this process is killed); on Slurm each job caps its own GPUs around its trial and puts them back, scancel included. " +
+      "--power-limit auto first tunes the limit on the first trial's command (%energy tune --measure with --power-tune's flags). " +
+      "The run folder records the limit set, the original and each restore (\"power\" events); the result shows each trial's cap.",
     flags: [
       { name: "grid", type: "string", metavar: "SPEC", help: "grid of configurations: NAME=v1,v2;NAME=v1,v2" },
       { name: "space", type: "string", metavar: "SPEC", help: "search space to sample: NAME=log(LOW,HIGH);NAME=int(LOW,HIGH);NAME=uniform(LOW,HIGH);NAME=choice(A,B)" },
@@ -140,18 +225,22 @@ export const tpeRunCommand: MagicCommand = {
       { name: "backend", type: "string", default: "local", choices: ["local", "slurm"], help: "local processes, or Slurm jobs (sbatch/squeue/scancel)" },
       { name: "sbatch-args", type: "list", metavar: "A,B", help: "extra sbatch options for --backend slurm, comma-separated (e.g. --partition=gpu,--gres=gpu:1)" },
       { name: "title", type: "string", help: "title of the result" },
+      ...POWER_FLAGS,
       ...METER_FLAGS,
     ],
     positionals: [{ name: "command", help: "trial command after --, with {param}, {epochs} and {trial} placeholders", variadic: true }],
     examples: [
       "%tpe run --space 'lr=log(0.003,0.3);width=choice(16,64,128);depth=int(1,3)' --samples 8 --epochs 10 --budget 0.3 --keep 2 --concurrency 2 --run-dir runs/digits -- python3 ../examples/digits_train.py --lr {lr} --width {width} --depth {depth} --epochs {epochs} --as run",
       "%tpe run --grid 'lr=0.01,0.1;width=32,64' --epochs 20 --keep 1 --run-dir runs/g --resume -- python3 train.py --lr {lr} --width {width} --epochs {epochs}",
+      "%tpe run --grid 'lr=0.01,0.1' --epochs 20 --power-limit 200 --power-limit-optional -- python3 train.py --lr {lr} --epochs {epochs}",
+      "%tpe run --grid 'lr=0.01,0.1' --epochs 20 --power-limit auto --power-tune '--limits 150,200,250,300 --max-slowdown 0.1' -- python3 train.py --lr {lr} --epochs {epochs}",
     ],
   },
   async run(args, ctx) {
     const f = args.flags;
     const epochs = f.epochs as number;
-    const specs = trialSpecsFrom(configsFromFlags(f, ctx.cwd), args.positionals, epochs);
+    const configs = configsFromFlags(f, ctx.cwd);
+    const specs = trialSpecsFrom(configs, args.positionals, epochs);
     const policy = policyFromFlags(f, specs.length);
     const { score, E, gamma } = scoreOptionsFromFlags(f);
     checkScoreAtFirstRung(score, policy, epochs, specs.length);
@@ -160,8 +249,9 @@ export const tpeRunCommand: MagicCommand = {
     let backend: TrialBackend | undefined;
     if (f.backend === "slurm") backend = new SlurmBackend({ sbatchArgs: (f["sbatch-args"] as string[] | undefined) ?? [] });
     else if (f["sbatch-args"]) throw new UsageError("--sbatch-args needs --backend slurm");
+    const { limit: powerLimit, tune } = await powerLimitFromFlags(f, f.backend as string, () => trialSpecsFrom(configs.slice(0, 1), args.positionals, f["power-tune-epochs"] as number)[0].argv!, f["power-tune-epochs"] as number, ctx, notes);
     const displayId = `greenai-tpe-run-${process.pid}-${++displayCounter}`;
-    const { report, payload } = await runTrials({
+    const { report, payload, power } = await runTrials({
       trials: specs,
       totalEpochs: epochs,
       method: policy.policy,
@@ -181,16 +271,19 @@ export const tpeRunCommand: MagicCommand = {
       meter: meterOptionsFromFlags(f, ctx),
       cwd: ctx.cwd,
       signal: ctx.signal,
-      title: (f.title as string | undefined) ?? `tpe run (${specs.length} trials, ${policyLabel(policy)})`,
+      title: (f.title as string | undefined) ?? `tpe run (${specs.length} trials, ${policyLabel(policy)}${powerLimit ? `, GPU capped at ${powerLimit.watts} W` : ""})`,
+      powerLimit,
       onUpdate: (u) => {
         ctx.progress(u.message, u.fraction);
         ctx.display(resultBundle(u.report, u.payload, notes, false).bundle, displayId);
       },
     });
-    const { text, bundle } = resultBundle(report, payload, notes, true);
+    const powerOut = power ? { ...power, ...(tune ? { tune } : {}) } : undefined;
+    const { text, bundle } = resultBundle(report, payload, notes, true, powerOut);
     // the live display ends as a one-line note; the full result is the cell's output
     const done = `${report.title}: finished (${report.kept.length} kept, ${report.stopped.length} stopped, ${report.failed.length} failed); run folder ${report.run_dir}`;
     ctx.display(makeBundle({ text: done, html: `<p>${escapeHtml(done)}</p>` }), displayId);
-    return { value: { ...report, notes }, typeName: "TpeRunResult", text, bundle };
+    const value: TpeRunResult = { ...report, notes, ...(powerOut ? { power: powerOut } : {}) };
+    return { value, typeName: "TpeRunResult", text, bundle };
   },
 };

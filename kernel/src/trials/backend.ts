@@ -68,6 +68,27 @@ export interface TrialLaunch {
   /** Files receiving the trial's stdout and stderr. */
   stdoutPath: string;
   stderrPath: string;
+  /** A power-capped run (`--power-limit`): what this attempt's backend must do about the GPU limit. */
+  power?: TrialPowerCap;
+}
+
+/**
+ * The GPU power cap of one attempt. A backend whose `powerScope` is "run" (local, function) runs
+ * on the runner's machine, where the runner holds the cap for the whole run; it only gets
+ * `restore`: what to put back should the runner die while the trial runs (the local supervisor
+ * does). A "trial"-scope backend (Slurm: the job runs on another node) applies `limit_w` itself
+ * around the trial and restores what it found, recording each change in `record`.
+ */
+export interface TrialPowerCap {
+  limit_w: number;
+  /** Go on uncapped when the limit cannot be set (--power-limit-optional); else the attempt fails before the trial runs. */
+  optional: boolean;
+  /** GPUs to cap, where the backend cannot tell (default: the job's allocation, else GPU 0). */
+  gpus?: number[];
+  /** run scope: each GPU's limit to put back if the runner dies holding the cap. */
+  restore?: { gpu: number; original_w: number }[];
+  /** A JSON-lines file for PowerEvent records of this attempt (events.jsonl for run scope, a file of its own for trial scope). */
+  record: string;
 }
 
 export interface TrialCallbacks {
@@ -113,6 +134,8 @@ export interface TrialBackend {
    * never rejects.
    */
   reap(attempt: RecordedAttempt): Promise<void>;
+  /** Who applies a --power-limit: the runner once per run on this machine (default), or the backend around each trial (TrialPowerCap). */
+  readonly powerScope?: "run" | "trial";
   /** Power the given attempts measured themselves (e.g. each Slurm job's own GPU log); read again on every report. */
   deviceSeries?(attempts: readonly RecordedAttempt[]): OwnedSeries;
   /** Releases what the backend holds (pollers); trials are stopped by the runner first. */

@@ -6,6 +6,13 @@
  * from this process: if this process dies (even SIGKILLed, with the trial held), the supervisor
  * continues and ends the group, so no held or running trial outlives its runner.
  * Processes that leave the group (setsid, double fork) escape: that needs cgroups.
+ *
+ * A power-capped run (--power-limit): the runner sets the GPU limit once for the whole run and
+ * puts it back at the end (trials/runner.ts; powerScope "run"). Local trials share the machine's
+ * GPUs, and a limit is the GPU's, not a process's: with trials running at once on one GPU, a
+ * per-trial set/restore would uncap the GPU under the others as each one ended (a held or stopped
+ * trial included), so the cap belongs to the run. Each trial's supervisor is told the original
+ * limits (--power-restore) and puts them back only if the runner dies while the trial runs.
  */
 import { spawn } from "child_process";
 import * as fs from "fs";
@@ -64,7 +71,10 @@ export class LocalBackend implements TrialBackend {
     const outFd = fs.openSync(launch.stdoutPath, "w");
     const errFd = fs.openSync(launch.stderrPath, "w");
     const [cmd, ...args] = launch.argv;
-    const sup = spawn(process.execPath, [SUPERVISOR, "--report-fd", "3", "--", cmd, ...args], {
+    const power = launch.power?.restore?.length
+      ? [...launch.power.restore.flatMap((r) => ["--power-restore", `${r.gpu}=${r.original_w}`]), "--power-record", launch.power.record]
+      : [];
+    const sup = spawn(process.execPath, [SUPERVISOR, "--report-fd", "3", ...power, "--", cmd, ...args], {
       cwd: launch.cwd,
       env: { ...process.env, PYTHONUNBUFFERED: "1", ...launch.env },
       // its own group, so a Ctrl-C meant for this process does not reach it; stdin is the watch pipe

@@ -7,6 +7,7 @@
  *   samples.jsonl          meter readings {d: device, k: kind, t: ms, v: value, e: estimated}
  *   gpu-timeseries.csv     nvidia-smi rows in the Supercloud GPU time-series format (GPU runs)
  *   trials/<id>/stdout-<attempt>.log, stderr-<attempt>.log
+ *   trials/<id>/power-<attempt>.jsonl   a Slurm job's own power-cap changes (--power-limit), also copied into events.jsonl
  *   epochs.arrow           per (trial, attempt, epoch): losses and energy (Arrow IPC file)
  *   report.json            the final report
  *
@@ -34,6 +35,17 @@ export interface RunFolderSpec extends RunSpecSummary {
   backend: string;
   /** Each trial's parameters and argv (null for function trials). */
   trials: { id: string; params: Params; argv: string[] | null }[];
+  /** A power-capped run (--power-limit): what was asked; what was applied and restored is in events.jsonl ("power" events). */
+  power_limit?: {
+    requested_w: number;
+    /** The GPU capped; null: each Slurm job's own allocation. */
+    gpu: number | null;
+    optional: boolean;
+    /** run: the runner caps once for the run; trial: each job caps its GPUs around its trial. */
+    scope: "run" | "trial";
+    /** "given", or how the tuner chose it (--power-limit auto). */
+    chosen_by: string;
+  };
 }
 
 export const RUN_FILES = {
@@ -180,6 +192,16 @@ export class RunFolder {
     const d = path.join(this.dir, "trials", id);
     fs.mkdirSync(d, { recursive: true });
     return d;
+  }
+
+  /** The JSON-lines file where a trial-scope backend (a Slurm job's wrapper) records its power-cap changes. */
+  powerRecordPath(id: string, attempt: number): string {
+    return path.join(this.dir, "trials", id, `power-${attempt}.jsonl`);
+  }
+
+  /** events.jsonl: where a run-scope cap's restore by a trial's supervisor is recorded when the runner is gone. */
+  get eventsPath(): string {
+    return path.join(this.dir, RUN_FILES.events);
   }
 
   logPaths(id: string, attempt: number): { stdout: string; stderr: string } {

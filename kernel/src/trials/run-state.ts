@@ -18,7 +18,27 @@ export type RunEvent =
   | { type: "decision"; t_ms: number; rung: number; epoch: number; keep: number; kept: string[]; stopped: string[]; scores: Record<string, number | null> }
   | { type: "end"; t_ms: number; trial: string; attempt: number; status: EndStatus; reason: string; code: number | null; signal: string | null }
   | { type: "interrupted"; t_ms: number }
-  | { type: "finished"; t_ms: number };
+  | { type: "finished"; t_ms: number }
+  | PowerEvent;
+
+/**
+ * A GPU power-limit change of a power-capped run (`%tpe run --power-limit`): the runner's cap for
+ * the whole run (no trial), or a Slurm job's own cap (its trial and attempt). `by` says who did it:
+ * the runner, a trial's supervisor (restoring after the runner died), or the job's wrapper.
+ */
+export type PowerEvent = {
+  type: "power";
+  t_ms: number;
+  /** applied: limit_w set (original_w found); restored: limit_w put back; not-applied: refused, the run went on uncapped (--power-limit-optional); refused: refused, the run stops; restore-failed: the original could not be put back. */
+  action: "applied" | "restored" | "not-applied" | "refused" | "restore-failed";
+  gpu: number;
+  limit_w: number | null;
+  original_w: number | null;
+  by: "runner" | "supervisor" | "job";
+  trial?: string;
+  attempt?: number;
+  detail?: string;
+};
 
 export interface Segment {
   start_ms: number;
@@ -144,6 +164,8 @@ export function applyEvent(st: RunState, ev: RunEvent): RunState {
     case "finished":
       st.finished = true;
       break;
+    case "power":
+      break; // a record for the report (trials/power-cap.ts reads it); no trial state
   }
   return st;
 }
@@ -218,6 +240,16 @@ const EVENT_FIELDS: Record<RunEvent["type"], { required: Record<string, Rule>; o
   },
   interrupted: { required: {} },
   finished: { required: {} },
+  power: {
+    required: {
+      action: [(v) => ["applied", "restored", "not-applied", "refused", "restore-failed"].includes(v as string), "applied, restored, not-applied, refused or restore-failed"],
+      gpu: int,
+      limit_w: orNull(num),
+      original_w: orNull(num),
+      by: [(v) => v === "runner" || v === "supervisor" || v === "job", "runner, supervisor or job"],
+    },
+    optional: { trial: str, attempt: int, detail: str },
+  },
 };
 
 /**

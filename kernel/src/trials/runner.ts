@@ -9,9 +9,11 @@ import * as fs from "fs";
 import * as path from "path";
 import type { TpePayload } from "greenai-common";
 import { InterruptedError } from "../errors";
+import { holdPowerLimit, PowerLimitError, type PowerLimitHold } from "../energy/power-limit";
+import { powerSummary, readPowerRecords, type PowerCapSummary } from "./power-cap";
 import { openMeter, type EnergyMeter, type MeterSample, type OpenMeterOptions } from "../energy/meters";
 import type { DeviceSeries } from "../energy/series";
-import { trialEnv, type RecordedAttempt, type RunningTrial, type TrialBackend, type TrialExit, type TrialFunction } from "./backend";
+import { trialEnv, type RecordedAttempt, type RunningTrial, type TrialBackend, type TrialExit, type TrialFunction, type TrialLaunch } from "./backend";
 import { FunctionBackend } from "./function-backend";
 import { LocalBackend } from "./local";
 import { keepBest } from "greenai-common";
@@ -32,6 +34,7 @@ import {
   type AttemptState,
   type RunState,
   type TrialRunState,
+  type PowerEvent,
 } from "./run-state";
 import type { Params } from "./space";
 
@@ -87,6 +90,28 @@ export interface RunTrialsOptions {
   updateIntervalMs?: number;
   /** Stop a trial as soon as it reports a non-finite loss. Default true. */
   stopDiverged?: boolean;
+  /** Cap the GPU power limit for the trials (--power-limit); see RunPowerLimit. */
+  powerLimit?: RunPowerLimit;
+}
+
+/**
+ * A GPU power cap for a run. Local trials (the backend's powerScope "run"): the runner sets it
+ * once before the first trial and puts the original back after the last, on every way the run
+ * ends (finished, failed, interrupted, SIGTERM/SIGHUP/SIGINT of this process); should this
+ * process be SIGKILLed, each running trial's supervisor puts it back (kernel/bin/supervise.js).
+ * Once per run, not per trial: a limit is the GPU's, shared by every trial on it, so trials
+ * running at once (or held while others run) must not each set and restore it. Slurm (scope
+ * "trial"): each job caps its own GPUs around its trial (the wrapper), since it runs elsewhere.
+ * A refusal (no permission, no nvidia-smi) fails the run before any trial starts, or with
+ * `optional` lets it go on uncapped; every change is a "power" event in the run folder.
+ */
+export interface RunPowerLimit {
+  watts: number;
+  /** The GPU to cap (nvidia-smi -i). Default 0; Slurm: each job's allocation unless given. */
+  gpu?: number;
+  optional?: boolean;
+  /** Recorded in run.json: "given" (default) or how the tuner chose it. */
+  chosenBy?: string;
 }
 
 export interface RunUpdate {
@@ -100,6 +125,8 @@ export interface RunUpdate {
 export interface RunOutcome {
   report: TpeRunReport;
   payload: TpePayload;
+  /** A power-capped run: what was applied and restored, and the cap of each trial. */
+  power?: PowerCapSummary;
 }
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -171,6 +198,11 @@ class Runner {
   private readonly functionBackend = new FunctionBackend();
   private readonly backend: TrialBackend;
   private maxGapMs = 2000;
+  private powerHold?: PowerLimitHold;
+  /** This run's power and start events, earlier sessions' included (the power summary's input). */
+  private readonly powerLog: RunEvent[] = [];
+  /** Set when the run must stop (a Slurm job that was refused its cap without --power-limit-optional). */
+  private fatal?: Error;
 
   constructor(opts: RunTrialsOptions) {
     if (opts.trials.length === 0) throw new RangeError("no trials to run");
@@ -210,12 +242,98 @@ class Runner {
       ...this.specSummary,
       backend: this.backend.name,
       trials: this.o.trials.map((t) => ({ id: t.id, params: t.params, argv: t.argv ? [...t.argv] : null })),
+      ...(this.o.powerLimit ? { power_limit: this.powerSpec() } : {}),
     };
+  }
+
+  private powerScope(): "run" | "trial" {
+    return this.backend.powerScope ?? "run";
+  }
+
+  private powerSpec(): NonNullable<RunFolderSpec["power_limit"]> {
+    const p = this.o.powerLimit!;
+    const gpu = p.gpu ?? (this.powerScope() === "run" ? 0 : null);
+    return { requested_w: p.watts, gpu, optional: p.optional ?? false, scope: this.powerScope(), chosen_by: p.chosenBy ?? "given" };
   }
 
   private emit(ev: RunEvent): void {
     this.folder.append(ev);
     applyEvent(this.state, ev);
+    if (ev.type === "power" || ev.type === "start") this.powerLog.push(ev);
+  }
+
+  /**
+   * Run scope: caps the GPU for the whole run before any trial starts (see RunPowerLimit). A
+   * resumed run whose earlier session never put its cap back restores the original it recorded,
+   * not the cap it would read now.
+   */
+  private async capPower(): Promise<void> {
+    const p = this.o.powerLimit;
+    if (!p || this.powerScope() !== "run") return;
+    const gpu = p.gpu ?? 0;
+    const pending = [...this.powerLog].reverse().find((e): e is PowerEvent => e.type === "power" && e.trial === undefined && e.gpu === gpu);
+    const original = pending?.action === "applied" && pending.original_w !== null ? pending.original_w : undefined;
+    const base = { type: "power", gpu, by: "runner" } as const;
+    try {
+      this.powerHold = await holdPowerLimit(p.watts, {
+        gpu,
+        original,
+        onRestored: ({ original: w, how, error }) =>
+          this.emit({ ...base, t_ms: Date.now(), action: error ? "restore-failed" : "restored", limit_w: w, original_w: null, detail: error ? error.message : how === "signal" ? "put back when this process was signalled" : "put back at the end of the run" }),
+      });
+    } catch (e) {
+      if (!(e instanceof PowerLimitError)) throw e;
+      const detail = e.message;
+      if (p.optional) {
+        this.emit({ ...base, t_ms: Date.now(), action: "not-applied", limit_w: null, original_w: null, detail: `${detail}; going on uncapped (--power-limit-optional)` });
+        return;
+      }
+      this.emit({ ...base, t_ms: Date.now(), action: "refused", limit_w: null, original_w: null, detail });
+      throw new PowerLimitError(
+        `--power-limit ${p.watts}: could not cap GPU ${gpu}, so no trial was started. ${detail}; or pass --power-limit-optional to run the trials uncapped`,
+        e.output,
+        e.denied,
+      );
+    }
+    const h = this.powerHold;
+    this.emit({ ...base, t_ms: Date.now(), action: "applied", limit_w: h.limit, original_w: h.original, detail: original !== undefined ? "the original as recorded by the earlier session, which did not put it back" : "set before the first trial" });
+  }
+
+  /** Puts the run's cap back (run scope); a failure is recorded (restore-failed), not thrown over the run's outcome. */
+  private async releasePower(): Promise<void> {
+    const h = this.powerHold;
+    if (!h || h.restored) return;
+    await h.release().catch(() => undefined);
+  }
+
+  /** What a trial's backend must do about the cap (undefined: nothing, uncapped run). */
+  private powerFor(id: string, attempt: number): TrialLaunch["power"] {
+    const p = this.o.powerLimit;
+    if (!p) return undefined;
+    if (this.powerScope() === "trial") {
+      return { limit_w: p.watts, optional: p.optional ?? false, ...(p.gpu !== undefined ? { gpus: [p.gpu] } : {}), record: this.folder.powerRecordPath(id, attempt) };
+    }
+    const h = this.powerHold;
+    if (!h || h.restored) return undefined;
+    return { limit_w: h.limit, optional: p.optional ?? false, restore: [{ gpu: h.gpu, original_w: h.original }], record: this.folder.eventsPath };
+  }
+
+  /** Trial scope: copies what the attempt's job recorded about its cap into the events; a refusal without optional stops the run. */
+  private importPower(id: string, attempt: number): void {
+    const p = this.o.powerLimit;
+    if (!p || this.powerScope() !== "trial") return;
+    const { events, issues } = readPowerRecords(this.folder.powerRecordPath(id, attempt), id, attempt);
+    for (const ev of events) this.emit(ev);
+    this.meterNotes.push(...issues);
+    const refused = events.find((e) => e.action === "refused");
+    if (refused && !(p.optional ?? false) && !this.fatal) {
+      this.fatal = new PowerLimitError(
+        `--power-limit ${p.watts}: trial ${id}'s job could not cap GPU ${refused.gpu} (${refused.detail ?? "no message"}), so the run was stopped. ` +
+          "Setting a GPU power limit needs root on the node, with persistence mode on (nvidia-smi -pm 1); or pass --power-limit-optional to run the trials uncapped",
+        refused.detail ?? "",
+        /permission|not permitted|root/i.test(refused.detail ?? ""),
+      );
+    }
   }
 
   private trial(id: string): TrialRunState {
@@ -247,7 +365,10 @@ class Runner {
     if (this.o.resume && fs.existsSync(path.join(this.runDir, "run.json"))) {
       const { folder, events } = RunFolder.open(this.runDir, spec);
       this.folder = folder;
-      for (const ev of events) applyEvent(this.state, ev);
+      for (const ev of events) {
+        applyEvent(this.state, ev);
+        if (ev.type === "power" || ev.type === "start") this.powerLog.push(ev);
+      }
       this.priorSeries = folder.readSeries();
       this.startMs = events.length ? events[0].t_ms : Date.now();
       // processes of unfinished attempts may survive a crashed kernel: end them
@@ -297,6 +418,15 @@ class Runner {
 
   async run(): Promise<RunOutcome> {
     await this.open();
+    await this.capPower();
+    try {
+      return await this.runCapped();
+    } finally {
+      await this.releasePower();
+    }
+  }
+
+  private async runCapped(): Promise<RunOutcome> {
     // A crash can cut the last `session` event; never reuse a session number whose files exist.
     let session = this.state.sessions + 1;
     while (fs.existsSync(path.join(this.runDir, `gpu-timeseries-${session}.csv`))) session++;
@@ -316,6 +446,10 @@ class Runner {
     let outcome: RunOutcome | undefined;
     try {
       for (;;) {
+        if (this.fatal) {
+          await this.abortAll();
+          throw this.fatal;
+        }
         if (this.o.signal?.aborted) {
           await this.abortAll();
           throw new InterruptedError(
@@ -335,7 +469,7 @@ class Runner {
       }
       this.emit({ type: "finished", t_ms: Date.now() });
     } catch (e) {
-      if (!(e instanceof InterruptedError)) await this.abortAll();
+      if (!(e instanceof InterruptedError) && e !== this.fatal) await this.abortAll();
       throw e;
     } finally {
       clearInterval(flusher);
@@ -343,6 +477,8 @@ class Runner {
       await meterSet.stop();
       this.flushSamples();
       await this.backend.close();
+      // trials are all gone: the cap goes before the results are written, so they show the restore
+      await this.releasePower();
       try {
         outcome = this.build(Date.now(), true);
         this.writeResults(outcome.report);
@@ -350,7 +486,8 @@ class Runner {
         /* the events log is the record; results are rebuilt on resume */
       }
     }
-    return outcome ?? this.build(Date.now(), true);
+    outcome ??= this.build(Date.now(), true);
+    return this.o.powerLimit ? { ...outcome, power: powerSummary(this.powerLog, this.powerSpec()) } : outcome;
   }
 
   private build(nowMs: number, final: boolean): RunOutcome {
@@ -511,6 +648,7 @@ class Runner {
           env: { ...spec.env, ...trialEnv(this.runDir, id, attempt) },
           stdoutPath: logs.stdout,
           stderrPath: logs.stderr,
+          power: backend === this.backend ? this.powerFor(id, attempt) : undefined,
         },
         {
           onRunning: (tMs) => {
@@ -605,6 +743,7 @@ class Runner {
 
   private onExit(id: string, lv: Live, exit: TrialExit): void {
     this.onEpochs(id, lv, lv.tracker.finish());
+    this.importPower(id, lv.attempt);
     this.live.delete(id);
     const t = this.trial(id);
     const a = latestAttempt(t)!;
