@@ -36,6 +36,17 @@ export interface ExecuteWriters {
   input: (count: number) => void;
 }
 
+/** Gives a cell its energy when it ends (the kernel's live meter); undefined: nothing to report. */
+export interface CellMeter {
+  endCell(startMs: number, endMs: number, info: { cellId?: string; executionCount?: number }): object | undefined;
+}
+
+/** An execute_reply's content and its message metadata (`greenai_energy` when metered). */
+export interface ExecuteOutcome {
+  reply: ExecuteReply;
+  metadata: Record<string, unknown>;
+}
+
 const decoder = new TextDecoder();
 
 export class GreenaiHandler {
@@ -52,6 +63,8 @@ export class GreenaiHandler {
     private readonly info: { version: string; tsVersion: string },
     /** Sets tslab's module-global display writer (so `tslab.display` works in cells too). */
     private readonly setDisplayWriter: (w: WriteDisplay) => void,
+    /** The live energy meter; absent with GREENAI_ENERGY_METER=off. */
+    private readonly meter?: CellMeter,
   ) {}
 
   /** Makes the next request wait for `p` (start-up work such as declaring the library). */
@@ -80,8 +93,27 @@ export class GreenaiHandler {
   /**
    * Runs requests one at a time, in arrival order. A failure with stop_on_error (the default)
    * aborts the requests already queued behind it, as IPython does; later ones run normally.
+   * A non-silent cell that ran gets its energy in the metadata (`greenai_energy`, echoing
+   * `cellId`, the request metadata's cell id that JupyterLab sends); silent requests are no
+   * cells, and their time counts as idle.
    */
-  handleExecute(req: ExecuteRequest, out: ExecuteWriters): Promise<ExecuteReply> {
+  async handleExecute(req: ExecuteRequest, out: ExecuteWriters, meta: { cellId?: string } = {}): Promise<ExecuteOutcome> {
+    let startMs = 0;
+    let count = 0;
+    const reply = await this.run(req, out, (t, c) => ((startMs = t), (count = c)));
+    const metadata: Record<string, unknown> = {};
+    if (this.meter && !req.silent && reply.status !== "aborted") {
+      try {
+        const e = this.meter.endCell(startMs, Date.now(), { cellId: meta.cellId, executionCount: count });
+        if (e) metadata.greenai_energy = e;
+      } catch (err) {
+        console.error(`greenai kernel: the cell's energy could not be computed: ${(err as Error).message}`);
+      }
+    }
+    return { reply, metadata };
+  }
+
+  private run(req: ExecuteRequest, out: ExecuteWriters, started: (ms: number, count: number) => void): Promise<ExecuteReply> {
     const seq = ++this.arrived;
     const run = async (): Promise<ExecuteReply> => {
       if (seq <= this.abortUpTo) return { status: "aborted", execution_count: null };
@@ -91,6 +123,7 @@ export class GreenaiHandler {
       // The counter counts requests that store history (silent implies not), as in IPython.
       const stored = !req.silent && req.store_history !== false;
       const count = stored ? ++this.execCount : this.execCount;
+      started(Date.now(), count);
       if (!req.silent) out.input(count);
       if (stored) this.history.add(count, req.code);
       let ok: boolean;

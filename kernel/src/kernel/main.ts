@@ -17,6 +17,7 @@ import { GreenaiHandler } from "./handler";
 import { GreenaiServer } from "./server";
 import { tslabTypeScriptPath } from "./tslab-path";
 import { descendants, isAlive, sleep } from "../trials/proc";
+import { LiveMeter, liveMeterConfigFromEnv, setKernelLiveMeter } from "../energy/live-meter";
 
 const KERNEL_SPEC: CommandSpec = {
   name: "kernel",
@@ -66,7 +67,7 @@ export interface KernelParts {
  * Builds executor and handler. The library declaration is compiled in the background so the
  * kernel answers kernel_info at once; the handler's queue runs it before the first cell.
  */
-export function createKernelParts(opts: { display?: (bundle: MimeBundle, displayId?: string) => void } = {}): KernelParts {
+export function createKernelParts(opts: { display?: (bundle: MimeBundle, displayId?: string) => void; meter?: LiveMeter } = {}): KernelParts {
   const convs = new LazyConverters();
   const errors = new ErrorCollector();
   const base = createExecutor(process.cwd(), convs, errors.console);
@@ -78,7 +79,7 @@ export function createKernelParts(opts: { display?: (bundle: MimeBundle, display
   const tsVersion = (require(tslabTypeScriptPath()) as { version: string }).version;
   const handler = new GreenaiHandler(executor, { version: pkg.version, tsVersion }, (w) => {
     (jupyter as { lastWriteDisplayData: unknown }).lastWriteDisplayData = w;
-  });
+  }, opts.meter);
   const ready = (async () => {
     await new Promise((r) => setImmediate(r));
     // Declare first, then bind: the declare cell itself emits `exports.greenai = void 0`.
@@ -102,7 +103,8 @@ export async function kernelMain(argv: string[]): Promise<number> {
     }
     throw e;
   }
-  const { executor, handler } = createKernelParts();
+  const meter = kernelMeterFromEnv();
+  const { executor, handler } = createKernelParts({ meter });
   let stopping: Promise<void> | undefined;
   /** The one way the kernel ends: shutdown_request, SIGTERM/SIGHUP, or its parent gone. */
   const shutdown = (why: string): Promise<void> =>
@@ -110,21 +112,43 @@ export async function kernelMain(argv: string[]): Promise<number> {
       if (why) console.error(`greenai kernel: ${why}; shutting down`);
       // the running magic is aborted: a %tpe run stops its trials and records how they ended
       executor.interrupt();
+      // the meter's nvidia-smi is a child too: stop it first so the wait is for trials only
+      await meter?.stop();
       await childrenGone(SHUTDOWN_WAIT_MS);
       server.close();
       // late sends (e.g. the shutdown reply) get a moment; then nothing may keep the kernel alive
       await sleep(200);
       process.exit(0);
     })());
-  const server = new GreenaiServer(handler, configPath, () => void shutdown(""));
+  const server = new GreenaiServer(handler, configPath, () => void shutdown(""), meter);
   process.on("SIGINT", () => executor.interrupt());
   for (const sig of ["SIGTERM", "SIGHUP"] as const) process.on(sig, () => void shutdown(`received ${sig}`));
   process.on("uncaughtException", (err) => console.error("UncaughtException:", err));
   process.on("unhandledRejection", (reason) => console.error("UnhandledPromiseRejection:", reason));
   watchParent((pid) => void shutdown(`the process that started it (JPY_PARENT_PID ${pid}) is gone`));
   await server.init();
+  // Sampling starts once the sockets are up (a thread: kernel_info is answered meanwhile).
+  if (meter) {
+    try {
+      meter.start();
+      setKernelLiveMeter(meter);
+    } catch (e) {
+      console.error(`greenai kernel: the energy meter could not start (${(e as Error).message}); cells are not metered`);
+    }
+  }
   // Keep running until shutdown() exits.
   return new Promise<number>(() => undefined);
+}
+
+/** The live energy meter the environment asks for (GREENAI_ENERGY_METER, default auto); undefined when off or misconfigured (said on stderr). */
+function kernelMeterFromEnv(): LiveMeter | undefined {
+  try {
+    const cfg = liveMeterConfigFromEnv(process.env);
+    return cfg ? new LiveMeter(cfg) : undefined;
+  } catch (e) {
+    console.error(`greenai kernel: ${(e as Error).message}; the energy meter is off`);
+    return undefined;
+  }
 }
 
 /** How long shutdown waits for the kernel's child processes (trial supervisors) to end: above the default trial grace of 5 s. */
