@@ -115,7 +115,7 @@ function listTable() {
   const value: EnergyCarbonTable = { file: CARBON_TABLE_FILE, regions: rows.map(({ line: _line, ...r }) => r) };
   const cols = ["region", "name", "g CO2e/kWh", "year", "source"];
   const cells = rows.map((r) => [r.region, r.name, r.g_per_kwh, r.year, r.source]);
-  const head = `${rows.length} regions: yearly average carbon intensity of electricity generated (docs/carbon.md cites the sources). ${YEARLY_AVERAGE_NOTE}.`;
+  const head = `${rows.length} rows (WORLD and ${rows.length - 1} countries): yearly average carbon intensity of electricity generated (docs/carbon.md cites the sources). ${YEARLY_AVERAGE_NOTE}.`;
   const text = `${head}\n${textTable(cols, cells)}`;
   return { value, typeName: "EnergyCarbonTable", text, bundle: makeBundle({ html: `<p>${escapeHtml(head)}</p>${htmlTable(cols, cells)}`, text }) };
 }
@@ -204,7 +204,8 @@ export const carbonCommandSpec: MagicCommand = {
       "%energy carbon --list",
       "%energy carbon --region FR",
       "%energy carbon --kwh 2.5 --region DE",
-      "%energy measure --as m -- python3 train.py\n%energy carbon $m",
+      "%energy measure --as m -- python3 train.py",
+      "%energy carbon $m",
       "%energy carbon $m --series grid-hourly.csv",
       "greenai energy carbon --joules 3.6e6 --intensity 120 --json",
     ],
