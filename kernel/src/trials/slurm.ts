@@ -35,18 +35,85 @@ export interface SlurmBackendOptions {
   gpuLogMs?: number;
 }
 
-/** Fixed wrapper: optional GPU power log, then the trial's argv exactly as given. */
+/**
+ * Fixed wrapper: optional GPU power log, optional GPU power cap, then the trial's argv exactly as
+ * given. The cap works like a Slurm prolog/epilog, but from inside the job (no slurm.conf change
+ * and no root daemon): set before the trial, put back after it on every way it ends, scancel
+ * included (TERM/INT/HUP are trapped, passed on to the trial, and the limit restored before the
+ * wrapper exits; Slurm's KillWait must leave time for one nvidia-smi call per GPU). It assumes the
+ * job's GPUs are its own (--gres=gpu:N): two jobs capping one GPU would each restore what they
+ * found. A job that may not set the limit ends with exit code 97 before the trial runs, unless
+ * the run is --power-limit-optional (then the trial runs uncapped).
+ */
 export const SLURM_WRAPPER = `#!/bin/sh
 # greenai trial wrapper (written by greenai; do not edit): runs "$@" as one command.
 # With GREENAI_POWER_LOG set, a GPU allocation and nvidia-smi, it logs the job's GPU power.
+# With GREENAI_POWER_LIMIT=W (%tpe run --power-limit), like a prolog/epilog, it caps the job's GPUs
+# (GREENAI_POWER_GPUS, else the allocation, else GPU 0) with nvidia-smi -pl before "$@" and puts
+# each GPU's limit back after it, also when the job is cancelled (TERM, INT and HUP are trapped and
+# passed on to "$@"); each change is a JSON line in GREENAI_POWER_RECORD. A cap that cannot be set
+# ends the job with exit code 97 before "$@" runs; with GREENAI_POWER_OPTIONAL=1, "$@" runs uncapped.
 meter=""
 gpus="\${SLURM_JOB_GPUS:-\${CUDA_VISIBLE_DEVICES:-}}"
 if [ -n "\${GREENAI_POWER_LOG:-}" ] && [ -n "$gpus" ] && command -v nvidia-smi >/dev/null 2>&1; then
   nvidia-smi --query-gpu=${NVIDIA_SMI_FIELDS.join(",")} --format=csv,nounits -lms "\${GREENAI_GPU_LOG_MS:-100}" -i "$gpus" > "$GREENAI_POWER_LOG" 2>/dev/null &
   meter=$!
 fi
-"$@"
-rc=$?
+now() { t=$(date +%s%3N 2>/dev/null); case "$t" in ''|*N*) t="$(date +%s)000";; esac; printf '%s' "$t"; }
+record() {
+  [ -n "\${GREENAI_POWER_RECORD:-}" ] || return 0
+  printf '{"type":"power","t_ms":%s,"action":"%s","gpu":%s,"limit_w":%s,"original_w":%s,"by":"job","detail":"%s"}\\n' "$(now)" "$1" "$2" "\${3:-null}" "\${4:-null}" "$(printf '%s' "$5" | tr '\\n\\r\\t"\\\\' '     ')" >> "$GREENAI_POWER_RECORD"
+}
+restore_list=""
+restore() {
+  for pair in $restore_list; do
+    g=\${pair%%=*}
+    w=\${pair#*=}
+    if out=$(nvidia-smi -i "$g" -pl "$w" 2>&1); then
+      record restored "$g" "$w" "" "put back after the trial"
+    else
+      record restore-failed "$g" "$w" "" "$out"
+      echo "greenai: could not put GPU $g's power limit back to $w W: $out" >&2
+    fi
+  done
+  restore_list=""
+}
+if [ -n "\${GREENAI_POWER_LIMIT:-}" ]; then
+  for g in $(printf '%s' "\${GREENAI_POWER_GPUS:-\${gpus:-0}}" | tr ',' ' '); do
+    orig=$(nvidia-smi -i "$g" --query-gpu=power.limit --format=csv,noheader,nounits 2>&1 | head -n 1 | tr -d ' ')
+    case "$orig" in
+      ''|*[!0-9.]*) out="cannot read GPU $g's power limit (nvidia-smi said: $orig)"; orig=""; ok="" ;;
+      *) if out=$(nvidia-smi -i "$g" -pl "$GREENAI_POWER_LIMIT" 2>&1); then ok=1; else ok=""; fi ;;
+    esac
+    if [ -n "$ok" ]; then
+      restore_list="$restore_list $g=$orig"
+      record applied "$g" "$GREENAI_POWER_LIMIT" "$orig" "set before the trial"
+    elif [ "\${GREENAI_POWER_OPTIONAL:-}" = 1 ]; then
+      record not-applied "$g" "" "$orig" "$out"
+      echo "greenai: nvidia-smi -i $g -pl $GREENAI_POWER_LIMIT failed: $out; the trial runs uncapped (--power-limit-optional)" >&2
+    else
+      record refused "$g" "" "$orig" "$out"
+      echo "greenai: nvidia-smi -i $g -pl $GREENAI_POWER_LIMIT failed: $out; setting a GPU power limit needs root on the node (and nvidia-smi -pm 1); or pass --power-limit-optional to run uncapped" >&2
+      restore
+      exit 97
+    fi
+  done
+fi
+if [ -z "$restore_list" ]; then
+  "$@"
+  rc=$?
+else
+  child=""
+  trap 'if [ -n "$child" ]; then kill -TERM "$child" 2>/dev/null; fi' TERM INT HUP
+  "$@" &
+  child=$!
+  while :; do
+    wait "$child"
+    rc=$?
+    kill -0 "$child" 2>/dev/null || break
+  done
+  restore
+fi
 if [ -n "$meter" ]; then kill "$meter" 2>/dev/null; wait "$meter" 2>/dev/null; fi
 exit $rc
 `;
@@ -70,6 +137,8 @@ interface Job {
 
 export class SlurmBackend implements TrialBackend {
   readonly name = "slurm";
+  /** Each job caps its own GPUs (the wrapper), on the node it runs on. */
+  readonly powerScope = "trial";
   private readonly opts: SlurmBackendOptions;
   private readonly jobs = new Map<string, Job>();
   private timer?: NodeJS.Timeout;
@@ -115,7 +184,7 @@ export class SlurmBackend implements TrialBackend {
         wrapper,
         ...launch.argv,
       ],
-      { ...launch.env, PYTHONUNBUFFERED: "1", GREENAI_POWER_LOG: powerLog, GREENAI_GPU_LOG_MS: String(this.opts.gpuLogMs ?? 100) },
+      { ...launch.env, PYTHONUNBUFFERED: "1", GREENAI_POWER_LOG: powerLog, GREENAI_GPU_LOG_MS: String(this.opts.gpuLogMs ?? 100), ...powerEnv(launch) },
     );
     const id = out.trim().split(";")[0];
     if (!/^\d+(_\d+)?$/.test(id)) throw new GreenaiError(`sbatch printed ${JSON.stringify(out.trim())}; expected a job id`);
@@ -305,6 +374,18 @@ export class SlurmBackend implements TrialBackend {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
   }
+}
+
+/** The wrapper's environment for a capped attempt (see SLURM_WRAPPER); none for an uncapped run. */
+function powerEnv(launch: TrialLaunch): Record<string, string> {
+  const p = launch.power;
+  if (!p) return { GREENAI_POWER_LIMIT: "", GREENAI_POWER_RECORD: "" };
+  return {
+    GREENAI_POWER_LIMIT: String(p.limit_w),
+    GREENAI_POWER_OPTIONAL: p.optional ? "1" : "",
+    GREENAI_POWER_GPUS: p.gpus?.length ? p.gpus.join(",") : "",
+    GREENAI_POWER_RECORD: p.record,
+  };
 }
 
 /** Path of a job's own GPU power log: trials/<id>/power-<attempt>.csv beside its output. */
