@@ -106,10 +106,14 @@ export class EnergyFeed {
     this.devices.clear();
   }
 
-  /** The series to draw: one per device, or the total alone when no device is named. */
+  /**
+   * The series to draw: one per device when there are several (from the readings since the comm
+   * opened), else the total (with the first message's history), named by its one device.
+   */
   series(): PowerSeries[] {
-    const devs = [...this.devices.entries()].map(([name, points]) => ({ name, points }));
-    return devs.length ? devs : this.total.length ? [{ name: "total", points: this.total }] : [];
+    if (this.devices.size > 1) return [...this.devices.entries()].map(([name, points]) => ({ name, points }));
+    if (!this.total.length) return [];
+    return [{ name: this.devices.size === 1 ? [...this.devices.keys()][0] : "total", points: this.total }];
   }
 }
 
@@ -178,18 +182,26 @@ export function sparklinePath(points: readonly (readonly [number, number])[], t0
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 
-/** A sparkline of the series over the last `windowMs` before `nowMs`, one colour class per series (CSS variables). */
-export function sparklineSvg(series: readonly PowerSeries[], nowMs: number, windowMs = 5 * 60_000, width = 240, height = 48): SVGSVGElement {
+/**
+ * The time span a sparkline shows, [t0, t1] ms: from the earliest point, at most `maxMs` and at
+ * least `minMs` before `nowMs`, so a feed opened a minute ago fills the width.
+ */
+export function sparklineWindow(series: readonly PowerSeries[], nowMs: number, maxMs = 5 * 60_000, minMs = 60_000): [number, number] {
+  const earliest = Math.min(nowMs, ...series.map((s) => s.points[0]?.[0] ?? nowMs));
+  return [Math.max(nowMs - maxMs, Math.min(earliest, nowMs - minMs)), nowMs];
+}
+
+/** A sparkline of the series over [t0, t1] ms, 0 W at the bottom, one colour class per series (CSS variables). */
+export function sparklineSvg(series: readonly PowerSeries[], [t0, t1]: [number, number], width = 240, height = 48): SVGSVGElement {
   const svg = document.createElementNS(SVG_NS, "svg");
   svg.setAttribute("class", "greenai-energy-spark");
   svg.setAttribute("width", String(width));
   svg.setAttribute("height", String(height));
   svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
-  const t0 = nowMs - windowMs;
-  const inWindow = series.map((s) => ({ name: s.name, points: s.points.filter((p) => p[0] >= t0 - 5000) }));
+  const inWindow = series.map((s) => ({ name: s.name, points: s.points.filter((p) => p[0] >= t0) }));
   const maxW = Math.max(0, ...inWindow.flatMap((s) => s.points.map((p) => p[1])));
   inWindow.forEach((s, i) => {
-    const d = sparklinePath(s.points, t0, nowMs, maxW * 1.05, width, height);
+    const d = sparklinePath(s.points, t0, t1, maxW * 1.1, width, height);
     if (!d) return;
     const path = document.createElementNS(SVG_NS, "path");
     path.setAttribute("d", d);
@@ -214,8 +226,9 @@ export function energyDetails(feed: EnergyFeed | null, cells: readonly CellTotal
   root.append(el("div", "greenai-energy-details-title", view.text));
   const series = feed?.series() ?? [];
   if (series.length) {
-    root.append(el("div", "greenai-energy-details-sub", "Power, last 5 minutes"));
-    root.append(sparklineSvg(series, nowMs));
+    const span = sparklineWindow(series, nowMs);
+    root.append(el("div", "greenai-energy-details-sub", `Power, last ${durationText((span[1] - span[0]) / 1000)} (0 W at the bottom)`));
+    root.append(sparklineSvg(series, span));
     const legend = el("div", "greenai-energy-legend");
     series.forEach((s, i) => {
       const item = el("span", `greenai-energy-legend-item greenai-energy-spark-${i % 4}`, `${s.name} ${powerText(s.points[s.points.length - 1]?.[1])}`);

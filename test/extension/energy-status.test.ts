@@ -1,5 +1,5 @@
 import { Signal } from "@lumino/signaling";
-import { EnergyComm, EnergyFeed, EnergyStatus, energyDetails, energyStatusView, NO_METER_MS, parseEnergyTick, sparklinePath, STALE_MS } from "../../extension/src/energy-status";
+import { EnergyComm, EnergyFeed, EnergyStatus, energyDetails, energyStatusView, NO_METER_MS, parseEnergyTick, sparklinePath, sparklineWindow, STALE_MS } from "../../extension/src/energy-status";
 
 const T0 = Date.parse("2026-12-03T08:00:00Z");
 
@@ -101,8 +101,10 @@ describe("EnergyFeed", () => {
     expect(feed.last).toBeNull();
   });
 
-  it("draws the total when no device is named", () => {
+  it("draws the total when no device is named, and names it by its device when there is one (history included)", () => {
     expect(feedWith(tick({ devices: [] })).series()).toEqual([{ name: "total", points: [[T0, 287.2]] }]);
+    const one = feedWith(tick({ history: [[T0 - 2000, 31]], devices: [{ name: "cpu", power_w: 287.2 }] }));
+    expect(one.series()).toEqual([{ name: "cpu", points: [[T0 - 2000, 31], [T0, 287.2]] }]);
   });
 });
 
@@ -111,6 +113,14 @@ describe("sparkline and details", () => {
     expect(sparklinePath([[0, 0], [50, 50], [100, 100]], 0, 100, 100, 200, 40)).toBe("M0,40 L100,20 L200,0");
     expect(sparklinePath([], 0, 1, 1, 10, 10)).toBe("");
     expect(sparklinePath([[-50, 500]], 0, 100, 100, 200, 40)).toBe("M0,0"); // clamped
+  });
+
+  it("shows from the earliest point, between 1 and 5 minutes back", () => {
+    const at = (t: number) => [{ name: "x", points: [[t, 1]] as [number, number][] }];
+    expect(sparklineWindow(at(T0 - 30_000), T0)).toEqual([T0 - 60_000, T0]);
+    expect(sparklineWindow(at(T0 - 120_000), T0)).toEqual([T0 - 120_000, T0]);
+    expect(sparklineWindow(at(T0 - 900_000), T0)).toEqual([T0 - 300_000, T0]);
+    expect(sparklineWindow([], T0)).toEqual([T0 - 60_000, T0]);
   });
 
   it("the popup has one line per device and the notebook's cells with their sum", () => {
@@ -146,7 +156,7 @@ describe("EnergyStatus widget", () => {
     expect(item.node.textContent).toBe("⚡ busy… 287 W 7 s ago · 1.9 kWh (nvidia-smi)");
     expect(item.node.dataset.state).toBe("busy");
     item.node.click();
-    expect(shown[0]).toContain("Power, last 5 minutes");
+    expect(shown[0]).toContain("Power, last 1 min 0 s");
     item.setFeed(null);
     expect(item.node.textContent).toBe("⚡ no meter");
     item.dispose();
