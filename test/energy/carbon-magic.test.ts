@@ -91,7 +91,7 @@ describe("%energy carbon with an energy", () => {
     await expect(run("energy carbon --kwh 1 --joules 5")).rejects.toThrow(/give one energy: --joules or --kwh/);
     await expect(run("energy carbon --kwh 1 --region FR --intensity 5")).rejects.toThrow(/give one intensity/);
     await expect(run("energy carbon --kwh 1 --region XX")).rejects.toThrow(UsageError);
-    await expect(run("energy carbon --kwh 1 --region XX")).rejects.toThrow(/unknown region "XX"; the table has WORLD, AU/);
+    await expect(run("energy carbon --kwh 1 --region XX")).rejects.toThrow(/unknown region "XX"; the table has WORLD, US, AU/);
     await expect(run("energy carbon --kwh 1 --series grid.csv", dir)).rejects.toThrow(/--series needs the energy's time: --kwh has no start and end/);
     await expect(run("energy carbon --series grid.csv", dir)).rejects.toThrow(/--series needs an energy with its time/);
     await expect(run("energy carbon --kwh -1")).rejects.toThrow(UsageError);
