@@ -4,8 +4,9 @@
  * one): every pool simulated on its own trace of 1,000–3,000 queries (noisy-table.ts, cached on disk
  * by noisy-table-cache.ts). Per model, 5 table seeds × 20 optimiser seeds: how often each mode finds
  * the table's optimum, and the median evaluations until the optimum is first evaluated (2 initial
- * samples included), improved (robust: noise model n = 2,000) beside faithful (the artifact's
- * search, the baseline) and the issue's targets (0.75 × the artifact's medians).
+ * samples included), improved (robust: noise model n = 2,000; capacity prior and acquisition,
+ * ribbon/capacity.ts) beside faithful (the artifact's search, the baseline) and the issue's targets
+ * (0.75 × the artifact's medians).
  * Targets: improved finds the optimum in ≥ 99% of searches, median evaluations to it ≤ target.
  * Usage: node bench/ribbon-noisy.bench.js   (after npm run build; needs ../shared/data/ribbon)
  *   RIBBON_NOISY_TABLES=1 RIBBON_NOISY_SEEDS=4 for a quick look.
@@ -16,6 +17,7 @@ const path = require("path");
 const DIST = process.env.GREENAI_KERNEL_DIST ?? path.resolve(__dirname, "../kernel/dist");
 const r = require(path.join(DIST, "ribbon"));
 const { noisyTableCached } = require(path.join(DIST, "ribbon/noisy-table-cache"));
+const { capacityPerInstance } = require(path.join(DIST, "ribbon/capacity"));
 
 const DATA = process.env.GREENAI_SHARED_DATA
   ? path.join(process.env.GREENAI_SHARED_DATA, "ribbon")
@@ -45,6 +47,7 @@ const table = (cols, rows) => {
   for (const model of Object.keys(TARGET)) {
     const p = r.ribbonProblemFromDir(DATA, model);
     const grid = new r.PoolGrid(p.space);
+    const capacity = capacityPerInstance(p.profile, p.workload, p.space.types);
     const stats = { faithful: { hit: 0, toBest: [] }, improved: { hit: 0, toBest: [] } };
     for (let ts = 0; ts < TABLES; ts++) {
       const t = await noisyTableCached(grid, p.profile, p.workload, { tableSeed: ts });
@@ -52,7 +55,7 @@ const table = (cols, rows) => {
       const ev = new r.LookupEvaluator(grid, { rates: t.rates, priceMismatches: 0, source: `${model} noisy ${ts}` });
       for (let seed = 0; seed < SEEDS; seed++) {
         for (const mode of ["faithful", "improved"]) {
-          const res = await r.ribbonSearch(grid, ev, mode === "improved" ? { mode, seed, noiseQueries: 2000 } : { mode, seed });
+          const res = await r.ribbonSearch(grid, ev, mode === "improved" ? { mode, seed, noiseQueries: 2000, capacity } : { mode, seed });
           if (res.best && grid.priceMicro[res.best.index] === grid.priceMicro[optimum]) {
             stats[mode].hit++;
             stats[mode].toBest.push(res.evaluationsToBest);

@@ -11,6 +11,7 @@
  * Both: 2 random initial samples, a prune after every sample, and the stopping rules
  * certificate → exhausted → EI threshold (optional) → budget.
  */
+import { CapacityClassifier, checkCapacity, cheapestLikelyFeasible } from "./capacity";
 import type { PoolGrid } from "./catalogue";
 import { formatPool } from "./catalogue";
 import type { PoolEvaluator } from "./evaluators";
@@ -28,9 +29,9 @@ export type RibbonMode = "faithful" | "improved";
 export const RIBBON_MODES: readonly RibbonMode[] = ["faithful", "improved"];
 
 /** Acquisition of the improved mode (see RibbonSearchOptions.acquisition). */
-export type ImprovedAcquisition = "saving" | "pruning" | "first";
+export type ImprovedAcquisition = "saving" | "pruning" | "first" | "capacity";
 
-export const IMPROVED_ACQUISITIONS: readonly ImprovedAcquisition[] = ["saving", "pruning", "first"];
+export const IMPROVED_ACQUISITIONS: readonly ImprovedAcquisition[] = ["saving", "pruning", "first", "capacity"];
 
 export interface RibbonSearchOptions {
   mode: RibbonMode;
@@ -45,7 +46,9 @@ export interface RibbonSearchOptions {
   /** EI exploration offset ξ (faithful; artifact 0.1). */
   xi?: number;
   /**
-   * Improved mode's acquisition. `first` (default with a noise model): the pool most likely to be the
+   * Improved mode's acquisition. `capacity` (default when `capacity` is given): the cheapest unpruned
+   * pool that the capacity classifier (capacity.ts) gives at least even odds of being feasible, or
+   * half the best odds left when none reaches them; no GP. `first` (default with a noise model otherwise): the pool most likely to be the
    * cheapest feasible one left (see logProbabilityFirst). `saving` (default otherwise): feasibility-weighted improvement
    * (P_best − price) · P(rate ≥ target). `pruning`: expected number of pools a sample prunes,
    * P(feasible) · #(unpruned pools at least as dear) + P(infeasible) · #(unpruned pools it dominates),
@@ -65,6 +68,12 @@ export interface RibbonSearchOptions {
    * acquisition; without either, rates are taken as exact (dominance pruning, `saving`).
    */
   noiseQueries?: number;
+  /**
+   * The capacity prior: per instance type, the share of the load one instance carries (meanGap /
+   * mean service time; capacityPerInstance in capacity.ts). Known before any evaluation; makes
+   * `capacity` the default acquisition of the improved mode.
+   */
+  capacity?: readonly number[];
   /**
    * Improved mode: an infeasible sample s prunes a pool c ≤ s only when its rate is more than
    * margin + marginPerInstance · (instances removed) points below the target. Default
@@ -321,8 +330,13 @@ export async function ribbonSearch(grid: PoolGrid, evaluator: PoolEvaluator, opt
   // Robust pruning is on once a noise model (noiseQueries) or a margin is given; without either,
   // rates are taken as exact and the improved mode prunes by plain dominance, as before.
   const robust = mode === "improved" && (options.noiseQueries !== undefined || options.margin !== undefined);
-  const acquisition = options.acquisition ?? (robust ? "first" : "saving");
+  const capacity = options.capacity ?? null;
+  if (capacity) checkCapacity(grid, capacity);
+  const acquisition = options.acquisition ?? (capacity ? "capacity" : robust ? "first" : "saving");
   if (!IMPROVED_ACQUISITIONS.includes(acquisition)) throw new RangeError(`acquisition must be one of ${IMPROVED_ACQUISITIONS.join(", ")} but got ${String(acquisition)}`);
+  if (mode === "improved" && acquisition === "capacity" && !capacity) {
+    throw new RangeError("the capacity acquisition needs the capacity prior (capacity: the load share of one instance of each type; see capacityPerInstance)");
+  }
   if (!(Number.isInteger(initial) && initial >= 1)) throw new RangeError(`initial samples must be a whole number ≥ 1 but got ${initial}`);
   if (!(xi >= 0)) throw new RangeError(`xi must be ≥ 0 but got ${xi}`);
   if (!(eiStop >= 0)) throw new RangeError(`eiStop must be ≥ 0 but got ${eiStop}`);
@@ -432,7 +446,15 @@ export async function ribbonSearch(grid: PoolGrid, evaluator: PoolEvaluator, opt
     const acq = new Float64Array(cand.length);
     let choice = -1;
     let bestAcq = 0;
-    if (mode === "faithful") {
+    if (mode === "improved" && acquisition === "capacity") {
+      // Feasibility classifier on the capacity margin, fitted to every pool of known side
+      // (evaluated, or known from a warm start); no GP.
+      const labelled = [...observed.map((e) => ({ pool: e.pool, feasible: e.feasible })), ...known.filter((k) => k.rate === undefined).map((k) => ({ pool: grid.pool(k.index), feasible: k.feasible }))];
+      const pools = new Float64Array(labelled.length * d);
+      labelled.forEach((e, i) => pools.set(e.pool, i * d));
+      const classifier = CapacityClassifier.fit(capacity as readonly number[], pools, labelled.map((e) => e.feasible));
+      choice = cheapestLikelyFeasible(grid, cand, classifier);
+    } else if (mode === "faithful") {
       const gp = GaussianProcess.fit(X, n, d, y, faithfulGpOptions());
       gp.predict(Xc, cand.length, mu, sd);
       let yBest = -Infinity;
