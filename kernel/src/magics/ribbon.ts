@@ -70,6 +70,7 @@ export type {
   RibbonTraceEntry,
 } from "./ribbon-results";
 import { checkOutputFile, overwriteNote, type OutputTarget } from "../io/output-file";
+import { capacityPerInstance } from "../ribbon/capacity";
 import type { KnownPool } from "../ribbon/known";
 import { warmStart } from "../ribbon/warm-start";
 import { RIBBON_SEARCH_SCHEMA, type RibbonWarmStartReport } from "./ribbon-results";
@@ -235,7 +236,7 @@ const SEARCH_FLAGS: readonly FlagSpec[] = [
   { name: "sim-seed", type: "int", default: 0, min: 0, help: `${SIM_SEED_HELP} (when pools are simulated)` },
   { name: "budget", type: "int", default: 200, min: 1, help: "most evaluations per search, initial samples included" },
   { name: "initial", type: "int", default: 2, min: 1, help: "random initial samples" },
-  { name: "acquisition", type: "string", choices: IMPROVED_ACQUISITIONS, default: "first", help: "improved mode: first = the pool most likely to be the cheapest feasible left; saving = (P_best − price)·P(feasible); pruning = expected pools pruned" },
+  { name: "acquisition", type: "string", choices: IMPROVED_ACQUISITIONS, default: "capacity", help: "improved mode: capacity = the cheapest pool that a feasibility classifier on capacity vs load (prior from the latency profiles and --mean-gap) gives even odds; first = the pool most likely to be the cheapest feasible left (GP); saving = (P_best − price)·P(feasible); pruning = expected pools pruned" },
   { name: "margin", type: "number", min: 0, max: 100, metavar: "POINTS", help: "improved mode: an infeasible pool rules out the smaller pools only if its rate is more than POINTS (+0.3 per instance removed) below the target (default 0.4 + 2√2 × the binomial sd of a rate measured on --queries queries)" },
   { name: "ei-stop", type: "number", default: 0, min: 0, help: "also stop when the best acquisition value < this fraction of the incumbent (CherryPick-style; 0 = off)" },
 ];
@@ -299,6 +300,7 @@ const searchCommand = ribbonCommand(
       eiStop: f["ei-stop"] as number,
       margin: f.margin as number | undefined,
       noiseQueries: l.problem.workload.queries,
+      capacity: mode === "improved" && f.acquisition === "capacity" ? capacityPerInstance(l.problem.profile, l.problem.workload, l.problem.space.types) : undefined,
       known,
       signal: ctx.signal,
       onEvaluation: (e, remaining) => ctx.progress(`${mode} search: ${e.order + 1} pools evaluated, ${remaining} unpruned`, (e.order + 1) / budget),

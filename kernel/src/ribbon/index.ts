@@ -18,6 +18,7 @@ export {
 export * from "./simulator";
 export { GaussianProcess, faithfulGpOptions, type GpHyper, type GpOptions } from "./gp";
 export { Pruner, type PruneRule } from "./prune";
+export { CapacityClassifier, capacityPerInstance, cheapestLikelyFeasible, DEFAULT_CAPACITY_PRIOR, type CapacityPrior } from "./capacity";
 export * from "./evaluators";
 export { NoFeasiblePoolError, countMonotonicityViolations, monotonicityFlips, requireFeasible, type EvaluatedPool, type PoolSearchResult, type PoolSearchStop } from "./session";
 export {
