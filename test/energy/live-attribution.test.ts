@@ -2,7 +2,8 @@
  * Energy per cell (issue 14): attribution of sampled power to cells and idle time, checked
  * against values computed by hand (power is linear between samples: trapezoids).
  */
-import { attributeCells, holdSeriesUntil } from "../../kernel/src/energy/live-attribution";
+import { attributeCells, cellEnergyJ, holdSeriesUntil } from "../../kernel/src/energy/live-attribution";
+import { mulberry32 } from "../../kernel/src/trials/space";
 import type { DeviceSeries } from "../../kernel/src/energy/series";
 
 // 100 W for 1 s, a ramp 100 → 200 W over the next second, then 200 W for 1 s: 100 + 150 + 200 = 450 J
@@ -94,5 +95,37 @@ describe("holdSeriesUntil", () => {
     expect(h.t_ms).toEqual([0, 1000, 1500, 3000]);
     expect(h.values).toEqual([5, 7, null, 7]);
     expect(holdSeriesUntil([step], 2500)[0]).toBe(step);
+  });
+});
+
+describe("cellEnergyJ", () => {
+  it("gives one cell what attributeCells gives it, on random series, cells and hold times", () => {
+    const rnd = mulberry32(14);
+    for (let trial = 0; trial < 200; trial++) {
+      const series: DeviceSeries[] = [0, 1].map((d) => {
+        const t_ms: number[] = [];
+        const values: number[] = [];
+        let t = Math.floor(rnd() * 500);
+        let e = 0;
+        for (let i = 0; i < 2 + Math.floor(rnd() * 6); i++) {
+          t_ms.push(t);
+          e += rnd() * 100;
+          values.push(d === 0 ? 50 + rnd() * 250 : e);
+          t += 50 + Math.floor(rnd() * 700);
+        }
+        return { device: `d${d}`, kind: d === 0 ? "power" : "energy-counter", t_ms, values };
+      });
+      const start = Math.floor(rnd() * 3000);
+      const end = start + Math.floor(rnd() * 2000);
+      const until = end + (rnd() < 0.5 ? 0 : Math.floor(rnd() * 500));
+      const want = attributeCells(series, [{ key: "c", start_ms: start, end_ms: end }], { untilMs: until }).by_cell.c.joules;
+      expect(cellEnergyJ(series, start, end, until)).toBeCloseTo(want, 9);
+    }
+  });
+
+  it("holds the last reading to the cell's end by default (158 J as above)", () => {
+    const s: DeviceSeries = { device: "gpu0", kind: "power", t_ms: [0, 1000], values: [100, 200] };
+    expect(cellEnergyJ([s], 800, 1600)).toBeCloseTo(158, 9);
+    expect(() => cellEnergyJ([s], 10, 5)).toThrow(/endMs must be ≥ startMs but got 10..5/);
   });
 });

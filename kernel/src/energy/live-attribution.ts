@@ -3,10 +3,11 @@
  * every metered device goes to the cell executing then; time between cells is idle, kept apart,
  * so that kernel total = Σ cells + idle (attribute.ts does the splitting; series.ts integrates).
  * A cell that ended after the last sample holds that sample's reading to the cell's end
- * (holdSeriesUntil); the exact value follows once a later sample has arrived.
+ * (holdSeriesUntil); the exact value follows once a later sample has arrived. attributeCells
+ * splits a whole session; cellEnergyJ gives one cell the same value, cheaply (the kernel's path).
  */
 import { attributeEnergy, type ActiveInterval } from "./attribute";
-import type { DeviceSeries } from "./series";
+import { windowEnergy, type DeviceSeries } from "./series";
 
 /** One executed cell: its key (a cell id, or the execution count) and when it ran, ms since the epoch. */
 export interface CellSpan {
@@ -78,4 +79,16 @@ export function attributeCells(series: readonly DeviceSeries[], cells: readonly 
     by_cell[c.key] = { joules, seconds, average_w: seconds > 0 ? joules / seconds : 0, missing_ms: a.missing_ms_by_key[c.key] ?? 0 };
   }
   return { by_cell, idle_j: a.unattributed_j, total_j: a.total_j };
+}
+
+/**
+ * The energy of one cell from startMs to endMs, J, summed over devices, holding the last readings
+ * up to `untilMs`: what attributeCells gives a lone cell, by the one integrator directly (the
+ * kernel computes it before every execute_reply, so it must cost microseconds).
+ */
+export function cellEnergyJ(series: readonly DeviceSeries[], startMs: number, endMs: number, untilMs: number = endMs): number {
+  if (!(endMs >= startMs)) throw new RangeError(`endMs must be ≥ startMs but got ${startMs}..${endMs}`);
+  let j = 0;
+  for (const s of holdSeriesUntil(series, untilMs)) j += windowEnergy(s, startMs, endMs).energy_j;
+  return j;
 }

@@ -16,16 +16,17 @@ import * as fs from "fs";
 import * as path from "path";
 import { Worker } from "worker_threads";
 import type { MeterChoice } from "./meters";
-import { attributeCells, type CellEnergy } from "./live-attribution";
+import { cellEnergyJ } from "./live-attribution";
 import { createLiveBuffer, LiveRingReader, type LiveState, type RingSample } from "./live-ring";
 import { windowEnergies, type DeviceSeries } from "./series";
 import type { LiveWorkerData } from "./live-meter-worker";
 
 /**
- * Default sampling period, ms. Cost measured on this project's 2-core CI machine (estimate meter,
- * the only one there): 60 s of an idle process with the meter and the kernel's 2 s comm sync,
- * /proc/PID/stat utime+stime — see the report in docs/architecture.md ("live meter") and
- * test/energy/live-meter-cost.js for the command.
+ * Default sampling period, ms. Its CPU cost, measured on the shared 2-core development machine
+ * (no GPU, no RAPL: the estimate meter) as utime+stime from /proc/PID/stat of an idle kernel and
+ * its children over 60 s, meter on against GREENAI_ENERGY_METER=off: 0.12 vs 0.04 CPU s, i.e.
+ * 0.13% of one core for the meter (2026-12-03; no comm open; nvidia-smi's own cost not measured
+ * here). Command: GREENAI_METER_COST_TEST=1 npx jest test/energy/live-meter-cost.test.ts --maxWorkers=1
  */
 export const DEFAULT_LIVE_INTERVAL_MS = 500;
 /** How much history the kernel keeps per device. */
@@ -228,7 +229,7 @@ export class LiveMeter {
     this.sync();
     if (!this.hasSamples) return undefined;
     const key = `#${++this.seq}`;
-    const e = this.cellEnergy(key, startMs, endMs);
+    const e = this.cellEnergy(startMs, endMs);
     const final = endMs <= this.lastSampleMs();
     this.cellList.push({ key, cell_id: info.cellId, execution_count: info.executionCount, start_ms: startMs, end_ms: endMs, joules: e.joules, final });
     this.cellsJ += e.joules;
@@ -246,9 +247,10 @@ export class LiveMeter {
     };
   }
 
-  private cellEnergy(key: string, startMs: number, endMs: number): CellEnergy {
-    const slices = this.series().map((s) => sliceAround(s, startMs, endMs));
-    return attributeCells(slices, [{ key, start_ms: startMs, end_ms: endMs }], { untilMs: endMs }).by_cell[key];
+  private cellEnergy(startMs: number, endMs: number): { joules: number; seconds: number; average_w: number } {
+    const joules = cellEnergyJ(this.series().map((s) => sliceAround(s, startMs, endMs)), startMs, endMs);
+    const seconds = (endMs - startMs) / 1000;
+    return { joules, seconds, average_w: seconds > 0 ? joules / seconds : 0 };
   }
 
   /** Earliest of the devices' last sample times: every device has data up to here. */
@@ -265,7 +267,7 @@ export class LiveMeter {
       const c = this.cellList[i];
       if (c.final) break;
       if (c.end_ms > upTo) continue;
-      const e = this.cellEnergy(c.key, c.start_ms, c.end_ms);
+      const e = this.cellEnergy(c.start_ms, c.end_ms);
       this.cellsJ += e.joules - c.joules;
       c.joules = e.joules;
       c.final = true;
