@@ -81,11 +81,32 @@ test("energy per cell, saved in the metadata, and live power in the status bar",
   expect(saved.cells[2].metadata.greenai).toBeUndefined(); // never run
   expect(saved.cells[1].metadata.greenai!.energy!.seconds as number).toBeGreaterThanOrEqual(4.9);
 
+  // Drawn from the metadata: a reopened notebook shows the lines without running anything.
+  expect(await page.notebook.close()).toBe(true);
+  await page.notebook.openByPath(`${tmpPath}/energy.ipynb`);
+  await page.notebook.activate("energy.ipynb");
+  await expect(energyLine(page, 0)).toHaveText(CELL_LINE);
+  await expect(energyLine(page, 1)).toHaveText(CELL_LINE);
+  await expect(energyLine(page, 2)).toHaveCount(0);
+
+  // The setting hides the lines (and shows them again); the metadata stays.
+  const setShow = (show: boolean) =>
+    page.evaluate(async (value) => {
+      const registry = await (window as unknown as { galata: { getPlugin(id: string): Promise<{ set(id: string, key: string, v: unknown): Promise<void> } | undefined> } }).galata.getPlugin("@jupyterlab/apputils-extension:settings");
+      await registry!.set("@greenai/jupyterlab-greenai:cell-energy", "showCellEnergy", value);
+    }, show);
+  await setShow(false);
+  await expect(page.locator(".jp-NotebookPanel .greenai-cell-energy")).toHaveCount(0);
+  await setShow(true);
+  await expect(energyLine(page, 0)).toHaveText(CELL_LINE);
+
   // The popup: a sparkline and this notebook's per-cell totals.
   await status(page).click();
   const popup = page.locator(".greenai-energy-popup");
   await expect(popup).toBeVisible();
-  await expect(popup.locator("svg.greenai-energy-spark path.greenai-energy-spark-line").first()).toBeVisible();
+  // A flat line has an empty bounding box (Playwright calls it hidden): check the SVG and the path's points.
+  await expect(popup.locator("svg.greenai-energy-spark")).toBeVisible();
+  await expect(popup.locator("svg.greenai-energy-spark path.greenai-energy-spark-line").first()).toHaveAttribute("d", /^M[\d.]+,[\d.]+( L[\d.]+,[\d.]+)+$/);
   await expect(popup.locator(".greenai-energy-cells li")).toHaveCount(2);
   await popup.screenshot({ path: path.join(SHOTS, "energy-popup-light.png") });
   await page.keyboard.press("Escape");
