@@ -1,21 +1,23 @@
 /**
  * Memory after many large outputs (issue 15): 500 execute requests, each printing a 100 kB
  * output, must leave the kernel's resident memory within 20% of where it stood after a warm-up,
- * once the outputs are cleared (the client keeps none). No forced GC: the kernel runs as a user
- * starts it, so V8 collects when it would.
+ * once the outputs are cleared (the client keeps none). The test forces no GC: the kernel runs as a
+ * user starts it. While the cells run, RSS must also stay within 60% above that level (the
+ * collections after cells; without them it peaked at 2.2x).
  */
 import * as fs from "fs";
 import { KernelSession, kernelTestsUnavailable, streamText } from "../helpers/kernel-session";
 
 /**
- * KNOWN FAILURE (issue 15, open): the kernel's RSS grows with every TypeScript cell, whatever its
- * output size: 310 MB -> 550 MB over 500 cells with 100 kB outputs, 270 -> 510 MB with 10-byte
- * outputs, while 500 `%lsmagic` cells stay flat (220 -> 224 MB). So outputs are not retained; the
- * growth is in running TypeScript cells (tslab). tslab's converter alone retains ~6 kB per cell
- * (also with the greenai library declared), so the rest is elsewhere (vm scripts per cell, or V8
- * keeping its grown heap: heapTotal 182 -> 280 MB). Run it with GREENAI_MEMORY_TEST=1.
+ * What the growth was (issue 15, measured with 500 cells): not a leak. With a full GC before each
+ * reading (node --expose-gc), heapUsed stays at 103-104 MB from cell 50 to cell 500. tslab builds a
+ * new TypeScript Program and checker for every cell; ~1.1 MB of it per cell is promoted to the old
+ * generation, which V8 collects only near ~4x the live size and then keeps grown: RSS 310 -> 550 MB
+ * (stock tslab: the same sawtooth, 171 -> 430 -> 298 MB). The kernel now collects after a cell when
+ * the heap has grown 64 MB (or half the live size) and when it has been idle for a second
+ * (kernel/src/kernel/heap.ts); both readings here are taken the same way, after 2 s idle.
  */
-const why = kernelTestsUnavailable() ?? (process.env.GREENAI_MEMORY_TEST === "1" ? undefined : "known failure, see the comment above; GREENAI_MEMORY_TEST=1 runs it");
+const why = kernelTestsUnavailable();
 const suite = why ? describe.skip : describe;
 if (why) console.warn(`SKIPPED kernel memory test: ${why}`);
 
@@ -43,12 +45,18 @@ suite(`kernel memory${why ? ` [SKIPPED: ${why}]` : ""}`, () => {
     const pidOut = await k.execute("console.log(process.pid)");
     const pid = Number(streamText(pidOut).trim());
     expect(Number.isInteger(pid) && pid > 1).toBe(true);
-    const warm = 50;
+    /** RSS once the kernel has been idle 2 s, as a user leaves it between cells. */
+    const idleRss = async () => {
+      await new Promise((r) => setTimeout(r, 2000));
+      await k.execute("1");
+      return rssKb(pid);
+    };
+    const warm = 20;
     for (let i = 0; i < warm; i++) {
       const r = await k.execute(cell(i));
       expect(r.reply.status).toBe("ok");
     }
-    const before = rssKb(pid);
+    const before = await idleRss();
     const samples: number[] = [];
     for (let i = warm; i < warm + 500; i++) {
       const r = await k.execute(cell(i));
@@ -56,11 +64,9 @@ suite(`kernel memory${why ? ` [SKIPPED: ${why}]` : ""}`, () => {
       expect(streamText(r).length).toBe(OUTPUT_BYTES + 1); // the output came whole; then it is dropped here
       if (i % 50 === 0) samples.push(rssKb(pid));
     }
-    // Let the kernel go idle a moment (V8 collects idle-time garbage), then measure.
-    await new Promise((r) => setTimeout(r, 2000));
-    await k.execute("1");
-    const after = rssKb(pid);
+    const after = await idleRss();
     console.log(`kernel RSS: ${before} kB after warm-up, ${after} kB after 500 more (samples every 50: ${samples.join(", ")})`);
     expect(after).toBeLessThanOrEqual(before * 1.2);
+    expect(Math.max(...samples)).toBeLessThanOrEqual(before * 1.6);
   }, 180000);
 });

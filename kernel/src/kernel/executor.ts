@@ -14,6 +14,7 @@ import { formatUsage, GLOBAL_FLAGS, tokenize } from "../magics/options";
 import type { MagicContext } from "../magics/types";
 import { cellErrorFrom, ErrorCollector, type CellError } from "./errors";
 import { expandBoundNames } from "./expand";
+import { HeapTrimmer } from "./heap";
 import { hasMagic, isMagicLine, lineAt, maskMagicLines, splitCell } from "./segments";
 
 /** A TypeScript body run by a cell magic failed; carries that cell's error. */
@@ -36,6 +37,8 @@ export interface MagicExecutorOptions {
   libTypesPath?: string;
   /** Minimum milliseconds between progress updates. */
   progressIntervalMs?: number;
+  /** Collects the compiler's per-cell garbage after cells (default: a HeapTrimmer; see heap.ts). */
+  heap?: { beforeCell(): void; afterCell(): void };
 }
 
 export class MagicExecutor implements Executor {
@@ -46,19 +49,31 @@ export class MagicExecutor implements Executor {
   private progressSeq = 0;
   /** Names bound by `--as`, in binding order: what `$name` in a magic line may refer to. */
   private readonly boundNames = new Set<string>();
+  private readonly heap: { beforeCell(): void; afterCell(): void };
 
   constructor(
     readonly base: Executor,
     readonly errors: ErrorCollector,
     readonly registry: MagicRegistry,
     private readonly opts: MagicExecutorOptions,
-  ) {}
+  ) {
+    this.heap = opts.heap ?? new HeapTrimmer();
+  }
 
   get locals(): { [key: string]: any } {
     return this.base.locals;
   }
 
   async execute(src: string): Promise<boolean> {
+    this.heap.beforeCell();
+    try {
+      return await this.executeSegments(src);
+    } finally {
+      this.heap.afterCell();
+    }
+  }
+
+  private async executeSegments(src: string): Promise<boolean> {
     this.lastError = undefined;
     this.errors.take();
     if (!hasMagic(src)) return this.runTs(src, 0);
