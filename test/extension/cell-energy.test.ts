@@ -1,5 +1,6 @@
 import { NotebookModel } from "@jupyterlab/notebook";
-import { CELL_ENERGY_CLASS, energyOfReply, parseReplyEnergy, readCellEnergy, recordReplyEnergy, renderCellEnergy, RequestCells, type MessageLike } from "../../extension/src/cell-energy";
+import { Signal } from "@lumino/signaling";
+import { CELL_ENERGY_CLASS, CellEnergyTracker, energyOfReply, parseReplyEnergy, readCellEnergy, recordReplyEnergy, renderCellEnergy, RequestCells, type MessageLike } from "../../extension/src/cell-energy";
 
 /** What the greenai kernel puts in an execute_reply's metadata (the protocol of issue 14). */
 const energy = (over: Record<string, unknown> = {}) => ({
@@ -134,5 +135,59 @@ describe("renderCellEnergy", () => {
     renderCellEnergy(cell, record);
     renderCellEnergy(cell, null);
     expect(cell.children).toHaveLength(0);
+  });
+});
+
+describe("CellEnergyTracker on a fake notebook panel", () => {
+  /** Just what the tracker touches: session kernel signals, context.ready, model, cell widgets. */
+  function fakePanel() {
+    const model = notebook();
+    const kernel = { anyMessage: new Signal<unknown, { msg: MessageLike; direction: "send" | "recv" }>({}) };
+    const widgets = [0, 1].map((i) => ({ model: model.cells.get(i), node: document.createElement("div") }));
+    const panel = {
+      model,
+      content: { widgets },
+      context: { ready: Promise.resolve() },
+      sessionContext: { session: { kernel }, kernelChanged: new Signal<unknown, unknown>({}) },
+      disposed: new Signal<unknown, void>({}),
+    };
+    return { panel, kernel, widgets, model };
+  }
+  const settle = () => new Promise((r) => setTimeout(r, 5));
+
+  it("a reply's energy lands in the metadata and under its cell; the setting hides it; another kernel's replies do nothing", async () => {
+    const { panel, kernel, widgets, model } = fakePanel();
+    const tracker = new CellEnergyTracker(panel as never, true);
+    await settle();
+    kernel.anyMessage.emit({ direction: "send", msg: { header: { msg_type: "execute_request", msg_id: "req-1" }, metadata: { cellId: "cell-a" } } });
+    kernel.anyMessage.emit({ direction: "recv", msg: reply({ greenai_energy: energy({ cell_id: undefined }) }) });
+    await settle();
+    expect(readCellEnergy(model.cells.get(0).getMetadata("greenai"))?.joules).toBe(12400);
+    expect(widgets[0].node.querySelector(`.${CELL_ENERGY_CLASS}`)?.textContent).toBe("12.4 kJ · 41 s · 302 W avg (GPU 0, nvidia-smi)");
+    expect(widgets[1].node.querySelector(`.${CELL_ENERGY_CLASS}`)).toBeNull();
+
+    kernel.anyMessage.emit({ direction: "recv", msg: reply({}) }); // a kernel without a meter
+    await settle();
+    expect(widgets[1].node.children).toHaveLength(0);
+
+    tracker.setShow(false);
+    await settle();
+    expect(widgets[0].node.querySelector(`.${CELL_ENERGY_CLASS}`)).toBeNull();
+    expect(readCellEnergy(model.cells.get(0).getMetadata("greenai"))).not.toBeNull();
+    tracker.setShow(true);
+    await settle();
+    expect(widgets[0].node.querySelector(`.${CELL_ENERGY_CLASS}`)).not.toBeNull();
+
+    tracker.dispose();
+    kernel.anyMessage.emit({ direction: "recv", msg: reply({ greenai_energy: energy() }) });
+    expect(model.cells.get(1).getMetadata("greenai")).toEqual({ note: "kept" });
+  });
+
+  it("draws the lines of a notebook opened with energies in its metadata", async () => {
+    const { panel, widgets, model } = fakePanel();
+    model.cells.get(1).setMetadata("greenai", { energy: energy({ source: "estimate", devices: ["cpu"] }) });
+    new CellEnergyTracker(panel as never, true);
+    await settle();
+    expect(widgets[1].node.textContent).toBe("12.4 kJ · 41 s · 302 W avg (cpu, estimate)");
   });
 });
