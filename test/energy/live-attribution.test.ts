@@ -96,6 +96,13 @@ describe("holdSeriesUntil", () => {
     expect(h.values).toEqual([5, 7, null, 7]);
     expect(holdSeriesUntil([step], 2500)[0]).toBe(step);
   });
+
+  it("holds at most maxHoldMs after the last sample: a stalled meter leaves the rest missing", () => {
+    const s: DeviceSeries = { device: "d", kind: "power", t_ms: [0, 1000], values: [100, 100] };
+    expect(holdSeriesUntil([s], 60_000, 2000)[0].t_ms).toEqual([0, 1000, 3000]);
+    // a cell [0.5, 60] s: 0.5 s sampled + 2 s held at 100 W = 250 J
+    expect(cellEnergyJ([s], 500, 60_000, 60_000, 2000)).toBeCloseTo(250, 9);
+  });
 });
 
 describe("cellEnergyJ", () => {

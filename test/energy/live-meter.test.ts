@@ -76,6 +76,14 @@ describe("LiveMeter (fed by hand)", () => {
     expect(m.powerNow()).toEqual([{ name: "gpu0", power_w: 300 }]);
   });
 
+  it("holds the last reading at most 3 periods (≥ 2 s) when the meter stalled during a cell", () => {
+    const { m, push } = fed();
+    push(0, 100);
+    push(1000, 100);
+    // interval 1000 ms: held to 4 s, then missing: [1.2, 4] s at 100 W = 280 J, not 100 W × 58.8 s
+    expect(m.endCell(1200, 60_000)!.joules).toBeCloseTo(280, 9);
+  });
+
   it("says nothing for a cell before the first sample, and snapshots the state for the comm", () => {
     const { m, push } = fed();
     expect(m.endCell(0, 10)).toBeUndefined();

@@ -37,12 +37,16 @@ export interface CellAttribution {
  * Extends each series to `untilMs` by holding its last reading: a power series repeats its last
  * watts, an energy counter keeps rising at the rate of its last two readings. Series already
  * reaching `untilMs` are returned unchanged. Used for the interval since the last sample.
+ * `maxHoldMs`: hold at most this long after a series' last sample (a meter that stopped
+ * sampling leaves the rest missing rather than repeating a stale reading). Default: no limit.
  */
-export function holdSeriesUntil(series: readonly DeviceSeries[], untilMs: number): DeviceSeries[] {
+export function holdSeriesUntil(series: readonly DeviceSeries[], untilMs: number, maxHoldMs = Infinity): DeviceSeries[] {
   return series.map((s) => {
     let i = s.t_ms.length - 1;
     while (i >= 0 && (s.values[i] === null || !Number.isFinite(s.values[i] as number))) i--;
-    if (i < 0 || !(untilMs > s.t_ms[i])) return s;
+    if (i < 0) return s;
+    untilMs = Math.min(untilMs, s.t_ms[i] + maxHoldMs);
+    if (!(untilMs > s.t_ms[i])) return s;
     const last = s.values[i] as number;
     let value = last;
     if (s.kind === "energy-counter") {
@@ -86,9 +90,9 @@ export function attributeCells(series: readonly DeviceSeries[], cells: readonly 
  * up to `untilMs`: what attributeCells gives a lone cell, by the one integrator directly (the
  * kernel computes it before every execute_reply, so it must cost microseconds).
  */
-export function cellEnergyJ(series: readonly DeviceSeries[], startMs: number, endMs: number, untilMs: number = endMs): number {
+export function cellEnergyJ(series: readonly DeviceSeries[], startMs: number, endMs: number, untilMs: number = endMs, maxHoldMs = Infinity): number {
   if (!(endMs >= startMs)) throw new RangeError(`endMs must be ≥ startMs but got ${startMs}..${endMs}`);
   let j = 0;
-  for (const s of holdSeriesUntil(series, untilMs)) j += windowEnergy(s, startMs, endMs).energy_j;
+  for (const s of holdSeriesUntil(series, untilMs, maxHoldMs)) j += windowEnergy(s, startMs, endMs).energy_j;
   return j;
 }

@@ -248,9 +248,14 @@ export class LiveMeter {
   }
 
   private cellEnergy(startMs: number, endMs: number): { joules: number; seconds: number; average_w: number } {
-    const joules = cellEnergyJ(this.series().map((s) => sliceAround(s, startMs, endMs)), startMs, endMs);
+    const joules = cellEnergyJ(this.series().map((s) => sliceAround(s, startMs, endMs)), startMs, endMs, endMs, this.maxHoldMs());
     const seconds = (endMs - startMs) / 1000;
     return { joules, seconds, average_w: seconds > 0 ? joules / seconds : 0 };
+  }
+
+  /** How long after a device's last sample a cell may hold its reading: 3 periods, at least 2 s (longer: the meter stalled, the rest is missing). */
+  private maxHoldMs(): number {
+    return Math.max(3 * this.config.intervalMs, 2000);
   }
 
   /** Earliest of the devices' last sample times: every device has data up to here. */
