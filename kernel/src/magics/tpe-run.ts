@@ -168,7 +168,7 @@ function resultBundle(report: TpeRunReport, payload: TpePayload, notes: readonly
       facts: [
         ["energy", report.energy_source],
         ["run folder", report.run_dir],
-        ...(power ? [["power limit", powerLine(power)] as [string, string]] : []),
+        ...(power ? [["power limit", powerLine(power)] as [string, string], ...power.notes.map((n): [string, string] => ["power note", n])] : []),
         ...notes.map((n): [string, string] => ["note", n]),
       ],
       tables: [
@@ -178,7 +178,7 @@ function resultBundle(report: TpeRunReport, payload: TpePayload, notes: readonly
           rows: power ? rows.map((r) => [...r.slice(0, 7), power.trials[r[0] as string] ?? "none", r[7]]) : rows,
         },
       ],
-      notes: [...report.meter_notes, ...(power?.notes.map((n) => `power limit: ${n}`) ?? [])],
+      notes: report.meter_notes,
     },
     power ? { ...payload, title: `${payload.title} · ${powerLine(power)}` } : payload,
   );
@@ -271,7 +271,7 @@ export const tpeRunCommand: MagicCommand = {
       meter: meterOptionsFromFlags(f, ctx),
       cwd: ctx.cwd,
       signal: ctx.signal,
-      title: (f.title as string | undefined) ?? `tpe run (${specs.length} trials, ${policyLabel(policy)}${powerLimit ? `, GPU capped at ${powerLimit.watts} W` : ""})`,
+      title: (f.title as string | undefined) ?? `tpe run (${specs.length} trials, ${policyLabel(policy)})`,
       powerLimit,
       onUpdate: (u) => {
         ctx.progress(u.message, u.fraction);

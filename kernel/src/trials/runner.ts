@@ -104,6 +104,10 @@ export interface RunTrialsOptions {
  * "trial"): each job caps its own GPUs around its trial (the wrapper), since it runs elsewhere.
  * A refusal (no permission, no nvidia-smi) fails the run before any trial starts, or with
  * `optional` lets it go on uncapped; every change is a "power" event in the run folder.
+ * Not covered: a SIGKILL of this process while no local trial is alive (the instant between two
+ * trials, or before the first) leaves no supervisor to restore the limit; `nvidia-smi -i GPU -pl W`
+ * with the original from events.jsonl does, and so does resuming the run, which puts back the
+ * original that the earlier session recorded rather than the cap it finds.
  */
 export interface RunPowerLimit {
   watts: number;
@@ -270,6 +274,7 @@ class Runner {
   private async capPower(): Promise<void> {
     const p = this.o.powerLimit;
     if (!p || this.powerScope() !== "run") return;
+    if ([...this.state.trials.values()].every(isTerminal)) return; // a finished run resumed: no trial to cap
     const gpu = p.gpu ?? 0;
     const pending = [...this.powerLog].reverse().find((e): e is PowerEvent => e.type === "power" && e.trial === undefined && e.gpu === gpu);
     const original = pending?.action === "applied" && pending.original_w !== null ? pending.original_w : undefined;
@@ -472,13 +477,14 @@ class Runner {
       if (!(e instanceof InterruptedError) && e !== this.fatal) await this.abortAll();
       throw e;
     } finally {
+      // every trial is gone here (finished, or stopped by abortAll): the cap goes first, so that the
+      // window in which a killed runner leaves it set (no supervisor alive) stays short, and the results show the restore
+      await this.releasePower();
       clearInterval(flusher);
       this.o.signal?.removeEventListener("abort", onAbort);
       await meterSet.stop();
       this.flushSamples();
       await this.backend.close();
-      // trials are all gone: the cap goes before the results are written, so they show the restore
-      await this.releasePower();
       try {
         outcome = this.build(Date.now(), true);
         this.writeResults(outcome.report);
