@@ -56,6 +56,14 @@ describe("EstimateMeter", () => {
     expect(m.utilizationKnown).toBe(false);
     expect(m.series()[0].values).toEqual([50, 50]);
   });
+  it("retain: false streams readings to onSample and keeps none (a meter that runs for days)", async () => {
+    const seen: number[] = [];
+    const m = new EstimateMeter({ procStat: "/nonexistent/stat", intervalMs: 60_000, model: { name: "t", idle_w: 5, max_w: 50 }, retain: false, onSample: (r) => seen.push(r.value!) });
+    await m.start();
+    await m.stop();
+    expect(seen).toEqual([50, 50]);
+    expect(m.series()).toEqual([]);
+  });
 });
 
 /** A stand-in for nvidia-smi: checks its arguments and prints a recorded CSV in pieces. */

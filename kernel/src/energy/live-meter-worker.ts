@@ -46,6 +46,7 @@ async function main(data: LiveWorkerData): Promise<void> {
     meter = await openMeter({
       meter: data.meter,
       intervalMs: data.intervalMs,
+      retain: false, // the ring is the history; the meter keeps none (it runs as long as the kernel)
       ...(data.nvidiaSmi ? { nvidiaSmi: { command: data.nvidiaSmi } } : {}),
       ...(data.raplRoot ? { rapl: { root: data.raplRoot } } : {}),
       onSample: (s) => {

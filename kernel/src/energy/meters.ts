@@ -59,8 +59,11 @@ type Sink = (s: MeterSample) => void;
 
 class SeriesStore {
   private readonly map = new Map<string, DeviceSeries>();
-  constructor(private readonly sink?: Sink) {}
+  /** `retain` false: readings only go to the sink (a meter that runs for days keeps no history). */
+  constructor(private readonly sink?: Sink, private readonly retain = true) {}
   add(device: string, kind: SeriesKind, t: number, v: number | null, estimated: boolean): void {
+    this.sink?.({ device, kind, t_ms: t, value: v, estimated });
+    if (!this.retain) return;
     let s = this.map.get(device);
     if (!s) {
       s = { device, kind, t_ms: [], values: [], estimated };
@@ -68,7 +71,6 @@ class SeriesStore {
     }
     s.t_ms.push(t);
     s.values.push(v);
-    this.sink?.({ device, kind, t_ms: t, value: v, estimated });
   }
   snapshot(): DeviceSeries[] {
     return [...this.map.values()].map((s) => ({ ...s, t_ms: [...s.t_ms], values: [...s.values] }));
@@ -89,6 +91,8 @@ export interface NvidiaSmiMeterOptions {
   /** How long to wait for the first row before giving up, ms. Default 5000. */
   startTimeoutMs?: number;
   onSample?: Sink;
+  /** Keep every reading for series() and `samples` (default true); false: only onSample sees them. */
+  retain?: boolean;
 }
 
 /** Streams `nvidia-smi --query-gpu=… --format=csv,nounits -lms N` and parses it as it arrives. */
@@ -108,7 +112,7 @@ export class NvidiaSmiMeter implements EnergyMeter {
 
   constructor(opts: NvidiaSmiMeterOptions = {}) {
     this.opts = opts;
-    this.store = new SeriesStore(opts.onSample);
+    this.store = new SeriesStore(opts.onSample, opts.retain ?? true);
     this.source = `measured: nvidia-smi power.draw every ${opts.intervalMs ?? 100} ms`;
   }
 
@@ -118,7 +122,7 @@ export class NvidiaSmiMeter implements EnergyMeter {
 
   private onRows(rows: GpuSample[]): void {
     for (const r of rows) {
-      this.samples.push(r);
+      if (this.opts.retain ?? true) this.samples.push(r);
       this.store.add(`gpu${r.gpu_index}${this.opts.node ? `@${this.opts.node}` : ""}`, "power", r.t_ms, r.values["power.draw"] ?? null, false);
       this.log?.write(supercloudGpuRow(r) + "\n");
     }
@@ -193,6 +197,8 @@ export interface PollingOptions {
   /** Polling period, ms. Default 200. */
   intervalMs?: number;
   onSample?: Sink;
+  /** Keep every reading for series() (default true); false: only onSample sees them. */
+  retain?: boolean;
   /** Clock for sample times, ms. Default Date.now (tests pass their own). */
   now?: () => number;
 }
@@ -203,7 +209,7 @@ abstract class PollingMeter {
   private timer?: NodeJS.Timeout;
 
   constructor(private readonly polling: PollingOptions) {
-    this.store = new SeriesStore(polling.onSample);
+    this.store = new SeriesStore(polling.onSample, polling.retain ?? true);
   }
 
   /** Reads every device once, now. */
@@ -342,10 +348,15 @@ export interface OpenMeterOptions {
   meter?: MeterChoice;
   /** Sampling period for every meter, ms. Default 200 (nvidia-smi: 100). */
   intervalMs?: number;
-  nvidiaSmi?: Omit<NvidiaSmiMeterOptions, "onSample" | "intervalMs">;
-  rapl?: Omit<RaplMeterOptions, "onSample" | "intervalMs">;
-  estimate?: Omit<EstimateMeterOptions, "onSample" | "intervalMs">;
+  nvidiaSmi?: Omit<NvidiaSmiMeterOptions, "onSample" | "intervalMs" | "retain">;
+  rapl?: Omit<RaplMeterOptions, "onSample" | "intervalMs" | "retain">;
+  estimate?: Omit<EstimateMeterOptions, "onSample" | "intervalMs" | "retain">;
   onSample?: Sink;
+  /**
+   * Keep every reading for series() (default true). Meters that run for hours or days and only
+   * stream (the kernel's live meter, `energy serve`) pass false: about 200 B of heap per reading.
+   */
+  retain?: boolean;
 }
 
 /** Several meters run together (GPUs by nvidia-smi and CPU packages by RAPL), or the estimate. */
@@ -384,7 +395,7 @@ export async function openMeter(opts: OpenMeterOptions = {}): Promise<MeterSet> 
   const notes: string[] = [];
   const started: EnergyMeter[] = [];
   if (choice === "auto" || choice === "nvidia-smi") {
-    const m = new NvidiaSmiMeter({ ...opts.nvidiaSmi, intervalMs: opts.intervalMs ?? 100, onSample: opts.onSample });
+    const m = new NvidiaSmiMeter({ ...opts.nvidiaSmi, intervalMs: opts.intervalMs ?? 100, onSample: opts.onSample, retain: opts.retain });
     try {
       await m.start();
       started.push(m);
@@ -393,7 +404,7 @@ export async function openMeter(opts: OpenMeterOptions = {}): Promise<MeterSet> 
     }
   }
   if (choice === "auto" || choice === "rapl") {
-    const m = new RaplMeter({ ...opts.rapl, intervalMs: opts.intervalMs, onSample: opts.onSample });
+    const m = new RaplMeter({ ...opts.rapl, intervalMs: opts.intervalMs, onSample: opts.onSample, retain: opts.retain });
     try {
       await m.start();
       started.push(m);
@@ -403,7 +414,7 @@ export async function openMeter(opts: OpenMeterOptions = {}): Promise<MeterSet> 
     }
   }
   if (started.length === 0) {
-    const m = new EstimateMeter({ ...opts.estimate, intervalMs: opts.intervalMs, onSample: opts.onSample });
+    const m = new EstimateMeter({ ...opts.estimate, intervalMs: opts.intervalMs, onSample: opts.onSample, retain: opts.retain });
     await m.start();
     started.push(m);
     if (choice !== "estimate") notes.push(`no measuring meter could start; using the estimate (${m.source})`);

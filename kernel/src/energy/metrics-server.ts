@@ -31,7 +31,7 @@ export async function startMetricsServer(opts: MetricsServerOptions): Promise<Me
   const interval = opts.intervalMs ?? 1000;
   // A gap of ten sampling periods (at least 2 s) is missing data, as in %energy measure.
   const counters = new EnergyCounters({ maxGapMs: Math.max(2000, 10 * interval) });
-  const meter = await openMeter({ ...opts, intervalMs: interval, onSample: (s) => counters.add(s) });
+  const meter = await openMeter({ ...opts, intervalMs: interval, onSample: (s) => counters.add(s), retain: false });
   let scrapes = 0;
   const server = http.createServer((req, res) => {
     const url = (req.url ?? "/").split("?")[0];
