@@ -170,6 +170,25 @@ cliSuite(`greenai tpe run --power-limit (the built CLI)${built ? "" : " [SKIPPED
     expect(bySup.every((e) => e.action === "restored" && e.limit_w === 250 && typeof e.trial === "string")).toBe(true);
   });
 
+  it("--power-limit auto, refused: fails before any trial without --power-limit-optional; with it, runs uncapped and records why", () => {
+    const env = { ...process.env, FAKE_SMI_DENY: "1" };
+    const args = (runDir: string, more: string[]) => [CLI, "tpe", "run", "--grid", "loss0=1,2", "--epochs", "2", "--policy", "none", "--meter", "estimate", "--run-dir", runDir, "--json",
+      "--power-limit", "auto", "--power-tune", "--limits 150,250", ...more, "--", process.execPath, TRIAL, "--epochs", "{epochs}", "--loss0", "{loss0}", "--epoch-ms", "50"];
+    const denied = spawnSync(process.execPath, args(path.join(dir, "r1"), []), { cwd: dir, env, encoding: "utf8" });
+    expect(denied.status).not.toBe(0);
+    expect(denied.stderr).toContain("--power-limit auto: the tuner could not set a limit, so no trial was started");
+    expect(denied.stderr).toContain("Insufficient Permissions");
+    expect(fs.existsSync(path.join(dir, "r1", "trials"))).toBe(false);
+    const runDir = path.join(dir, "r2");
+    const ok = spawnSync(process.execPath, args(runDir, ["--power-limit-optional"]), { cwd: dir, env, encoding: "utf8" });
+    expect(ok.status).toBe(0);
+    const v = JSON.parse(ok.stdout);
+    expect(v.power).toMatchObject({ requested_w: null, applied: false, trials: { t01: null, t02: null } });
+    expect(powerEvents(runDir).map((e) => e.action)).toEqual(["not-applied"]);
+    expect(powerEvents(runDir)[0].detail).toMatch(/the tuner could not set a limit .*Insufficient Permissions.*ran uncapped/);
+    expect(limitNow()).toBe(250);
+  });
+
   (ZEUS ? it : it.skip)(`--power-limit auto runs the tuner on the first trial's command and caps the run at its recommendation${ZEUS ? "" : " [SKIPPED: ../shared/data/energy/zeus-nsdi23 is absent]"}`, () => {
     const workload = "cifar100/shufflenetv2/128/adam"; // its energy minimum (100 W) beats the runner-up by 25%
     const env = { ...process.env, FAKE_SMI_SWEEP: path.join(ZEUS!, "summary_power_v100.csv"), FAKE_SMI_WORKLOAD: workload };

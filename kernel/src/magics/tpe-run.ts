@@ -91,8 +91,7 @@ export async function powerLimitFromFlags(
   } catch (e) {
     if (!(e instanceof PowerLimitError)) throw e;
     if (!optional) throw new PowerLimitError(`--power-limit auto: the tuner could not set a limit, so no trial was started. ${e.message}; or pass --power-limit-optional to run the trials uncapped`, e.output, e.denied);
-    notes.push(`--power-limit auto: the tuner could not set a limit (${e.message}); the trials ran uncapped (--power-limit-optional)`);
-    return {};
+    return { limit: { watts: null, gpu, optional, chosenBy: "auto", refused: `--power-limit auto: the tuner could not set a limit (${e.message}); the trials ran uncapped (--power-limit-optional)` } };
   }
   const chosenBy = `auto: tuned on t01 in ${tune.probes_used} probes (${tune.probes.map((p) => `${p.power_limit} W`).join(", ")}), saving ${(100 * tune.saved_fraction).toFixed(1)}% energy per epoch for ${(100 * tune.slowdown).toFixed(1)}% more time`;
   return { limit: { watts: tune.power_limit, gpu, optional, chosenBy }, tune };

@@ -10,7 +10,7 @@ import { runEventFrom, type PowerEvent, type RunEvent } from "./run-state";
 /** The power-cap part of a run's result. */
 export interface PowerCapSummary {
   /** The limit asked for, W (chosen by the tuner for --power-limit auto). */
-  requested_w: number;
+  requested_w: number | null;
   gpu: number | null;
   optional: boolean;
   scope: "run" | "trial";
@@ -78,7 +78,7 @@ export function powerLine(s: PowerCapSummary): string {
   const where = s.gpu === null ? "each job's GPUs" : `GPU ${s.gpu}`;
   const how = s.chosen_by === "given" ? "" : ` (${s.chosen_by})`;
   if (!s.applied) {
-    return `${s.requested_w} W${how} not applied to ${where}: trials ran uncapped${s.optional ? " (--power-limit-optional)" : ""}`;
+    return `${s.requested_w === null ? "no limit" : `${s.requested_w} W`}${how} not applied to ${where}: trials ran uncapped${s.optional ? " (--power-limit-optional)" : ""}`;
   }
   const capped = Object.values(s.trials).filter((v) => v !== null).length;
   return (

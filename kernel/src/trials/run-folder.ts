@@ -37,7 +37,8 @@ export interface RunFolderSpec extends RunSpecSummary {
   trials: { id: string; params: Params; argv: string[] | null }[];
   /** A power-capped run (--power-limit): what was asked; what was applied and restored is in events.jsonl ("power" events). */
   power_limit?: {
-    requested_w: number;
+    /** null: none could be chosen (--power-limit auto whose tuner was refused, with --power-limit-optional). */
+    requested_w: number | null;
     /** The GPU capped; null: each Slurm job's own allocation. */
     gpu: number | null;
     optional: boolean;

@@ -110,7 +110,10 @@ export interface RunTrialsOptions {
  * original that the earlier session recorded rather than the cap it finds.
  */
 export interface RunPowerLimit {
-  watts: number;
+  /** W; null only with `refused` (no limit could be chosen). */
+  watts: number | null;
+  /** Why no limit could be set before the run (e.g. the tuner of --power-limit auto was refused, with optional): the run goes uncapped and records why. */
+  refused?: string;
   /** The GPU to cap (nvidia-smi -i). Default 0; Slurm: each job's allocation unless given. */
   gpu?: number;
   optional?: boolean;
@@ -276,11 +279,16 @@ class Runner {
     if (!p || this.powerScope() !== "run") return;
     if ([...this.state.trials.values()].every(isTerminal)) return; // a finished run resumed: no trial to cap
     const gpu = p.gpu ?? 0;
+    if (p.refused !== undefined || p.watts === null) {
+      this.emit({ type: "power", gpu, by: "runner", t_ms: Date.now(), action: "not-applied", limit_w: null, original_w: null, detail: p.refused ?? "no limit was chosen" });
+      return;
+    }
+    const watts = p.watts;
     const pending = [...this.powerLog].reverse().find((e): e is PowerEvent => e.type === "power" && e.trial === undefined && e.gpu === gpu);
     const original = pending?.action === "applied" && pending.original_w !== null ? pending.original_w : undefined;
     const base = { type: "power", gpu, by: "runner" } as const;
     try {
-      this.powerHold = await holdPowerLimit(p.watts, {
+      this.powerHold = await holdPowerLimit(watts, {
         gpu,
         original,
         onRestored: ({ original: w, how, error }) =>
@@ -295,7 +303,7 @@ class Runner {
       }
       this.emit({ ...base, t_ms: Date.now(), action: "refused", limit_w: null, original_w: null, detail });
       throw new PowerLimitError(
-        `--power-limit ${p.watts}: could not cap GPU ${gpu}, so no trial was started. ${detail}; or pass --power-limit-optional to run the trials uncapped`,
+        `--power-limit ${watts}: could not cap GPU ${gpu}, so no trial was started. ${detail}; or pass --power-limit-optional to run the trials uncapped`,
         e.output,
         e.denied,
       );
@@ -314,7 +322,7 @@ class Runner {
   /** What a trial's backend must do about the cap (undefined: nothing, uncapped run). */
   private powerFor(id: string, attempt: number): TrialLaunch["power"] {
     const p = this.o.powerLimit;
-    if (!p) return undefined;
+    if (!p || p.watts === null || p.refused !== undefined) return undefined;
     if (this.powerScope() === "trial") {
       return { limit_w: p.watts, optional: p.optional ?? false, ...(p.gpu !== undefined ? { gpus: [p.gpu] } : {}), record: this.folder.powerRecordPath(id, attempt) };
     }
