@@ -17,6 +17,7 @@ import type { PowerEvent, RunEvent } from "../../kernel/src/trials/run-state";
 import { runTrials, type TrialSpec } from "../../kernel/src/trials/runner";
 import { REPO_ROOT, sharedData } from "../helpers/shared-data";
 import { waitUntil } from "../helpers/wait";
+import { processesWithEnv } from "../stop/procs";
 
 jest.setTimeout(90_000);
 
@@ -29,7 +30,14 @@ const ZEUS = sharedData("energy/zeus-nsdi23");
 let dir: string;
 let saved: NodeJS.ProcessEnv;
 const state = () => path.join(dir, "limit");
-const limitNow = () => Number(fs.readFileSync(state(), "utf8"));
+/** The stand-in's limit; a read that catches it mid-write (truncated, not yet written) is retried. */
+function limitNow(): number {
+  for (let i = 0; ; i++) {
+    const text = fs.readFileSync(state(), "utf8").trim();
+    if (text !== "" || i >= 50) return Number(text);
+    spawnSync("sleep", ["0.01"]);
+  }
+}
 const plCalls = () => fs.readFileSync(path.join(dir, "calls"), "utf8").trim().split("\n").filter(Boolean).map(Number);
 const powerEvents = (runDir: string) => readEvents(path.join(runDir, "events.jsonl")).events.filter((e): e is PowerEvent => e.type === "power");
 
@@ -155,7 +163,8 @@ cliSuite(`greenai tpe run --power-limit (the built CLI)${built ? "" : " [SKIPPED
     } catch (e) {
       throw new Error(`${(e as Error).message}; stderr: ${stderr}`);
     }
-    expect(limitNow()).toBe(150);
+    // (a failure here says what the stand-in saw and what the runner said)
+    if (limitNow() !== 150) throw new Error(`the limit is ${limitNow()} W at the first epoch, not 150; -pl calls ${plCalls().join(",")}; stderr: ${stderr}`);
     cli.kill("SIGKILL");
     await exited;
     const t0 = Date.now();
@@ -168,6 +177,34 @@ cliSuite(`greenai tpe run --power-limit (the built CLI)${built ? "" : " [SKIPPED
     expect(byRunner.map((e) => e.action)).toEqual(["applied"]);
     const bySup = powerEvents(runDir).filter((e) => e.by === "supervisor");
     expect(bySup.every((e) => e.action === "restored" && e.limit_w === 250 && typeof e.trial === "string")).toBe(true);
+  });
+
+  it("a crash that takes the supervisors too leaves the cap set; resuming the run puts back the original it recorded, not the cap it finds", async () => {
+    const runDir = path.join(dir, "run");
+    const args = ["tpe", "run", "--grid", "loss0=1,2", "--epochs", "4", "--policy", "none", "--concurrency", "2", "--meter", "estimate", "--power-limit", "150", "--run-dir", runDir, "--json",
+      "--", process.execPath, TRIAL, "--epochs", "{epochs}", "--loss0", "{loss0}", "--epoch-ms", "300"];
+    const cli = spawn(process.execPath, [CLI, ...args], { cwd: dir, env: process.env, stdio: "ignore" });
+    const exited = new Promise((r) => cli.on("exit", r));
+    await waitUntil(() => fs.existsSync(path.join(runDir, "events.jsonl")) && fs.readFileSync(path.join(runDir, "events.jsonl"), "utf8").includes('"type":"epoch"'), "a trial's first epoch", 30_000);
+    // e.g. the OOM killer: the supervisors go first, then the runner; nothing is left to restore the limit
+    const ours = processesWithEnv("GREENAI_RUN_DIR", runDir).map((p) => ({ ...p, supervisor: fs.readFileSync(`/proc/${p.pid}/cmdline`, "utf8").includes("supervise.js") }));
+    for (const p of ours) if (p.supervisor) process.kill(p.pid, "SIGKILL");
+    cli.kill("SIGKILL");
+    await exited;
+    for (const p of ours) if (!p.supervisor) try { process.kill(-p.pgid, "SIGKILL"); } catch { /* gone */ }
+    expect(limitNow()).toBe(150);
+    const cut = args.indexOf("--");
+    const r = spawnSync(process.execPath, [CLI, ...args.slice(0, cut), "--resume", ...args.slice(cut)], { cwd: dir, env: process.env, encoding: "utf8" });
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(limitNow()).toBe(250);
+    const ev = powerEvents(runDir).filter((e) => e.by === "runner");
+    expect(ev.map((e) => [e.action, e.limit_w, e.original_w])).toEqual([
+      ["applied", 150, 250],
+      ["applied", 150, 250], // the resumed session: the original as recorded, though the GPU read 150 W
+      ["restored", 250, null],
+    ]);
+    expect(JSON.parse(r.stdout).power).toMatchObject({ restored: true, original_w: 250 });
   });
 
   it("--power-limit auto, refused: fails before any trial without --power-limit-optional; with it, runs uncapped and records why", () => {
