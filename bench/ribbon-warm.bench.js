@@ -16,7 +16,8 @@ const path = require("path");
 
 const DIST = process.env.GREENAI_KERNEL_DIST || path.resolve(__dirname, "../kernel/dist");
 const r = require(path.join(DIST, "ribbon"));
-const { warmStart } = require(path.join(DIST, "ribbon/warm-start"));
+const { transferredPools, warmStart } = require(path.join(DIST, "ribbon/warm-start"));
+const { capacityPerInstance } = require(path.join(DIST, "ribbon/capacity"));
 
 const DATA = process.env.GREENAI_SHARED_DATA ? path.join(process.env.GREENAI_SHARED_DATA, "ribbon") : path.resolve(__dirname, "../../shared/data/ribbon");
 if (!fs.existsSync(DATA)) {
@@ -25,6 +26,8 @@ if (!fs.existsSync(DATA)) {
 }
 const SEEDS = Number(process.env.RIBBON_WARM_SEEDS || 10);
 const MODELS = (process.env.RIBBON_WARM_MODELS || "candle,resnet,vgg,mtwnd,dien").split(",");
+/** Improved mode's acquisition: capacity (default, as %ribbon search) or a GP one (first, saving). */
+const ACQ = process.env.RIBBON_WARM_ACQ || "capacity";
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -36,6 +39,9 @@ const table = (cols, rows) => {
   const w = cols.map((_, i) => Math.max(...cells.map((c) => c[i].length)));
   return cells.map((c) => c.map((x, i) => x.padEnd(w[i])).join("  ")).join("\n");
 };
+
+/** An earlier search's evaluations as warm-start observations. */
+const observations = (res) => res.evaluations.map((e) => ({ pool: e.pool, rate: e.rate, p99Ms: e.p99Ms }));
 
 /** Evaluations until `opt` was first evaluated; 0 if reported from known pools; Infinity if never. */
 function toOptimum(res, opt) {
@@ -59,9 +65,26 @@ function toOptimum(res, opt) {
       const p = r.ribbonProblemFromDir(DATA, model, { meanGapMs: g, qosMs: q });
       return new r.ServingSimulator(p.profile, p.space, p.workload);
     };
+    /** Search options under conditions (g, q): the capacity prior depends on the load. */
+    const capacityAt = (g, q) => {
+      const p = r.ribbonProblemFromDir(DATA, model, { meanGapMs: g, qosMs: q });
+      return capacityPerInstance(p.profile, p.workload, p.space.types);
+    };
+    /** Improved search options under conditions (g, q); a warm one also gets the earlier search's pools as transferred (capacity acquisition). */
+    const improved = (g, q, seed, known, earlier) => {
+      // As %ribbon search: the noise model of a rate measured on the simulated queries (robust pruning).
+      const o = { mode: "improved", seed, known, acquisition: ACQ, noiseQueries: p0.workload.queries };
+      if (ACQ === "capacity") {
+        o.capacity = capacityAt(g, q);
+        if (earlier && !process.env.RIBBON_WARM_NO_TRANSFER) {
+          o.transferred = [transferredPools(grid, conditions(gap, qos), observations(earlier), conditions(g, q), capacityAt(gap, qos))];
+        }
+      }
+      return o;
+    };
     const oldEval = new r.SimulatorEvaluator(simAt(gap, qos), 0);
     const previous = [];
-    for (let s = 0; s < SEEDS; s++) previous.push(await r.ribbonSearch(grid, oldEval, { mode: "improved", seed: s }));
+    for (let s = 0; s < SEEDS; s++) previous.push(await r.ribbonSearch(grid, oldEval, improved(gap, qos, s)));
     for (const [change, g, q] of [
       ["load +20%", gap / 1.2, qos],
       ["load −20%", gap / 0.8, qos],
@@ -75,11 +98,11 @@ function toOptimum(res, opt) {
       const warm = [];
       const carried = [];
       for (let s = 0; s < SEEDS; s++) {
-        cold.push(toOptimum(await r.ribbonSearch(grid, ev, { mode: "improved", seed: s }), opt));
-        const obs = previous[s].evaluations.map((e) => ({ pool: e.pool, rate: e.rate, p99Ms: e.p99Ms }));
+        cold.push(toOptimum(await r.ribbonSearch(grid, ev, improved(g, q, s)), opt));
+        const obs = observations(previous[s]);
         const w = warmStart(grid, conditions(gap, qos), obs, conditions(g, q));
         carried.push(w.known.length);
-        warm.push(toOptimum(await r.ribbonSearch(grid, ev, { mode: "improved", seed: s, known: w.known }), opt));
+        warm.push(toOptimum(await r.ribbonSearch(grid, ev, improved(g, q, s, w.known, previous[s])), opt));
       }
       const mc = median(cold);
       const mw = median(warm);
@@ -101,7 +124,7 @@ function toOptimum(res, opt) {
       ]);
     }
   }
-  console.log(`warm vs cold improved search, evaluations until the new optimum is first evaluated, median over ${SEEDS} seeds (simulator seed 0):`);
+  console.log(`acquisition ${ACQ}; warm vs cold improved search, evaluations until the new optimum is first evaluated, median over ${SEEDS} seeds (simulator seed 0):`);
   console.log(table(["model", "change", "new optimum", "cold", "warm", "warm/cold", "cold found", "warm found", "known pools", "≤ 0.5"], rows));
   console.log(`target warm ≤ 0.5 × cold: met on ${met} of ${total} model × change cells`);
   process.exitCode = met === total ? 0 : 1;

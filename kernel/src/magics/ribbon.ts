@@ -70,9 +70,9 @@ export type {
   RibbonTraceEntry,
 } from "./ribbon-results";
 import { checkOutputFile, overwriteNote, type OutputTarget } from "../io/output-file";
-import { capacityPerInstance } from "../ribbon/capacity";
+import { capacityPerInstance, type TransferredPools } from "../ribbon/capacity";
 import type { KnownPool } from "../ribbon/known";
-import { warmStart } from "../ribbon/warm-start";
+import { transferredPools, warmStart } from "../ribbon/warm-start";
 import { RIBBON_SEARCH_SCHEMA, type RibbonWarmStartReport } from "./ribbon-results";
 import { coreConditions, previousSearchFrom, rateSource, searchConditions, warmStartLines, warmStartReport, WARM_START_FLAG } from "./ribbon-warm-start";
 
@@ -283,10 +283,16 @@ const searchCommand = ribbonCommand(
     let warm: RibbonWarmStartReport | null = null;
     let warmFrom = "";
     let known: KnownPool[] | undefined;
+    let transferred: TransferredPools[] | undefined;
+    const useCapacity = mode === "improved" && f.acquisition === "capacity";
+    const { profile, workload, space } = l.problem;
     if (f["warm-start"] !== undefined) {
       const prev = previousSearchFrom(f["warm-start"] as string, ctx.cwd);
-      const w = warmStart(l.grid, prev.conditions, prev.observations, coreConditions(l.grid.space.model, l.grid.space.types, conditions));
+      const now = coreConditions(l.grid.space.model, l.grid.space.types, conditions);
+      const w = warmStart(l.grid, prev.conditions, prev.observations, now);
       ({ known } = w);
+      // The capacity classifier also learns from every earlier observation, by its capacity margin under the earlier load.
+      if (useCapacity) transferred = [transferredPools(l.grid, prev.conditions, prev.observations, now, capacityPerInstance(profile, { ...workload, meanGapMs: prev.conditions.meanGapMs }, space.types))];
       warm = warmStartReport(l.grid, w);
       warmFrom = prev.from;
     }
@@ -300,8 +306,9 @@ const searchCommand = ribbonCommand(
       eiStop: f["ei-stop"] as number,
       margin: f.margin as number | undefined,
       noiseQueries: l.problem.workload.queries,
-      capacity: mode === "improved" && f.acquisition === "capacity" ? capacityPerInstance(l.problem.profile, l.problem.workload, l.problem.space.types) : undefined,
+      capacity: useCapacity ? capacityPerInstance(profile, workload, space.types) : undefined,
       known,
+      transferred,
       signal: ctx.signal,
       onEvaluation: (e, remaining) => ctx.progress(`${mode} search: ${e.order + 1} pools evaluated, ${remaining} unpruned`, (e.order + 1) / budget),
     });

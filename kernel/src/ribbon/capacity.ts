@@ -54,34 +54,75 @@ export interface CapacityPrior {
   steepness: number;
   /** Prior sd of every weight (default 5). */
   sd: number;
+  /** Prior sd of the shift between earlier conditions and the current ones (default 2; see TransferredPools). */
+  shiftSd: number;
 }
 
-export const DEFAULT_CAPACITY_PRIOR: CapacityPrior = { steepness: 8, sd: 5 };
+export const DEFAULT_CAPACITY_PRIOR: CapacityPrior = { steepness: 8, sd: 5, shiftSd: 2 };
+
+/**
+ * Pools of known feasibility under earlier conditions (a warm start after a load or QoS change):
+ * their capacity margins are taken against the earlier load (`capacity` under those conditions), so
+ * a load change moves them to where they belong; a QoS or target change is a shift of the log-odds,
+ * one weight shared by every transferred pool, with prior N(0, shiftSd²), learned from the new
+ * evaluations. They inform the classifier only: they never prune and are never reported.
+ */
+export interface TransferredPools {
+  /** Load share per instance of each type under the earlier conditions. */
+  capacity: readonly number[];
+  /** Row-major counts. */
+  pools: ArrayLike<number>;
+  /** Feasible under the earlier conditions, one flag per pool. */
+  feasible: ArrayLike<boolean>;
+}
 
 /** A fitted feasibility classifier: its MAP weights, intercept first. */
 export class CapacityClassifier {
   private constructor(
     readonly capacity: readonly number[],
-    /** w₀, w₁ … w_d. */
+    /** w₀, w₁ … w_d, and the shift of transferred pools when it was fitted (not used for current pools). */
     readonly weights: Float64Array,
   ) {}
 
   /**
    * Fits the classifier to pools of known feasibility (`pools` row-major counts, `feasible` one flag
-   * per pool); with no pools it is the prior.
+   * per pool) and to pools transferred from earlier conditions; with no pools it is the prior.
    */
-  static fit(capacity: readonly number[], pools: ArrayLike<number>, feasible: ArrayLike<boolean>, prior: CapacityPrior = DEFAULT_CAPACITY_PRIOR): CapacityClassifier {
+  static fit(
+    capacity: readonly number[],
+    pools: ArrayLike<number>,
+    feasible: ArrayLike<boolean>,
+    transferred: readonly TransferredPools[] = [],
+    prior: CapacityPrior = DEFAULT_CAPACITY_PRIOR,
+  ): CapacityClassifier {
     const d = capacity.length;
-    const m = d + 1;
-    const n = feasible.length;
+    const shift = transferred.some((t) => t.feasible.length > 0);
+    // Weights: intercept, one per type, and the shift of transferred pools when there are any.
+    const m = d + 1 + (shift ? 1 : 0);
+    const rows: { pools: ArrayLike<number>; feasible: ArrayLike<boolean>; capacity: readonly number[]; shifted: boolean }[] = [
+      { pools, feasible, capacity, shifted: false },
+      ...transferred.map((t) => ({ ...t, shifted: true })),
+    ];
+    const n = rows.reduce((a, r) => a + r.feasible.length, 0);
     const H = new Float64Array(n * m);
-    for (let i = 0; i < n; i++) {
-      H[i * m] = 1;
-      for (let j = 0; j < d; j++) H[i * m + j + 1] = pools[i * d + j] * capacity[j];
+    const y = new Uint8Array(n);
+    let i = 0;
+    for (const r of rows) {
+      if (r.capacity.length !== d) throw new RangeError(`transferred pools need one load share per instance type (${d}) but got ${r.capacity.length}`);
+      for (let k = 0; k < r.feasible.length; k++, i++) {
+        H[i * m] = 1;
+        for (let j = 0; j < d; j++) H[i * m + j + 1] = r.pools[k * d + j] * r.capacity[j];
+        if (shift) H[i * m + d + 1] = r.shifted ? 1 : 0;
+        y[i] = r.feasible[k] ? 1 : 0;
+      }
     }
     const w0 = new Float64Array(m).fill(prior.steepness);
     w0[0] = -prior.steepness;
-    const prec = 1 / (prior.sd * prior.sd);
+    const prec = new Float64Array(m).fill(1 / (prior.sd * prior.sd));
+    if (shift) {
+      w0[d + 1] = 0;
+      prec[d + 1] = 1 / (prior.shiftSd * prior.shiftSd);
+    }
     const w = Float64Array.from(w0);
     const A = new Float64Array(m * m);
     const g = new Float64Array(m);
@@ -89,14 +130,14 @@ export class CapacityClassifier {
       // Gradient and Hessian of the negative log posterior.
       A.fill(0);
       for (let a = 0; a < m; a++) {
-        g[a] = (w[a] - w0[a]) * prec;
-        A[a * m + a] = prec;
+        g[a] = (w[a] - w0[a]) * prec[a];
+        A[a * m + a] = prec[a];
       }
       for (let i = 0; i < n; i++) {
         let z = 0;
         for (let a = 0; a < m; a++) z += w[a] * H[i * m + a];
         const p = 1 / (1 + Math.exp(-z));
-        const r = (feasible[i] ? 1 : 0) - p;
+        const r = y[i] - p;
         const v = p * (1 - p);
         for (let a = 0; a < m; a++) {
           const ha = H[i * m + a];

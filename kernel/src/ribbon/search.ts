@@ -11,7 +11,7 @@
  * Both: 2 random initial samples, a prune after every sample, and the stopping rules
  * certificate → exhausted → EI threshold (optional) → budget.
  */
-import { CapacityClassifier, checkCapacity, cheapestLikelyFeasible } from "./capacity";
+import { CapacityClassifier, checkCapacity, cheapestLikelyFeasible, type TransferredPools } from "./capacity";
 import type { PoolGrid } from "./catalogue";
 import { formatPool } from "./catalogue";
 import type { PoolEvaluator } from "./evaluators";
@@ -74,6 +74,12 @@ export interface RibbonSearchOptions {
    * `capacity` the default acquisition of the improved mode.
    */
   capacity?: readonly number[];
+  /**
+   * Capacity acquisition only: pools of known feasibility under earlier conditions (a warm start's
+   * earlier observations, with the load shares of those conditions). They inform the classifier,
+   * never prune, and stand in for the random initial samples.
+   */
+  transferred?: readonly TransferredPools[];
   /**
    * Improved mode: an infeasible sample s prunes a pool c ≤ s only when its rate is more than
    * margin + marginPerInstance · (instances removed) points below the target. Default
@@ -413,8 +419,10 @@ export async function ribbonSearch(grid: PoolGrid, evaluator: PoolEvaluator, opt
   };
 
   let stop = stopCheck();
-  // Known pools with a rate stand in for random initial samples.
-  for (let s = measured.length; s < initial && !stop; s++) {
+  // Known pools with a rate stand in for random initial samples, and so do transferred pools.
+  const transferred = mode === "improved" && acquisition === "capacity" ? (options.transferred ?? []) : [];
+  const transferredCount = transferred.reduce((a, t) => a + t.feasible.length, 0);
+  for (let s = measured.length + transferredCount; s < initial && !stop; s++) {
     await sample(initialSample(grid, rng, excluded), "initial");
     stop = stopCheck();
   }
@@ -447,12 +455,13 @@ export async function ribbonSearch(grid: PoolGrid, evaluator: PoolEvaluator, opt
     let choice = -1;
     let bestAcq = 0;
     if (mode === "improved" && acquisition === "capacity") {
-      // Feasibility classifier on the capacity margin, fitted to every pool of known side
-      // (evaluated, or known from a warm start); no GP.
-      const labelled = [...observed.map((e) => ({ pool: e.pool, feasible: e.feasible })), ...known.filter((k) => k.rate === undefined).map((k) => ({ pool: grid.pool(k.index), feasible: k.feasible }))];
-      const pools = new Float64Array(labelled.length * d);
-      labelled.forEach((e, i) => pools.set(e.pool, i * d));
-      const classifier = CapacityClassifier.fit(capacity as readonly number[], pools, labelled.map((e) => e.feasible));
+      // Feasibility classifier on the capacity margin, fitted to the measured pools (evaluated, or
+      // known with their rate) and the transferred ones; no GP. Pools known by side only are left
+      // out: a warm start knows one side only (all infeasible, or all feasible), and such a one-sided
+      // sample drags the intercept (measured: resnet after a looser QoS, 5 → 36 evaluations).
+      const pools = new Float64Array(observed.length * d);
+      observed.forEach((e, i) => pools.set(e.pool, i * d));
+      const classifier = CapacityClassifier.fit(capacity as readonly number[], pools, observed.map((e) => e.feasible), transferred);
       choice = cheapestLikelyFeasible(grid, cand, classifier);
     } else if (mode === "faithful") {
       const gp = GaussianProcess.fit(X, n, d, y, faithfulGpOptions());

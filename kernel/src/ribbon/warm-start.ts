@@ -19,6 +19,7 @@
 import { GreenaiError } from "../errors";
 import type { PoolGrid } from "./catalogue";
 import { formatPool } from "./catalogue";
+import type { TransferredPools } from "./capacity";
 import type { KnownPool } from "./known";
 import { rateFromCounts } from "./simulator";
 
@@ -201,4 +202,35 @@ export function warmStart(grid: PoolGrid, before: SearchConditions, observations
     else drop(`${o.rate >= target ? "feasible" : "infeasible"} under ${why} may change side`);
   }
   return { known, dropped, change: describeChange(before, now) };
+}
+
+/** Rate points below the earlier target within which an infeasible pool may turn feasible when the QoS latency or the target eases. */
+export const TRANSFER_NEAR_POINTS = 3;
+
+/**
+ * An earlier search's observations as transferred pools for the capacity classifier (capacity.ts):
+ * each labelled feasible or not against the earlier target, with the earlier conditions' load
+ * shares `capacityBefore`, so that a load change moves them by their capacity margin. When the QoS
+ * latency or the target eases, an infeasible pool within TRANSFER_NEAR_POINTS of the earlier target
+ * was held back by the QoS latency rather than by capacity and may have become feasible, so it is
+ * left out. The rest keep their side up to the classifier's shift, which also covers a tighter QoS
+ * (measured: leaving out feasible pools near the target there cost more evaluations, vgg 1 → 40).
+ * Throws WarmStartError when the searches are not comparable.
+ */
+export function transferredPools(grid: PoolGrid, before: SearchConditions, observations: readonly PreviousObservation[], now: SearchConditions, capacityBefore: readonly number[]): TransferredPools {
+  checkComparable(before, now);
+  const table = now.source.kind === "lookup";
+  const qos = table ? "same" : direction(before.qosMs, now.qosMs, true);
+  const t = before.targetRate;
+  const eases = qos === "easier" || now.targetRate < t;
+  const pools: number[] = [];
+  const feasible: boolean[] = [];
+  for (const o of observations) {
+    if (o.pool.length !== grid.dims || o.pool.some((c, j) => !(Number.isInteger(c) && c >= 0 && c <= grid.space.maxCounts[j]))) continue;
+    const f = o.rate >= t;
+    if (eases && !f && o.rate >= t - TRANSFER_NEAR_POINTS) continue;
+    pools.push(...o.pool);
+    feasible.push(f);
+  }
+  return { capacity: [...capacityBefore], pools, feasible };
 }
