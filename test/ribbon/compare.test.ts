@@ -29,6 +29,15 @@ describe("compareOptimisers", () => {
     expect(progress).toContain("random, seed 2");
   });
 
+  it("runs the capacity method beside the faithful baseline when given the load shares, and says when they are missing", async () => {
+    // Load share per instance ∝ capacity: 9 units of capacity carry the load.
+    const c = await compareOptimisers(grid, table(), { ...base, methods: ["faithful", "improved-capacity"], capacity: [3 / 9, 1.6 / 9, 1 / 9] });
+    expect(c.methods.map((m) => m.method)).toEqual(["faithful", "improved-capacity"]);
+    expect(c.methods[1].foundOptimum).toBe(3);
+    expect(c.methods[1].medianEvaluationsToBest).not.toBeNull();
+    await expect(compareOptimisers(grid, table(), { ...base, methods: ["improved-capacity"] })).rejects.toThrow(/capacity acquisition needs the capacity prior/);
+  });
+
   it("rejects an unknown method with a RangeError naming the known ones", async () => {
     await expect(compareOptimisers(grid, table(), { ...base, methods: ["improved", "magic"] })).rejects.toThrow(RangeError);
     await expect(compareOptimisers(grid, table(), { ...base, methods: ["magic"] })).rejects.toThrow(/unknown method "magic".*hill-climb/);

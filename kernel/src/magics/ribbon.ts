@@ -381,7 +381,7 @@ const compareCommand = ribbonCommand(
     flags: [
       ...SEARCH_FLAGS.filter((x) => x.name !== "acquisition" && x.name !== "command" && x.name !== "margin"),
       { name: "seeds", type: "int", default: 20, min: 1, max: 1000, help: "optimiser seeds per method (0, 1, …)" },
-      { name: "methods", type: "list", default: ["faithful", "improved", "random", "hill-climb"], help: `methods to run: ${COMPARE_METHODS.join(", ")}` },
+      { name: "methods", type: "list", default: ["faithful", "improved", "improved-capacity", "random", "hill-climb"], help: `methods to run: ${COMPARE_METHODS.join(", ")} (improved-capacity: the capacity prior and acquisition of %ribbon search)` },
     ],
     description: "The grid is tabulated once (simulator on --sim-seed, or --lookup); every method then reads that table, so its optimum is the reference.",
     examples: ["%ribbon compare --data $ribbon --model mtwnd --seeds 10 --as cmp"],
@@ -396,6 +396,7 @@ const compareCommand = ribbonCommand(
       initialSamples: f.initial as number,
       eiStop: f["ei-stop"] as number,
       targetRate: l.target,
+      capacity: (f.methods as string[]).includes("improved-capacity") ? capacityPerInstance(l.problem.profile, l.problem.workload, l.problem.space.types) : undefined,
       qosMs: l.problem.workload.qosMs,
       signal: ctx.signal,
       onProgress: (message, fraction) => ctx.progress(message, fraction),

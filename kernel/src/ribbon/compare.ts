@@ -10,7 +10,7 @@ import { LookupEvaluator, type PoolEvaluator } from "./evaluators";
 import { ribbonSearch } from "./search";
 import { monotonicityFlips, requireFeasible, type EvaluatedPool, type PoolSearchResult } from "./session";
 
-export const COMPARE_METHODS = ["faithful", "improved", "improved-pruning", "random", "hill-climb"] as const;
+export const COMPARE_METHODS = ["faithful", "improved", "improved-pruning", "improved-capacity", "random", "hill-climb"] as const;
 export type CompareMethod = (typeof COMPARE_METHODS)[number];
 
 export interface CompareOptions {
@@ -26,6 +26,8 @@ export interface CompareOptions {
   eiStop: number;
   /** Feasible iff rate ≥ this, %. */
   targetRate: number;
+  /** Load share per instance of each type (capacity.ts): the prior of the improved-capacity method, which needs it. */
+  capacity?: readonly number[];
   /** QoS latency in ms, for the message when no pool is feasible. */
   qosMs?: number;
   signal?: AbortSignal;
@@ -83,7 +85,8 @@ function runMethod(method: CompareMethod, grid: PoolGrid, table: LookupEvaluator
   return ribbonSearch(grid, table, {
     ...common,
     mode: method === "faithful" ? "faithful" : "improved",
-    acquisition: method === "improved-pruning" ? "pruning" : "saving",
+    acquisition: method === "improved-pruning" ? "pruning" : method === "improved-capacity" ? "capacity" : "saving",
+    capacity: method === "improved-capacity" ? o.capacity : undefined,
     initialSamples: o.initialSamples,
     eiStop: o.eiStop,
   });
