@@ -130,7 +130,9 @@ function groupGone(graceMs) {
  * the GPU power limit of a capped trial). Must be synchronous: process.exit follows.
  */
 function onGroupEnd() {
-  if (!orphaned) return;
+  // the parent's death can reach us as the command's end first (its output pipe broke) before the
+  // watch pipe's end is read: being reparented says it too
+  if (!orphaned && process.ppid === parentPid) return;
   for (const { gpu, watts } of opts.powerRestore) {
     const r = spawnSync("nvidia-smi", ["-i", String(gpu), "-pl", String(watts)], { encoding: "utf8", timeout: 30000 });
     const out = `${r.stdout || ""}${r.stderr || ""}`.trim();
@@ -172,6 +174,7 @@ function recordPower(ev) {
 
 /** Set when the watch pipe ends: the process that started the supervisor is gone. */
 let orphaned = false;
+const parentPid = process.ppid;
 
 let stopping = false;
 function stop() {

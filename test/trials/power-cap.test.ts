@@ -147,12 +147,15 @@ describe("a power-capped local run (stand-in nvidia-smi)", () => {
 
 const cliSuite = built ? describe : describe.skip;
 cliSuite(`greenai tpe run --power-limit (the built CLI)${built ? "" : " [SKIPPED: kernel/dist is not built; run npm run build]"}`, () => {
-  it("SIGKILL of the runner mid-trial: the trial's supervisor puts the limit back within 10 s", async () => {
+  it.each([
+    ["", []],
+    [" (trials that print fast, and die of the broken pipe as the runner goes)", ["--chatter-ms", "2"]],
+  ])("SIGKILL of the runner mid-trial: the trial's supervisor puts the limit back within 10 s%s", async (_what, chatter) => {
     const runDir = path.join(dir, "run");
     const cli = spawn(
       process.execPath,
       [CLI, "tpe", "run", "--grid", "loss0=1,2", "--epochs", "50", "--budget", "0.5", "--concurrency", "2", "--meter", "estimate", "--power-limit", "150", "--run-dir", runDir, "--json",
-        "--", process.execPath, TRIAL, "--epochs", "{epochs}", "--loss0", "{loss0}", "--epoch-ms", "200"],
+        "--", process.execPath, TRIAL, "--epochs", "{epochs}", "--loss0", "{loss0}", "--epoch-ms", "200", ...chatter],
       { cwd: dir, env: process.env, stdio: ["ignore", "ignore", "pipe"] },
     );
     let stderr = "";
