@@ -260,5 +260,12 @@ cliSuite(`greenai tpe run --power-limit (the built CLI)${built ? "" : " [SKIPPED
     expect(limitNow()).toBe(250);
     // the tuner's probes set and restored the limit each time; then the run's cap and its restore
     expect(plCalls().slice(-2)).toEqual([100, 250]);
+    // --resume keeps the first session's choice: no second tuning (the run is finished: nothing is capped either)
+    const calls = plCalls().length;
+    const again = spawnSync(process.execPath, [CLI, "tpe", "run", "--grid", "loss0=1,2", "--epochs", "3", "--policy", "none", "--meter", "estimate", "--run-dir", runDir, "--json", "--resume",
+      "--power-limit", "auto", "--", process.execPath, TRIAL, "--epochs", "{epochs}", "--loss0", "{loss0}", "--scale", "0.1"], { cwd: dir, env, encoding: "utf8" });
+    expect(again.status).toBe(0);
+    expect(JSON.parse(again.stdout).notes.join(" ")).toContain("--power-limit auto: 100 W as tuned by the run's first session");
+    expect(plCalls()).toHaveLength(calls);
   });
 });

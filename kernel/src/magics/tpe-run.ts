@@ -55,10 +55,11 @@ export const POWER_FLAGS = [
 export async function powerLimitFromFlags(
   flags: Record<string, unknown>,
   backend: string,
-  firstTrial: () => string[],
+  firstTrial: () => { id: string; argv: string[] },
   tuneEpochs: number,
   ctx: MagicContext,
   notes: string[],
+  resumeDir?: string,
 ): Promise<{ limit?: RunPowerLimit; tune?: TuneResult }> {
   const given = flags["power-limit"] as string | undefined;
   const optional = flags["power-limit-optional"] as boolean;
@@ -76,12 +77,19 @@ export async function powerLimitFromFlags(
     return { limit: { watts: w, gpu, optional } };
   }
   if (backend === "slurm") throw new UsageError("--power-limit auto tunes on this machine, not on the jobs' nodes: with --backend slurm give the limit in watts (e.g. from %energy tune run on a GPU node)");
+  // a resumed run keeps the limit its first session tuned (a second tuning could choose another)
+  const earlier = resumeDir ? earlierAutoLimit(resumeDir) : undefined;
+  if (earlier) {
+    notes.push(`--power-limit auto: ${earlier.watts} W as tuned by the run's first session (${earlier.chosenBy}); not tuned again on --resume`);
+    return { limit: { watts: earlier.watts, gpu, optional, chosenBy: earlier.chosenBy } };
+  }
   if (tuneText === undefined) throw new UsageError("--power-limit auto needs --power-tune '--limits L1,L2,…' (the GPU's settable limits, and any other %energy tune flags)");
   // the tuner's own flags and code path (%energy tune), metering the first trial's command
+  const first = firstTrial();
   const words = [...tokenize(tuneText), "--measure", "--epochs", String(tuneEpochs), ...(gpu !== undefined ? ["--gpu", String(gpu)] : [])];
   let parsed;
   try {
-    parsed = parseArgs([...words, "--", ...firstTrial()], tuneCommandSpec.spec);
+    parsed = parseArgs([...words, "--", ...first.argv], tuneCommandSpec.spec);
   } catch (e) {
     throw new UsageError(`--power-tune: ${(e as Error).message}`);
   }
@@ -93,8 +101,19 @@ export async function powerLimitFromFlags(
     if (!optional) throw new PowerLimitError(`--power-limit auto: the tuner could not set a limit, so no trial was started. ${e.message}; or pass --power-limit-optional to run the trials uncapped`, e.output, e.denied);
     return { limit: { watts: null, gpu, optional, chosenBy: "auto", refused: `--power-limit auto: the tuner could not set a limit (${e.message}); the trials ran uncapped (--power-limit-optional)` } };
   }
-  const chosenBy = `auto: tuned on t01 in ${tune.probes_used} probes (${tune.probes.map((p) => `${p.power_limit} W`).join(", ")}), saving ${(100 * tune.saved_fraction).toFixed(1)}% energy per epoch for ${(100 * tune.slowdown).toFixed(1)}% more time`;
+  const chosenBy = `auto: tuned on ${first.id} in ${tune.probes_used} probes (${tune.probes.map((p) => `${p.power_limit} W`).join(", ")}), saving ${(100 * tune.saved_fraction).toFixed(1)}% energy per epoch for ${(100 * tune.slowdown).toFixed(1)}% more time`;
   return { limit: { watts: tune.power_limit, gpu, optional, chosenBy }, tune };
+}
+
+/** The limit an earlier session of the run in `dir` tuned (run.json's power_limit), if any. */
+function earlierAutoLimit(dir: string): { watts: number; chosenBy: string } | undefined {
+  try {
+    const p = JSON.parse(fs.readFileSync(path.join(dir, "run.json"), "utf8")).power_limit;
+    if (typeof p?.requested_w === "number" && typeof p.chosen_by === "string" && p.chosen_by.startsWith("auto")) return { watts: p.requested_w, chosenBy: p.chosen_by };
+  } catch {
+    /* no run folder yet, or not one of ours: tune */
+  }
+  return undefined;
 }
 
 function timestamp(): string {
@@ -248,7 +267,10 @@ export const tpeRunCommand: MagicCommand = {
     let backend: TrialBackend | undefined;
     if (f.backend === "slurm") backend = new SlurmBackend({ sbatchArgs: (f["sbatch-args"] as string[] | undefined) ?? [] });
     else if (f["sbatch-args"]) throw new UsageError("--sbatch-args needs --backend slurm");
-    const { limit: powerLimit, tune } = await powerLimitFromFlags(f, f.backend as string, () => trialSpecsFrom(configs.slice(0, 1), args.positionals, f["power-tune-epochs"] as number)[0].argv!, f["power-tune-epochs"] as number, ctx, notes);
+    const tuneEpochs = f["power-tune-epochs"] as number;
+    // the first trial's command with {epochs} = --power-tune-epochs, for --power-limit auto
+    const firstTrial = () => ({ id: specs[0].id, argv: trialSpecsFrom(configs.slice(0, 1), args.positionals, tuneEpochs)[0].argv! });
+    const { limit: powerLimit, tune } = await powerLimitFromFlags(f, f.backend as string, firstTrial, tuneEpochs, ctx, notes, f.resume ? runDir : undefined);
     const displayId = `greenai-tpe-run-${process.pid}-${++displayCounter}`;
     const { report, payload, power } = await runTrials({
       trials: specs,
