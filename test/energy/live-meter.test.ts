@@ -4,6 +4,7 @@
  * real sampling thread (the estimate meter, and a stand-in nvidia-smi that keeps sampling while
  * the main thread is blocked).
  */
+import { setSessionIntensity } from "../../kernel/src/energy/carbon-table";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -90,7 +91,17 @@ describe("LiveMeter (fed by hand)", () => {
     push(0, 50);
     push(500, 70);
     const s = m.snapshot(600);
-    expect(s).toEqual({ t: 600, power_w: 70, total_j: 30, since: new Date(0).toISOString(), source: "nvidia-smi", estimate: false, devices: [{ name: "gpu0", power_w: 70 }] });
+    // CO2e at the WORLD average (483.18 g/kWh, no region set): 30 J = 30 / 3.6e6 kWh
+    expect(s).toEqual({
+      t: 600, power_w: 70, total_j: 30, since: new Date(0).toISOString(), source: "nvidia-smi", estimate: false, devices: [{ name: "gpu0", power_w: 70 }],
+      carbon_g: expect.closeTo((30 / 3.6e6) * 483.18, 12), carbon_basis: "483 g/kWh, WORLD 2023 average, no region set",
+    });
+    setSessionIntensity({ g_per_kwh: 100, kind: "value", source: "user value" });
+    try {
+      expect(m.snapshot(600)).toMatchObject({ carbon_g: expect.closeTo((30 / 3.6e6) * 100, 12), carbon_basis: "100 g/kWh, user value" });
+    } finally {
+      setSessionIntensity(undefined);
+    }
   });
 
   it("gives a history of at most maxPoints mean-power bins over the span", () => {

@@ -93,7 +93,10 @@ suite(`live energy protocol${why ? ` [SKIPPED: ${why}]` : ""}`, () => {
           devices: ["gpu0"],
           started: expect.stringMatching(ISO),
           cell_id: cell,
+          carbon_g: expect.any(Number),
+          carbon_basis: expect.stringMatching(/g\/kWh, WORLD \d{4} average, no region set$/),
         });
+        expect(e.carbon_g).toBeCloseTo((e.joules / 3.6e6) * Number(/^[\d.]+/.exec(e.carbon_basis)![0]), 1);
         // the cell started after the request was sent and before its reply came
         const started = Date.parse(e.started) / 1000;
         expect(started).toBeGreaterThanOrEqual(r[key].sent - 0.05);
@@ -136,6 +139,8 @@ suite(`live energy protocol${why ? ` [SKIPPED: ${why}]` : ""}`, () => {
         estimate: false,
         devices: [{ name: "gpu0", power_w: expect.closeTo(WATTS, 1) }],
         history: expect.any(Array),
+        carbon_g: expect.any(Number),
+        carbon_basis: expect.any(String),
       });
       expect(first.history.length).toBeGreaterThan(0);
       expect(first.history.length).toBeLessThanOrEqual(300);

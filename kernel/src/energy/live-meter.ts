@@ -12,6 +12,8 @@
  * - GREENAI_NVIDIA_SMI: the nvidia-smi executable to run (e.g. a stand-in in tests).
  * - GREENAI_RAPL_ROOT: the powercap sysfs folder (default /sys/class/powercap).
  */
+import { carbonGFromJoules, intensityLabel } from "./carbon";
+import { sessionIntensity } from "./carbon-table";
 import * as fs from "fs";
 import * as path from "path";
 import { Worker } from "worker_threads";
@@ -79,6 +81,9 @@ export interface CellEnergyPayload {
   /** ISO 8601 start of the cell. */
   started: string;
   cell_id?: string;
+  /** g CO2e at the session's carbon intensity (`%energy carbon`; else the WORLD average), and which one. */
+  carbon_g?: number;
+  carbon_basis?: string;
 }
 
 /** The meter now, as sent in `greenai.energy` comm messages. */
@@ -91,6 +96,9 @@ export interface LiveSnapshot {
   source: LiveSource;
   estimate: boolean;
   devices: { name: string; power_w: number }[];
+  /** g CO2e of total_j, as for a cell. */
+  carbon_g?: number;
+  carbon_basis?: string;
 }
 
 /** One executed cell of this session. */
@@ -109,6 +117,16 @@ interface DeviceTrack {
   series: DeviceSeries;
   /** Cumulative energy since the meter's first sample of the device, J. */
   total_j: number;
+}
+
+/** CO2e of `joules` at the session's intensity; nothing when the shipped table cannot be read. */
+function carbonOf(joules: number): { carbon_g: number; carbon_basis: string } | Record<string, never> {
+  try {
+    const i = sessionIntensity();
+    return { carbon_g: carbonGFromJoules(joules, i.g_per_kwh), carbon_basis: `${Math.round(i.g_per_kwh)} g/kWh, ${intensityLabel(i)}` };
+  } catch {
+    return {};
+  }
 }
 
 /** Most cells kept for `%energy meter`. */
@@ -244,6 +262,7 @@ export class LiveMeter {
       devices: this.series().map((s) => s.device),
       started: new Date(startMs).toISOString(),
       ...(info.cellId !== undefined ? { cell_id: info.cellId } : {}),
+      ...carbonOf(e.joules),
     };
   }
 
@@ -316,6 +335,7 @@ export class LiveMeter {
       since: new Date(this.sinceMs).toISOString(),
       ...this.source(),
       devices,
+      ...carbonOf(this.totalJ()),
     };
   }
 
