@@ -2,8 +2,8 @@
  * The notebook summary: what the greenai outputs of a notebook say, gathered from their
  * vendor payloads. Pure (outputs in, summary out), so it is tested without JupyterLab.
  */
-import { parsePayload, ribbonIsGrid, type RibbonPayload, type TimeseriesPayload, type TpePayload } from "greenai-common";
-import { dollarsPerHour, energyText, fmt, pct, poolLabel } from "./figures/format";
+import { parsePayload, ribbonIsGrid, type CarbonNote, type RibbonPayload, type TimeseriesPayload, type TpePayload } from "greenai-common";
+import { carbonText, dollarsPerHour, energyText, fmt, pct, poolLabel } from "./figures/format";
 
 /** The outputs of one cell, as the notebook model holds them. */
 export interface CellOutputs {
@@ -131,6 +131,7 @@ function addTpe(s: NotebookSummary, energy: Map<string, EnergyTotal>, p: TpePayl
   const lines: string[] = [];
   if (d) {
     lines.push(`energy saved ${pct(d.energy_saved_fraction)} (${energyText(d.energy_all - d.energy_used, unit)} of ${energyText(d.energy_all, unit)}, ${measured ? "measured" : "estimated"})`);
+    if (p.energy?.carbon) lines.push(carbonLine("energy used", p.energy.carbon));
     lines.push(`kept ${d.kept.length} of ${p.trials.length} after epoch ${d.budget_epoch}/${p.total_epochs}; ${d.best_survived ? "best survived" : `regret ${fmt(d.regret)}`}`);
     const key = `${unit}|${measured}`;
     const e = energy.get(key) ?? { unit, measured, used: 0, all: 0, saved: 0, runs: 0 };
@@ -164,6 +165,7 @@ function addTimeseries(s: NotebookSummary, p: TimeseriesPayload, cell: number, o
   // The job's energy: its first numeric "energy" fact (others are the same energy in other units).
   const fact = Object.entries(p.facts ?? {}).find(([k, v]) => /energy/i.test(k) && typeof v === "number" && Number.isFinite(v));
   if (fact) s.measured.push({ cell, output, title: p.title || "time series", label: fact[0], value: fact[1] as number });
+  if (p.carbon) lines.push(carbonLine("job's energy", p.carbon));
   s.items.push({ kind: "timeseries", cell, output, title: p.title || "time series", lines });
 }
 
@@ -178,6 +180,11 @@ function addOther(s: NotebookSummary, kind: string, o: Record<string, unknown> |
   if (rows !== null) lines.push(`${fmt(rows)} rows`);
   if (kind === "table" || kind === "dataset") s.datasets.push({ cell, output, title, detail: rows !== null ? `${fmt(rows)} rows` : kind });
   s.items.push({ kind, cell, output, title, lines });
+}
+
+/** "CO₂e of the energy used: 12.3 g CO₂e (FR 2023, 56 g/kWh)". */
+function carbonLine(of: string, c: CarbonNote): string {
+  return `CO₂e of the ${of}: ${carbonText(c.carbon_g)} (${c.intensity}, ${fmt(c.g_per_kwh, 3)} g/kWh)`;
 }
 
 /** One-line text of an energy total, e.g. "saved 41.2 of 65.1 kJ (63.2%) in 2 TPE runs, measured". */

@@ -37,6 +37,18 @@ describe("summarizeNotebook", () => {
     expect(s.items[0].lines[0]).toBe("energy saved 22.2% (4 J of 18 J, estimated)");
   });
 
+  it("states the CO₂e a result carries beside its energy, with the intensity used", () => {
+    const tpe = smallTpe();
+    const ts = syntheticTimeseries(10);
+    const c = summarizeNotebook([
+      { index: 0, outputs: [{ data: { [MIME_TPE]: { ...tpe, energy: { ...tpe.energy, carbon: { carbon_g: 1.5, g_per_kwh: 56, intensity: "FR 2023" } } } } }] },
+      { index: 1, outputs: [{ data: { [MIME_TIMESERIES]: { ...ts, carbon: { carbon_g: 2500, g_per_kwh: 483.18, intensity: "WORLD 2023 average, no region set" } } } }] },
+    ]);
+    expect(c.items[0].lines).toContain("CO₂e of the energy used: 1.5 g CO₂e (FR 2023, 56 g/kWh)");
+    expect(c.items[1].lines).toContain("CO₂e of the job's energy: 2.5 kg CO₂e (WORLD 2023 average, no region set, 483 g/kWh)");
+    expect(s.items[0].lines.some((l) => l.includes("CO₂e"))).toBe(false);
+  });
+
   it("lists energies that jobs measured", () => {
     expect(s.measured).toEqual([{ cell: 6, output: 0, title: "synthetic job", label: "energy (kJ)", value: 123.456 }]);
   });
