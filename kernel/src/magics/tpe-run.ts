@@ -74,6 +74,11 @@ export async function powerLimitFromFlags(
     const w = Number(given);
     if (!(Number.isFinite(w) && w > 0)) throw new UsageError(`--power-limit must be watts (a positive number, e.g. 200) or auto but got ${JSON.stringify(given)}`);
     if (tuneText !== undefined) notes.push("--power-tune ignored: the limit was given in watts");
+    const sbatch = (flags["sbatch-args"] as string[] | undefined) ?? [];
+    if (backend === "slurm" && !sbatch.some((a) => /^--(gres=gpu|gpus|gpus-per-node|gpus-per-task)\b/.test(a))) {
+      // each job restores the limit it found: two jobs on one GPU (held ones included) would put back each other's cap
+      notes.push("--power-limit on Slurm assumes each job has GPUs of its own (e.g. --sbatch-args --gres=gpu:1); jobs sharing a GPU would restore each other's cap");
+    }
     return { limit: { watts: w, gpu, optional } };
   }
   if (backend === "slurm") throw new UsageError("--power-limit auto tunes on this machine, not on the jobs' nodes: with --backend slurm give the limit in watts (e.g. from %energy tune run on a GPU node)");

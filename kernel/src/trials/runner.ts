@@ -101,7 +101,9 @@ export interface RunTrialsOptions {
  * process be SIGKILLed, each running trial's supervisor puts it back (kernel/bin/supervise.js).
  * Once per run, not per trial: a limit is the GPU's, shared by every trial on it, so trials
  * running at once (or held while others run) must not each set and restore it. Slurm (scope
- * "trial"): each job caps its own GPUs around its trial (the wrapper), since it runs elsewhere.
+ * "trial"): each job caps its own GPUs around its trial (the wrapper), since it runs elsewhere;
+ * that assumes GPUs of its own (--gres): jobs sharing one, held ones included, would each put back
+ * the limit they found, possibly another job's cap.
  * A refusal (no permission, no nvidia-smi) fails the run before any trial starts, or with
  * `optional` lets it go on uncapped; every change is a "power" event in the run folder.
  * Not covered: a SIGKILL of this process while no local trial is alive (the instant between two
