@@ -29,6 +29,20 @@ describe("CapacityClassifier", () => {
     expect(c.probability([4, 1, 0])).toBeGreaterThan(0.5);
     expect(() => CapacityClassifier.fit(cap, pools([1, 1, 1]), [true])).not.toThrow();
   });
+
+  it("takes pools from earlier conditions by their capacity margin there, with a learned shift and a weight", () => {
+    // Under twice the load, 8 fast instances carry what 4 carried before: the earlier labels move with the load shares.
+    const earlier = { capacity: cap.map((x) => 2 * x), pools: pools([4, 0, 0], [3, 0, 0], [2, 0, 0], [5, 0, 0]), feasible: [true, false, false, true] };
+    const c = CapacityClassifier.fit(cap, new Float64Array(0), [], [earlier]);
+    expect(c.probability([8, 0, 0])).toBeGreaterThan(0.5);
+    expect(c.probability([5, 0, 0])).toBeLessThan(0.5);
+    expect(c.weights).toHaveLength(5); // intercept, 3 types, shift
+    // A weight scales a pool's likelihood: two halves are one whole.
+    const halves = CapacityClassifier.fit(cap, new Float64Array(0), [], [{ ...earlier, weight: 0.5 }, { ...earlier, weight: 0.5 }]);
+    halves.weights.forEach((w, a) => expect(w).toBeCloseTo(c.weights[a], 6));
+    expect(() => CapacityClassifier.fit(cap, new Float64Array(0), [], [{ ...earlier, weight: 0 }])).toThrow(/weight of transferred pools must be in \(0, 1\] but got 0/);
+    expect(() => CapacityClassifier.fit(cap, new Float64Array(0), [], [{ ...earlier, capacity: [1] }])).toThrow(/one load share per instance type \(3\) but got 1/);
+  });
 });
 
 describe("cheapestLikelyFeasible", () => {

@@ -74,6 +74,8 @@ export interface TransferredPools {
   pools: ArrayLike<number>;
   /** Feasible under the earlier conditions, one flag per pool. */
   feasible: ArrayLike<boolean>;
+  /** Weight of each of these pools in the likelihood, in (0, 1] (default 1: as much as an evaluation now). */
+  weight?: number;
 }
 
 /** A fitted feasibility classifier: its MAP weights, intercept first. */
@@ -99,21 +101,24 @@ export class CapacityClassifier {
     const shift = transferred.some((t) => t.feasible.length > 0);
     // Weights: intercept, one per type, and the shift of transferred pools when there are any.
     const m = d + 1 + (shift ? 1 : 0);
-    const rows: { pools: ArrayLike<number>; feasible: ArrayLike<boolean>; capacity: readonly number[]; shifted: boolean }[] = [
-      { pools, feasible, capacity, shifted: false },
-      ...transferred.map((t) => ({ ...t, shifted: true })),
+    const rows: { pools: ArrayLike<number>; feasible: ArrayLike<boolean>; capacity: readonly number[]; shifted: boolean; weight: number }[] = [
+      { pools, feasible, capacity, shifted: false, weight: 1 },
+      ...transferred.map((t) => ({ ...t, shifted: true, weight: t.weight ?? 1 })),
     ];
     const n = rows.reduce((a, r) => a + r.feasible.length, 0);
     const H = new Float64Array(n * m);
     const y = new Uint8Array(n);
+    const wt = new Float64Array(n);
     let i = 0;
     for (const r of rows) {
       if (r.capacity.length !== d) throw new RangeError(`transferred pools need one load share per instance type (${d}) but got ${r.capacity.length}`);
+      if (!(r.weight > 0 && r.weight <= 1)) throw new RangeError(`the weight of transferred pools must be in (0, 1] but got ${r.weight}`);
       for (let k = 0; k < r.feasible.length; k++, i++) {
         H[i * m] = 1;
         for (let j = 0; j < d; j++) H[i * m + j + 1] = r.pools[k * d + j] * r.capacity[j];
         if (shift) H[i * m + d + 1] = r.shifted ? 1 : 0;
         y[i] = r.feasible[k] ? 1 : 0;
+        wt[i] = r.weight;
       }
     }
     const w0 = new Float64Array(m).fill(prior.steepness);
@@ -137,8 +142,8 @@ export class CapacityClassifier {
         let z = 0;
         for (let a = 0; a < m; a++) z += w[a] * H[i * m + a];
         const p = 1 / (1 + Math.exp(-z));
-        const r = y[i] - p;
-        const v = p * (1 - p);
+        const r = (y[i] - p) * wt[i];
+        const v = p * (1 - p) * wt[i];
         for (let a = 0; a < m; a++) {
           const ha = H[i * m + a];
           g[a] -= r * ha;

@@ -206,6 +206,8 @@ export function warmStart(grid: PoolGrid, before: SearchConditions, observations
 
 /** Rate points below the earlier target within which an infeasible pool may turn feasible when the QoS latency or the target eases. */
 export const TRANSFER_NEAR_POINTS = 3;
+/** Weight of a transferred pool after a QoS latency or target change (one shift approximates it only); 1 after a load change alone. */
+export const TRANSFER_QOS_WEIGHT = 0.3;
 
 /**
  * An earlier search's observations as transferred pools for the capacity classifier (capacity.ts):
@@ -215,6 +217,9 @@ export const TRANSFER_NEAR_POINTS = 3;
  * was held back by the QoS latency rather than by capacity and may have become feasible, so it is
  * left out. The rest keep their side up to the classifier's shift, which also covers a tighter QoS
  * (measured: leaving out feasible pools near the target there cost more evaluations, vgg 1 → 40).
+ * After a QoS or target change each transferred pool weighs TRANSFER_QOS_WEIGHT of an evaluation
+ * (bench/ribbon-warm, 5 seeds: QoS +10% on candle 4 → 1, vgg 10 → 2 evaluations; weight 0.3 after
+ * a load change too cost resnet's load rise 6 → 8, so a load change keeps weight 1).
  * Throws WarmStartError when the searches are not comparable.
  */
 export function transferredPools(grid: PoolGrid, before: SearchConditions, observations: readonly PreviousObservation[], now: SearchConditions, capacityBefore: readonly number[]): TransferredPools {
@@ -223,6 +228,7 @@ export function transferredPools(grid: PoolGrid, before: SearchConditions, obser
   const qos = table ? "same" : direction(before.qosMs, now.qosMs, true);
   const t = before.targetRate;
   const eases = qos === "easier" || now.targetRate < t;
+  const changed = qos !== "same" || now.targetRate !== t;
   const pools: number[] = [];
   const feasible: boolean[] = [];
   for (const o of observations) {
@@ -232,5 +238,5 @@ export function transferredPools(grid: PoolGrid, before: SearchConditions, obser
     pools.push(...o.pool);
     feasible.push(f);
   }
-  return { capacity: [...capacityBefore], pools, feasible };
+  return { capacity: [...capacityBefore], pools, feasible, weight: changed ? TRANSFER_QOS_WEIGHT : 1 };
 }
