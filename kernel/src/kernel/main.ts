@@ -15,6 +15,7 @@ import { ErrorCollector } from "./errors";
 import { MagicExecutor } from "./executor";
 import { GreenaiHandler } from "./handler";
 import { GreenaiServer } from "./server";
+import { StartupGate } from "./startup";
 import { tslabTypeScriptPath } from "./tslab-path";
 import { descendants, isAlive, sleep } from "../trials/proc";
 import { LiveMeter, liveMeterConfigFromEnv, setKernelLiveMeter } from "../energy/live-meter";
@@ -67,7 +68,7 @@ export interface KernelParts {
  * Builds executor and handler. The library declaration is compiled in the background so the
  * kernel answers kernel_info at once; the handler's queue runs it before the first cell.
  */
-export function createKernelParts(opts: { display?: (bundle: MimeBundle, displayId?: string) => void; meter?: LiveMeter } = {}): KernelParts {
+export function createKernelParts(opts: { display?: (bundle: MimeBundle, displayId?: string) => void; meter?: LiveMeter; startAfter?: Promise<void> } = {}): KernelParts {
   const convs = new LazyConverters();
   const errors = new ErrorCollector();
   const base = createExecutor(process.cwd(), convs, errors.console);
@@ -81,7 +82,7 @@ export function createKernelParts(opts: { display?: (bundle: MimeBundle, display
     (jupyter as { lastWriteDisplayData: unknown }).lastWriteDisplayData = w;
   }, opts.meter);
   const ready = (async () => {
-    await new Promise((r) => setImmediate(r));
+    await (opts.startAfter ?? new Promise((r) => setImmediate(r)));
     // Declare first, then bind: the declare cell itself emits `exports.greenai = void 0`.
     const ok = await base.execute(`declare const greenai: typeof import(${JSON.stringify(LIB_TYPES)});`);
     base.locals.greenai = require(LIB_JS);
@@ -104,7 +105,10 @@ export async function kernelMain(argv: string[]): Promise<number> {
     throw e;
   }
   const meter = kernelMeterFromEnv();
-  const { executor, handler } = createKernelParts({ meter });
+  const gate = new StartupGate(); // the library's compile waits until kernel_info is answered (startup.ts)
+  const { executor, handler } = createKernelParts({ meter, startAfter: gate.opened });
+  const kernelInfo = handler.handleKernel.bind(handler);
+  handler.handleKernel = () => (gate.kernelInfo(), kernelInfo());
   let stopping: Promise<void> | undefined;
   /** The one way the kernel ends: shutdown_request, SIGTERM/SIGHUP, or its parent gone. */
   const shutdown = (why: string): Promise<void> =>
@@ -127,6 +131,7 @@ export async function kernelMain(argv: string[]): Promise<number> {
   process.on("unhandledRejection", (reason) => console.error("UnhandledPromiseRejection:", reason));
   watchParent((pid) => void shutdown(`the process that started it (JPY_PARENT_PID ${pid}) is gone`));
   await server.init();
+  gate.listening();
   // Sampling starts once the sockets are up (a thread: kernel_info is answered meanwhile).
   if (meter) {
     try {
