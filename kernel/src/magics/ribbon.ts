@@ -262,7 +262,7 @@ const searchCommand = ribbonCommand(
     summary: "Find the cheapest pool meeting the QoS target with RIBBON's Bayesian optimisation (faithful or improved).",
     flags: [
       ...SEARCH_FLAGS,
-      { name: "mode", type: "string", choices: RIBBON_MODES, default: "improved", help: "faithful: the artifact's objective, EI and pruning; improved: rate-only GP, feasibility-weighted acquisition, dominance pruning" },
+      { name: "mode", type: "string", choices: RIBBON_MODES, default: "improved", help: "faithful: the artifact's objective, EI and pruning; improved: a capacity prior from the latency profiles and the load, the cheapest pool likely feasible next (see --acquisition), dominance pruning with a noise margin" },
       { name: "seed", type: "int", default: 0, min: 0, help: "optimiser seed (initial samples, tie breaks)" },
       WARM_START_FLAG,
     ],

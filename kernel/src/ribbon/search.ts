@@ -3,8 +3,10 @@
  *
  * faithful: GP on the penalised objective f (isotropic Matern 5/2, no amplitude, alpha 1e-6,
  *   y standardised, ℓ refitted from 1), EI with ξ = 0.1, pruning with the artifact's quirk.
- * improved: GP on the QoS rate only (clipped logit, ARD Matern 5/2 on inputs scaled to [0, 1],
- *   fitted amplitude and noise); next pool = the one most likely to be the cheapest feasible left
+ * improved: with the capacity prior (options.capacity; capacity.ts), next pool = the cheapest one a
+ *   feasibility classifier on the capacity margin gives even odds (acquisition "capacity", no GP);
+ *   otherwise a GP on the QoS rate only (clipped logit, ARD Matern 5/2 on inputs scaled to [0, 1],
+ *   fitted amplitude and noise) and the pool most likely to be the cheapest feasible left
  *   (acquisition "first"; "saving" and "pruning" on request); robust pruning: a feasible sample prunes
  *   every pool at least as dear, an infeasible one the pools it dominates only when its rate is more
  *   than a margin below the target (noise and dispatch effects make rates slightly non-monotone).
