@@ -26,14 +26,15 @@ function fake(opts: { idleMs?: number } = {}) {
 const tick = () => new Promise((r) => setImmediate(r));
 
 describe("HeapTrimmer", () => {
-  it("collects once the heap has grown past max(64 MB, half the live size) since the last collection", async () => {
+  it("collects once the heap has grown past max(32 MB, half the live size) since the last collection", async () => {
     const { heap, t } = fake();
     t.afterCell(); // first cell: the baseline
-    heap.used += 60 * MB;
+    expect(t.allowance()).toBe(50 * MB);
+    heap.used += 45 * MB;
     t.beforeCell();
     t.afterCell();
     expect(heap.collects).toBe(0);
-    heap.used += 5 * MB; // 65 MB over a 100 MB baseline: past 64 MB
+    heap.used += 10 * MB; // 55 MB over a 100 MB baseline: past 50 MB
     t.beforeCell();
     t.afterCell();
     await tick();
@@ -41,7 +42,11 @@ describe("HeapTrimmer", () => {
     expect(heap.used).toBe(100 * MB);
   });
 
-  it("allows half the live size when that is more than 64 MB", async () => {
+  it("allows 32 MB over a small heap, half the live size over a large one", async () => {
+    const small = fake();
+    small.heap.used = small.heap.live = 20 * MB;
+    small.t.afterCell();
+    expect(small.t.allowance()).toBe(32 * MB);
     const { heap, t } = fake();
     heap.used = heap.live = 400 * MB;
     t.afterCell();
@@ -61,7 +66,7 @@ describe("HeapTrimmer", () => {
   it("collects a smaller growth only after the kernel has been idle, and a new cell postpones it", async () => {
     const { heap, t } = fake({ idleMs: 30 });
     t.afterCell();
-    heap.used += 10 * MB; // over 8 MB, under 64 MB
+    heap.used += 10 * MB; // over 8 MB, under the 50 MB allowance
     t.beforeCell();
     t.afterCell();
     await new Promise((r) => setTimeout(r, 10));
@@ -80,10 +85,11 @@ describe("HeapTrimmer", () => {
     t.afterCell();
     heap.used = 90 * MB; // V8's own collection: the new baseline
     t.afterCell();
-    heap.used += 60 * MB; // 60 MB over 90: under the allowance
+    heap.used += 40 * MB; // 40 MB over 90: under the 45 MB allowance
     t.afterCell();
+    expect(heap.collects).toBe(0);
     await new Promise((r) => setTimeout(r, 40));
-    expect(heap.collects).toBe(1); // only the idle collection of the 60 MB
+    expect(heap.collects).toBe(1); // only the idle collection of the 40 MB
   });
 
   it("is off with GREENAI_HEAP_TRIM=off", async () => {

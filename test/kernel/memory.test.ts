@@ -14,7 +14,7 @@ import { KernelSession, kernelTestsUnavailable, streamText } from "../helpers/ke
  * new TypeScript Program and checker for every cell; ~1.1 MB of it per cell is promoted to the old
  * generation, which V8 collects only near ~4x the live size and then keeps grown: RSS 310 -> 550 MB
  * (stock tslab: the same sawtooth, 171 -> 430 -> 298 MB). The kernel now collects after a cell when
- * the heap has grown 64 MB (or half the live size) and when it has been idle for a second
+ * the heap has grown 32 MB (or half the live size) and when it has been idle for a second
  * (kernel/src/kernel/heap.ts); both readings here are taken the same way, after 2 s idle.
  */
 const why = kernelTestsUnavailable();

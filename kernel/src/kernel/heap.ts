@@ -9,7 +9,7 @@
  * keeps the grown heap (heapTotal 344 MB for 105 MB used), so RSS never comes back: 276 -> 537 MB
  * over 500 cells. Stock tslab shows the same sawtooth (171 -> 430 -> 298 MB).
  *
- * So after a cell, when the heap has grown by more than max(64 MB, half the live size) since the
+ * So after a cell, when the heap has grown by more than max(32 MB, half the live size) since the
  * last collection, the kernel asks V8 for a full collection, which keeps the heap near its live
  * size and RSS flat. And once the kernel has been idle for a second after a cell that left more
  * than 8 MB of new heap, it collects too, so an idle kernel sits at its live size whatever the
@@ -24,7 +24,7 @@ import * as v8 from "v8";
 import * as vm from "vm";
 
 export interface HeapTrimmerOptions {
-  /** Growth (bytes) that always allows a collection; default 64 MB. */
+  /** Growth (bytes) that always allows a collection; default 32 MB. */
   minGrowth?: number;
   /** Growth as a fraction of the live size after the last collection; default 0.5. */
   growthFraction?: number;
@@ -58,7 +58,7 @@ export class HeapTrimmer {
 
   constructor(opts: HeapTrimmerOptions = {}, env: NodeJS.ProcessEnv = process.env) {
     this.disabled = env.GREENAI_HEAP_TRIM === "off";
-    this.minGrowth = opts.minGrowth ?? 64 * 1024 * 1024;
+    this.minGrowth = opts.minGrowth ?? 32 * 1024 * 1024;
     this.growthFraction = opts.growthFraction ?? 0.5;
     this.used = opts.used ?? (() => v8.getHeapStatistics().used_heap_size);
     this.collect = opts.collect ?? fullCollection;
