@@ -1,7 +1,8 @@
 """Client-side latencies of one kernel (run by bench/kernel.bench.js with /usr/bin/python3).
 
 Usage: kernel_latency.py KERNEL_NAME CWD N  -> one JSON line on stdout.
-Measures start -> kernel_info ready, the first `1+1`, then the median of N `1+1` and of N
+Measures start -> kernel_info ready, the first `1+1`, then the median of N `1+1` right after it,
+the median of N more after WARM (20) further cells (steady state: JIT and GC settled), and of N
 `%echo hi` (magics only where the kernel has them), execute_request -> idle, in ms.
 """
 import json
@@ -10,6 +11,8 @@ import sys
 import time
 
 from jupyter_client.manager import KernelManager
+
+WARM = 20
 
 
 def run(kc, code):
@@ -33,6 +36,9 @@ def main():
     out = {"ready_ms": (time.perf_counter() - t0) * 1000}
     out["first_ms"] = run(kc, "1+1")
     out["trivial_median_ms"] = statistics.median(run(kc, "1+1") for _ in range(n))
+    for _ in range(WARM):
+        run(kc, "1+1")
+    out["warm_median_ms"] = statistics.median(run(kc, "1+1") for _ in range(n))
     if magics:
         out["magic_median_ms"] = statistics.median(run(kc, "%echo hi") for _ in range(n))
     kc.stop_channels()

@@ -35,6 +35,12 @@ export interface MagicExecutorOptions {
   display(bundle: MimeBundle, displayId?: string): void;
   /** Absolute path of the library's .d.ts entry, for typed `--as` bindings. */
   libTypesPath?: string;
+  /**
+   * The library notebooks see under `name` (greenai). It is declared the first time code mentions
+   * the name, not at start: a declared library is part of every later cell's TypeScript program
+   * (its whole .d.ts graph), which cost ~1.4 ms of compile and ~1 ms of GC per `1+1` (issue 14).
+   */
+  library?: { name: string; typesPath: string; load(): unknown };
   /** Minimum milliseconds between progress updates. */
   progressIntervalMs?: number;
   /** Collects the compiler's per-cell garbage after cells (default: a HeapTrimmer; see heap.ts). */
@@ -50,6 +56,7 @@ export class MagicExecutor implements Executor {
   /** Names bound by `--as`, in binding order: what `$name` in a magic line may refer to. */
   private readonly boundNames = new Set<string>();
   private readonly heap: { beforeCell(): void; afterCell(): void };
+  private libraryDeclared = false;
 
   constructor(
     readonly base: Executor,
@@ -87,7 +94,27 @@ export class MagicExecutor implements Executor {
     return true;
   }
 
+  /**
+   * Declares and binds the library if `code` mentions it and it is not declared yet. tslab's
+   * execute of a declaration has no await, so the declaration is in place when this returns
+   * (complete and inspect rely on that); the value is bound once it resolves.
+   */
+  private declareLibraryFor(code: string): Promise<void> {
+    const lib = this.opts.library;
+    if (!lib || this.libraryDeclared || !new RegExp(`\\b${lib.name}\\b`).test(code)) return Promise.resolve();
+    this.libraryDeclared = true;
+    const lineOffset = this.errors.lineOffset;
+    // Declare first, then bind: the declare cell itself emits `exports.<name> = void 0`.
+    return this.base.execute(`declare const ${lib.name}: typeof import(${JSON.stringify(lib.typesPath)});`).then((ok) => {
+      this.base.locals[lib.name] = lib.load();
+      const err = this.errors.take();
+      this.errors.lineOffset = lineOffset;
+      if (!ok) console.error(`greenai: the library's types did not load (${err?.evalue}); \`${lib.name}\` is untyped`);
+    });
+  }
+
   private async runTs(code: string, lineOffset: number): Promise<boolean> {
+    await this.declareLibraryFor(code);
     this.errors.lineOffset = lineOffset;
     const ok = await this.base.execute(code);
     this.errors.lineOffset = 0;
@@ -208,6 +235,7 @@ export class MagicExecutor implements Executor {
 
   /** TypeScript inspection with magic lines blanked (offsets unchanged). */
   inspect(src: string, position: number) {
+    void this.declareLibraryFor(src);
     return this.base.inspect(this.maskForTypeScript(src), position);
   }
 
@@ -217,6 +245,7 @@ export class MagicExecutor implements Executor {
     if (isMagicLine(line.text) && (cellMagicHeader || !this.typeScriptBody(src))) {
       return this.completeMagic(line.text, position - line.start, line.start);
     }
+    void this.declareLibraryFor(src);
     return this.base.complete(this.maskForTypeScript(src), position);
   }
 
@@ -288,6 +317,7 @@ export class MagicExecutor implements Executor {
 
   reset(): void {
     this.boundNames.clear();
+    this.libraryDeclared = false; // tslab's reset drops every declaration
     this.base.reset();
   }
 

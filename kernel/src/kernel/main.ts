@@ -65,8 +65,8 @@ export interface KernelParts {
 }
 
 /**
- * Builds executor and handler. The library declaration is compiled in the background so the
- * kernel answers kernel_info at once; the handler's queue runs it before the first cell.
+ * Builds executor and handler. TypeScript's service is built in the background once kernel_info
+ * is answered (startAfter); the handler's queue waits for it before the first cell.
  */
 export function createKernelParts(opts: { display?: (bundle: MimeBundle, displayId?: string) => void; meter?: LiveMeter; startAfter?: Promise<void> } = {}): KernelParts {
   const convs = new LazyConverters();
@@ -75,7 +75,8 @@ export function createKernelParts(opts: { display?: (bundle: MimeBundle, display
   const display = opts.display ?? kernelDisplay();
   setDisplaySink(display);
   const registry = createRegistry();
-  const executor = new MagicExecutor(base, errors, registry, { display, libTypesPath: LIB_TYPES });
+  const library = { name: "greenai", typesPath: LIB_TYPES, load: () => require(LIB_JS) };
+  const executor = new MagicExecutor(base, errors, registry, { display, libTypesPath: LIB_TYPES, library });
   const pkg = require("../../package.json") as { version: string };
   const tsVersion = (require(tslabTypeScriptPath()) as { version: string }).version;
   const handler = new GreenaiHandler(executor, { version: pkg.version, tsVersion }, (w) => {
@@ -83,11 +84,9 @@ export function createKernelParts(opts: { display?: (bundle: MimeBundle, display
   }, opts.meter);
   const ready = (async () => {
     await (opts.startAfter ?? new Promise((r) => setImmediate(r)));
-    // Declare first, then bind: the declare cell itself emits `exports.greenai = void 0`.
-    const ok = await base.execute(`declare const greenai: typeof import(${JSON.stringify(LIB_TYPES)});`);
-    base.locals.greenai = require(LIB_JS);
-    const err = errors.take();
-    if (!ok) console.error(`greenai: the library's types did not load (${err?.evalue}); \`greenai\` is untyped`);
+    // Build tslab's TypeScript service now rather than in the first cell; `greenai` is declared
+    // when code first mentions it (MagicExecutor's `library`).
+    void convs.node;
   })();
   handler.waitFor(ready);
   return { executor, handler, ready };
