@@ -19,6 +19,16 @@ async function run<T>(line: string, cwd = tmp): Promise<{ value: T; text: string
 }
 
 describe("%ribbon without data", () => {
+  it("on the shipped toy sample (rates fall when slow instances are added) does not claim 'no pool' from pruning: it drops pruning and finds the feasible pool", async () => {
+    const sample = path.join(__dirname, "..", "..", "data", "samples", "ribbon");
+    const { value, text } = await run<RibbonSearchResult>(`ribbon search --data ${sample} --model toy`);
+    // every measured-infeasible big pool pruned everything; the measured pools refute that pruning
+    expect(value.assumptions.pruning_dropped).toBe(true);
+    const grid = await run<RibbonGridResult>(`ribbon grid --data ${sample} --model toy --out toy-grid.json`);
+    expect(value.best?.pool).toEqual(grid.value.best?.pool);
+    expect(text).toMatch(/every cheaper pool was evaluated/);
+  });
+
   it("lists its commands and rejects unknown flags", async () => {
     const out = await dispatchMagic(registry, "ribbon --help", fakeMagicContext({ cwd: tmp }));
     expect(out.kind === "help" && out.text).toMatch(/ribbon simulate[\s\S]*ribbon grid[\s\S]*ribbon search[\s\S]*ribbon compare/);

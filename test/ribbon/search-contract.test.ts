@@ -45,6 +45,7 @@ describeWithData("ribbon", "ribbon search --lookup (noisy table) --mode improved
       noise: "binomial, n = 2000 queries: sd 0.22 points at 99%",
       noise_queries: 2000,
       best_within_noise: false,
+      pruning_dropped: false,
     });
     expect(v.stop_detail).toMatch(/optimal if adding instances never lowers the rate by more than 1\.03 \+ 0\.3·k points/);
     expect(v.violations).toHaveLength(v.monotonicity_violations);

@@ -168,6 +168,8 @@ export interface RibbonSearchAssumptions {
   noise_queries: number | null;
   /** The best pool's rate is within 2 sd of the target. */
   best_within_noise: boolean;
+  /** Pruning had ruled out every pool with none feasible, so the search dropped it and evaluated on. */
+  pruning_dropped: boolean;
 }
 
 /** A feasible pool inside (≤ componentwise) an infeasible one. */
@@ -185,6 +187,7 @@ export function assumptionsOf(a: SearchAssumptions): RibbonSearchAssumptions {
     noise: a.noise,
     noise_queries: a.noiseQueries,
     best_within_noise: a.bestWithinNoise,
+    pruning_dropped: a.pruningDropped,
   };
 }
 

@@ -352,7 +352,7 @@ const searchCommand = ribbonCommand(
     if (warm) lines.push(...warmStartLines(warm, warmFrom));
     if (result.monotonicityViolations > 0) {
       lines.push(
-        `warning: ${result.monotonicityViolations} evaluated pairs have a feasible pool inside a bigger infeasible one; pruning assumes adding instances never hurts, so the optimum may have been pruned (slow instances taking queries under pool-order dispatch? try --dispatch earliest-finish-all)`,
+        `warning: ${result.monotonicityViolations} evaluated pairs have a feasible pool inside a bigger infeasible one; pruning assumes adding instances never hurts, ${result.assumptions.pruningDropped ? "here pruning had ruled out every pool with none feasible, so the search dropped it and evaluated on (its verdict assumes nothing)" : "so the optimum may have been pruned"} (slow instances taking queries under pool-order dispatch? try --dispatch earliest-finish-all)`,
       );
     }
     const payload = ribbonPayload(l.problem, l.grid, {

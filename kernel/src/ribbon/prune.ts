@@ -130,6 +130,11 @@ export class Pruner {
     return newly;
   }
 
+  /** Rules out one pool (an evaluated one) and nothing else; returns 1 if it was not yet pruned. */
+  exclude(index: number): number {
+    return this.mark(index);
+  }
+
   /** Smallest exact price (micro-dollars) among unpruned pools; Infinity if none is left. */
   minRemainingPriceMicro(): number {
     let m = Infinity;

@@ -119,6 +119,11 @@ export interface SearchAssumptions {
   noiseQueries: number | null;
   /** The best pool's rate is less than 2 sd above the target: a re-measurement may find it infeasible. */
   bestWithinNoise: boolean;
+  /**
+   * Improved mode: pruning had ruled out every pool with none feasible, so the search stopped pruning
+   * by infeasible samples (the rates are not monotone here) and evaluated on; its verdict assumes nothing.
+   */
+  pruningDropped: boolean;
 }
 
 /** An evaluated pair against monotonicity: a feasible pool inside (≤ componentwise) an infeasible one. */
@@ -134,6 +139,28 @@ export interface RibbonSearchResult extends PoolSearchResult {
   violations: MonotonicityViolation[];
   /** Known pools the search was given (not evaluations). */
   knownPools: number;
+}
+
+/**
+ * Whether measured pools refute margin pruning's assumption: some pool a inside (≤ componentwise)
+ * a bigger pool b has a rate more than margin + perInstance·(instances added) above b's.
+ */
+export function marginRefuted(measured: readonly EvaluatedPool[], margin: number, perInstance: number): boolean {
+  const size = (p: readonly number[]) => p.reduce((x, c) => x + c, 0);
+  for (const a of measured) {
+    for (const b of measured) {
+      if (a === b || !a.pool.every((c, j) => c <= b.pool[j])) continue;
+      if (a.rate - b.rate > margin + perInstance * (size(b.pool) - size(a.pool))) return true;
+    }
+  }
+  return false;
+}
+
+/** The unpruned pool with the lowest price (ties: lowest index); -1 when every pool is pruned. */
+function cheapestUnpruned(grid: PoolGrid, pruner: Pruner): number {
+  let best = -1;
+  for (let i = 0; i < grid.size; i++) if (!pruner.isPruned(i) && (best < 0 || grid.priceMicro[i] < grid.priceMicro[best])) best = i;
+  return best;
 }
 
 /** Pairs (feasible a, infeasible b) with a ≤ b componentwise among measured pools. */
@@ -355,13 +382,23 @@ export async function ribbonSearch(grid: PoolGrid, evaluator: PoolEvaluator, opt
   if (!(margin >= 0 && margin <= 100)) throw new RangeError(`margin must be in 0..100 rate points but got ${margin}`);
   if (!(perInstance >= 0 && perInstance <= 100)) throw new RangeError(`marginPerInstance must be in 0..100 rate points but got ${perInstance}`);
   const rng = new Rng(options.seed);
-  const pruner = new Pruner(grid, mode === "faithful" ? "faithful" : "dominance");
+  let pruner = new Pruner(grid, mode === "faithful" ? "faithful" : "dominance");
+  /**
+   * Improved mode only: set when pruning ruled out every pool with none feasible while the measured
+   * pools themselves refute the pruning's assumption (a pool inside another measured more than the
+   * margin better: real tables do that, e.g. a slow instance added under pool-order dispatch). Then
+   * "no pool meets the target" would rest on a refuted assumption, so the search drops pruning by
+   * infeasible samples and evaluates the cheapest pool left, then the next, until one is feasible
+   * (the optimum, every cheaper pool having been evaluated) or its budget ends.
+   */
+  let relaxed = false;
   const session = new PoolSearchSession(grid, evaluator, target, budget, options.signal, (e) => options.onEvaluation?.(e, pruner.remaining));
   const d = grid.dims;
   const excluded = (i: number) => pruner.pruned[i] === 1 || session.evaluated[i] === 1;
   /** Prunes after a measured pool; improved mode prunes below an infeasible rate only beyond the margin. */
   const pruneAfter = (index: number, feasible: boolean, rate: number | undefined) => {
-    if (mode === "improved" && !feasible && rate !== undefined) pruner.afterInfeasibleWithMargin(index, target - rate, margin, perInstance);
+    if (relaxed && !feasible) pruner.exclude(index);
+    else if (mode === "improved" && !feasible && rate !== undefined) pruner.afterInfeasibleWithMargin(index, target - rate, margin, perInstance);
     else pruner.after(index, feasible);
   };
 
@@ -391,8 +428,10 @@ export async function ribbonSearch(grid: PoolGrid, evaluator: PoolEvaluator, opt
 
   const sdAtTarget = noiseQueries === null ? 0 : rateNoiseSd(target, noiseQueries);
   /** The certificate's condition, in words. */
-  const assumed =
-    mode === "faithful"
+  const assumed = () =>
+    relaxed
+      ? "(every cheaper pool was evaluated: pruning by infeasible pools was dropped after it had ruled out every pool with none feasible)"
+      : mode === "faithful"
       ? "if adding an instance never lowers the rate (the artifact's pruning)"
       : `if adding instances never lowers the rate by more than ${margin} + ${perInstance}·k points (k instances added)`;
   const stopCheck = (): { reason: PoolSearchStop; detail: string } | null => {
@@ -405,12 +444,23 @@ export async function ribbonSearch(grid: PoolGrid, evaluator: PoolEvaluator, opt
           reason: "certificate",
           detail:
             (pruner.remaining === 0
-              ? `every pool is pruned; the best feasible pool ${formatPool(best.pool)} is optimal ${assumed}`
-              : `no unpruned pool is cheaper than ${formatPool(best.pool)} at $${best.price.toFixed(4)}/h: optimal ${assumed}`) + near,
+              ? `every pool is pruned; the best feasible pool ${formatPool(best.pool)} is optimal ${assumed()}`
+              : `no unpruned pool is cheaper than ${formatPool(best.pool)} at $${best.price.toFixed(4)}/h: optimal ${assumed()}`) + near,
         };
       }
     }
-    if (pruner.remaining === 0) return { reason: "exhausted", detail: "every pool is pruned and none was feasible" };
+    const all = () => [...measured, ...session.evaluations];
+    if (pruner.remaining === 0 && mode === "improved" && !relaxed && session.count + measured.length < grid.size && marginRefuted(all(), margin, perInstance)) {
+      relaxed = true;
+      pruner = new Pruner(grid, "dominance");
+      for (const e of all()) pruner.exclude(e.index);
+      for (const k of known) {
+        if (k.rate === undefined && k.feasible) pruner.afterKnownFeasible(k.index);
+        else pruner.exclude(k.index);
+      }
+    }
+    if (pruner.remaining === 0)
+      return { reason: "exhausted", detail: relaxed ? "every pool was evaluated and none was feasible" : "every pool is pruned and none was feasible" };
     if (session.count >= budget) return { reason: "budget", detail: `the budget of ${budget} evaluations is spent` };
     return null;
   };
@@ -435,6 +485,13 @@ export async function ribbonSearch(grid: PoolGrid, evaluator: PoolEvaluator, opt
   const threshold = rateLogit(target);
 
   while (!stop) {
+    if (relaxed) {
+      // No model steers the fallback (the one that pruned everything was wrong here): the cheapest
+      // pool left is next, so the first feasible pool found is the optimum, assumption-free.
+      await sample(cheapestUnpruned(grid, pruner), "price order");
+      stop = stopCheck();
+      continue;
+    }
     const cand = pruner.unprunedIndices();
     const observed = measured.length ? [...measured, ...session.evaluations] : session.evaluations;
     const n = observed.length;
@@ -520,6 +577,7 @@ export async function ribbonSearch(grid: PoolGrid, evaluator: PoolEvaluator, opt
       noise: noiseQueries === null ? "none: rates taken as exact" : `binomial, n = ${noiseQueries} queries: sd ${sdAtTarget.toFixed(2)} points at ${target}%`,
       noiseQueries,
       bestWithinNoise: noiseQueries !== null && best !== null && best.rate < target + 2 * sdAtTarget,
+      pruningDropped: relaxed,
     },
     violations,
     knownPools: known.length,
