@@ -92,7 +92,7 @@ test.describe("greenai extension in JupyterLab", () => {
     await expect(panel.locator(".greenai-summary-item")).toHaveCount(4); // %tpe, %ribbon, %dataset job, one greenai.display
     await expect(panel.locator(".greenai-summary-energy")).toContainText("TPE saved 65.2 MJ (18.1 kWh) of 97.4 MJ (27.1 kWh) (67.0%) in 1 run, estimated");
     await expect(panel.locator(".greenai-summary-energy")).toContainText("Job 915956416469 (bert): GPU energy (J) 62393 (measured)");
-    await expect(panel.locator(".greenai-summary-pools")).toContainText("toy: 4× c5.2xlarge + 1× g4dn.xlarge at $1.886/h");
+    await expect(panel.locator(".greenai-summary-pools")).toContainText("toy: 2× c5.2xlarge + 2× g4dn.xlarge at $1.732/h");
     await expect(panel.locator(".greenai-summary-datasets")).toContainText("Job 915956416469");
     await expect(panel.locator(".greenai-summary-datasets")).toContainText("Job 4242");
     await panel.locator(".greenai-summary-ribbon .greenai-summary-link").click();
