@@ -59,6 +59,16 @@ describe("cheapestLikelyFeasible", () => {
     expect(cheapestLikelyFeasible(g, small, c)).toBe(g.indexOf([3, 0, 0]));
     expect(cheapestLikelyFeasible(g, new Int32Array(0), c)).toBe(-1);
   });
+  it("takes a pool whose capacity margin is below 1 only when every candidate's is", () => {
+    // Labels that make the fast type look sufficient on its own: [3,0,0] (margin 0.75) gets even odds.
+    const seen = [[4, 0, 0], [3, 0, 1], [6, 0, 0], [1, 6, 6], [0, 6, 6], [2, 0, 0]];
+    const c = CapacityClassifier.fit(cap, pools(...seen), [true, true, true, false, false, false]);
+    expect(c.probability([3, 0, 0])).toBeGreaterThanOrEqual(0.5);
+    const cand = Int32Array.from([g.indexOf([3, 0, 0]), g.indexOf([4, 0, 0]), g.indexOf([2, 1, 1])]);
+    expect(cheapestLikelyFeasible(g, cand, c)).toBe(g.indexOf([4, 0, 0])); // margin 1; [3,0,0] is cheaper
+    // With no stable candidate left, the classifier decides among the rest.
+    expect(cheapestLikelyFeasible(g, Int32Array.from([g.indexOf([3, 0, 0]), g.indexOf([2, 0, 0])]), c)).toBe(g.indexOf([3, 0, 0]));
+  });
 });
 
 describe("ribbonSearch with the capacity prior", () => {
