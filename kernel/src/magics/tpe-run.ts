@@ -244,7 +244,7 @@ export const tpeRunCommand: MagicCommand = {
       { name: "idle-timeout", type: "number", min: 0.1, metavar: "S", help: "a running trial silent for this many seconds after its first output line is hung and fails" },
       { name: "grace", type: "number", default: 5, min: 0, metavar: "S", help: "seconds between SIGTERM and SIGKILL when stopping a trial" },
       { name: "run-dir", type: "string", metavar: "DIR", help: "run folder (default runs/tpe-YYYYMMDD-HHMMSS)" },
-      { name: "resume", type: "boolean", default: false, help: "continue the run in --run-dir (finished trials are not rerun)" },
+      { name: "resume", type: "boolean", default: false, help: "continue the run in --run-dir: finished trials and recorded epochs are not rerun; a last line a crash cut short is removed first and bad lines are skipped, named in the result" },
       { name: "backend", type: "string", default: "local", choices: ["local", "slurm"], help: "local processes, or Slurm jobs (sbatch/squeue/scancel)" },
       { name: "sbatch-args", type: "list", metavar: "A,B", help: "extra sbatch options for --backend slurm, comma-separated (e.g. --partition=gpu,--gres=gpu:1)" },
       { name: "title", type: "string", help: "title of the result" },
