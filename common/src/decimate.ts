@@ -2,6 +2,7 @@
  * Min–max decimation for time series: each bucket of equal time width keeps its lowest and
  * highest sample, in time order, so spikes survive at any zoom. O(n) over the window.
  */
+import { isNum } from "./guards";
 
 /** A decimated series: times and values, null marking a gap. */
 export interface Decimated {
@@ -32,8 +33,6 @@ export function upperBound(t: ArrayLike<number>, x: number): number {
   }
   return lo;
 }
-
-const isNum = (x: unknown): x is number => typeof x === "number" && Number.isFinite(x);
 
 /**
  * Decimates samples [i0, i1) of a time-sorted series into at most `buckets` buckets

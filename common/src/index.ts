@@ -5,3 +5,4 @@ export * from "./tpe-decision";
 export * from "./decimate";
 export * from "./ribbon-picks";
 export * from "./plotly-text";
+export * from "./guards";

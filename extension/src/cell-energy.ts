@@ -7,6 +7,7 @@
 import type { ICellModel } from "@jupyterlab/cells";
 import type { INotebookModel, NotebookPanel } from "@jupyterlab/notebook";
 import type { Kernel, KernelMessage } from "@jupyterlab/services";
+import { isNum, isObj } from "greenai-common";
 import { cellEnergyText, type CellEnergy } from "./figures/format";
 
 export type { CellEnergy } from "./figures/format";
@@ -19,8 +20,6 @@ export const CELL_METADATA_KEY = "greenai";
 export const CELL_ENERGY_CLASS = "greenai-cell-energy";
 
 const SOURCES = new Set(["nvidia-smi", "rapl", "estimate"]);
-const isObj = (x: unknown): x is Record<string, unknown> => typeof x === "object" && x !== null && !Array.isArray(x);
-const isNum = (x: unknown): x is number => typeof x === "number" && Number.isFinite(x);
 
 /** The `greenai_energy` object of an execute_reply, as the kernel sends it. */
 export interface ReplyEnergy {

@@ -8,6 +8,7 @@
  */
 import type { Kernel, KernelMessage } from "@jupyterlab/services";
 import { Widget } from "@lumino/widgets";
+import { isNum, isObj } from "greenai-common";
 import { carbonText, cellEnergyText, durationText, energySourceLabel, energyText, kwhText, powerText, type CellEnergy } from "./figures/format";
 
 /** The comm target the greenai kernel registers (the protocol). */
@@ -19,8 +20,6 @@ export const NO_METER_MS = 6000;
 /** How much power history is kept, and shown in the sparkline. */
 export const HISTORY_MS = 10 * 60_000;
 
-const isObj = (x: unknown): x is Record<string, unknown> => typeof x === "object" && x !== null && !Array.isArray(x);
-const isNum = (x: unknown): x is number => typeof x === "number" && Number.isFinite(x);
 
 /** One comm message of the kernel's meter. */
 export interface EnergyTick {

@@ -2,7 +2,7 @@
  * The notebook summary: what the greenai outputs of a notebook say, gathered from their
  * vendor payloads. Pure (outputs in, summary out), so it is tested without JupyterLab.
  */
-import { parsePayload, ribbonIsGrid, type CarbonNote, type RibbonPayload, type TimeseriesPayload, type TpePayload } from "greenai-common";
+import { isObj, parsePayload, ribbonIsGrid, type CarbonNote, type RibbonPayload, type TimeseriesPayload, type TpePayload } from "greenai-common";
 import { carbonText, dollarsPerHour, energyText, fmt, pct, poolLabel } from "./figures/format";
 
 /** The outputs of one cell, as the notebook model holds them. */
@@ -68,7 +68,6 @@ export interface NotebookSummary {
 
 const VENDOR = /^application\/vnd\.greenai\.([a-z0-9-]+)\+json$/;
 
-const isObj = (x: unknown): x is Record<string, unknown> => typeof x === "object" && x !== null && !Array.isArray(x);
 
 function asObject(v: unknown): Record<string, unknown> | null {
   if (typeof v === "string") {

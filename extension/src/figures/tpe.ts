@@ -7,7 +7,7 @@
  * what-if view (slider or keep moved) recomputes the plain TPE rule with the shared
  * `tpeDecision`, so the slider and the kernel agree exactly.
  */
-import { lossSeries, stopEpochAsRun, tpeDecision, type TpeDecision, type TpePayload, type TpeTrial } from "greenai-common";
+import { isNum, lossSeries, stopEpochAsRun, tpeDecision, type TpeDecision, type TpePayload, type TpeTrial } from "greenai-common";
 
 // Shared with the kernel's presenter; re-exported for the figure's callers and tests.
 export { lossSeries, stopEpochAsRun };
@@ -66,7 +66,6 @@ function tpeDecisionFor(p: TpePayload, v: TpeView): TpeDecision {
   return tpeDecision(p.trials, p.total_epochs, v.budgetEpoch / p.total_epochs, v.keep);
 }
 
-const isNum = (x: unknown): x is number => typeof x === "number" && Number.isFinite(x);
 
 /** Cumulative energy after each epoch 1..n: E_t = Σ_{s ≤ t} epoch_energy[s − 1]. */
 export function cumulativeEnergy(t: TpeTrial, n: number): number[] {
