@@ -6,3 +6,4 @@ export * from "./decimate";
 export * from "./ribbon-picks";
 export * from "./plotly-text";
 export * from "./guards";
+export * from "./live-energy";

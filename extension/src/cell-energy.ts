@@ -7,7 +7,7 @@
 import type { ICellModel } from "@jupyterlab/cells";
 import type { INotebookModel, NotebookPanel } from "@jupyterlab/notebook";
 import type { Kernel, KernelMessage } from "@jupyterlab/services";
-import { isNum, isObj } from "greenai-common";
+import { isNum, isObj, LIVE_SOURCES, type CellEnergyPayload, type LiveSource } from "greenai-common";
 import { cellEnergyText, type CellEnergy } from "./figures/format";
 
 export type { CellEnergy } from "./figures/format";
@@ -19,34 +19,24 @@ export const CELL_METADATA_KEY = "greenai";
 /** Class of the line drawn under a cell. */
 export const CELL_ENERGY_CLASS = "greenai-cell-energy";
 
-const SOURCES = new Set(["nvidia-smi", "rapl", "estimate"]);
+const SOURCES = new Set<unknown>(LIVE_SOURCES);
 
-/** The `greenai_energy` object of an execute_reply, as the kernel sends it. */
-export interface ReplyEnergy {
-  joules: number;
-  seconds: number;
-  average_w: number;
-  source: string;
-  estimate: boolean;
-  devices: string[];
-  started: string;
-  cell_id?: string;
-  carbon_g?: number;
-}
+/** The `greenai_energy` object of an execute_reply, as the kernel sends it (greenai-common's wire type). */
+export type ReplyEnergy = CellEnergyPayload;
 
 /** Reads a reply's `greenai_energy`; null when it is absent or malformed (never throws). */
 export function parseReplyEnergy(x: unknown): ReplyEnergy | null {
   if (!isObj(x)) return null;
   const { joules, seconds, average_w, source, estimate, devices, started, cell_id, carbon_g } = x;
   if (!isNum(joules) || joules < 0 || !isNum(seconds) || seconds < 0) return null;
-  if (typeof source !== "string" || !SOURCES.has(source)) return null;
+  if (!SOURCES.has(source)) return null;
   if (!Array.isArray(devices) || !devices.every((d) => typeof d === "string")) return null;
   if (typeof started !== "string") return null;
   return {
     joules,
     seconds,
     average_w: isNum(average_w) ? average_w : seconds > 0 ? joules / seconds : 0,
-    source,
+    source: source as LiveSource,
     estimate: estimate === true || source === "estimate",
     devices: devices as string[],
     started,

@@ -8,7 +8,7 @@
  */
 import type { Kernel, KernelMessage } from "@jupyterlab/services";
 import { Widget } from "@lumino/widgets";
-import { isNum, isObj } from "greenai-common";
+import { isNum, isObj, type LiveSnapshot } from "greenai-common";
 import { carbonText, cellEnergyText, durationText, energySourceLabel, energyText, kwhText, powerText, type CellEnergy } from "./figures/format";
 
 /** The comm target the greenai kernel registers (the protocol). */
@@ -21,21 +21,14 @@ export const NO_METER_MS = 6000;
 export const HISTORY_MS = 10 * 60_000;
 
 
-/** One comm message of the kernel's meter. */
-export interface EnergyTick {
-  /** When it was read, ms since the epoch (kernel clock). */
-  t: number;
-  power_w: number;
-  /** Joules since `since`. */
-  total_j: number;
-  since: string;
+/**
+ * One comm message of the kernel's meter: greenai-common's wire type, read leniently (any source
+ * label is shown as sent) and with the first message's history.
+ */
+export interface EnergyTick extends Omit<LiveSnapshot, "source" | "carbon_basis"> {
   source: string;
-  estimate: boolean;
-  devices: { name: string; power_w: number }[];
   /** Only in the first message: earlier [t_ms, power_w] readings. */
   history?: [number, number][];
-  /** Grams of CO₂e of total_j, when the kernel knows a carbon intensity (optional hook). */
-  carbon_g?: number;
 }
 
 /** Reads a comm message's data; null when malformed (never throws). */

@@ -12,6 +12,7 @@
  * - GREENAI_NVIDIA_SMI: the nvidia-smi executable to run (e.g. a stand-in in tests).
  * - GREENAI_RAPL_ROOT: the powercap sysfs folder (default /sys/class/powercap).
  */
+import type { CellEnergyPayload, LiveSnapshot, LiveSource } from "greenai-common";
 import { carbonGFromJoules, intensityLabel } from "./carbon";
 import { sessionIntensity } from "./carbon-table";
 import * as fs from "fs";
@@ -67,39 +68,8 @@ export function liveMeterConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Li
   };
 }
 
-/** The protocol's source label. */
-export type LiveSource = "nvidia-smi" | "rapl" | "estimate";
-
-/** Energy of one cell, as sent in execute_reply metadata under `greenai_energy`. */
-export interface CellEnergyPayload {
-  joules: number;
-  seconds: number;
-  average_w: number;
-  source: LiveSource;
-  estimate: boolean;
-  devices: string[];
-  /** ISO 8601 start of the cell. */
-  started: string;
-  cell_id?: string;
-  /** g CO2e at the session's carbon intensity (`%energy carbon`; else the WORLD average), and which one. */
-  carbon_g?: number;
-  carbon_basis?: string;
-}
-
-/** The meter now, as sent in `greenai.energy` comm messages. */
-export interface LiveSnapshot {
-  t: number;
-  power_w: number;
-  total_j: number;
-  /** ISO 8601: since when total_j counts (the meter's start). */
-  since: string;
-  source: LiveSource;
-  estimate: boolean;
-  devices: { name: string; power_w: number }[];
-  /** g CO2e of total_j, as for a cell. */
-  carbon_g?: number;
-  carbon_basis?: string;
-}
+// The wire types (execute_reply metadata and comm messages) live in greenai-common with the extension's readers.
+export type { CellEnergyPayload, LiveSnapshot, LiveSource } from "greenai-common";
 
 /** One executed cell of this session. */
 export interface LiveCellRecord {
