@@ -2,7 +2,8 @@
 /**
  * Kernel latency against stock tslab, all started in the same run by jupyter_client:
  * start -> ready, first `1+1`, median `1+1` (target: within 1.1x of tslab), median `%echo`;
- * and magic dispatch overhead in-process (parse + run of a trivial magic). Our kernel runs twice:
+ * magic dispatch overhead in-process (parse + run of a trivial magic) and the live meter's work per
+ * cell in-process (LiveMeter.endCell). Our kernel runs twice:
  * with the live energy meter on (the default, GREENAI_ENERGY_METER unset) and off
  * (GREENAI_ENERGY_METER=off in its kernelspec's env). Targets (issue 14), meter on: 1+1 <= 1.1x,
  * start-up <= 1.15x. Env: BENCH_KERNEL_N cells per start (30), BENCH_KERNEL_ROUNDS starts (3).
@@ -62,6 +63,25 @@ function dispatchOverhead() {
   })();
 }
 
+/**
+ * The meter's own work per cell, in-process: LiveMeter.endCell (read the ring, attribute the
+ * samples, build the payload) after a few seconds of sampling, µs per call. It says how much of an
+ * on/off difference in the client-measured `1+1` can be the meter's; the rest is machine noise.
+ */
+async function meterPerCell() {
+  const { LiveMeter, liveMeterConfigFromEnv } = require(path.join(ROOT, "kernel/dist/energy/live-meter.js"));
+  const m = new LiveMeter(liveMeterConfigFromEnv({}));
+  m.start();
+  await new Promise((r) => setTimeout(r, 2500));
+  const n = 20000;
+  const now = Date.now();
+  const t = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) m.endCell(now - 5, now);
+  const us = Number(process.hrtime.bigint() - t) / 1e3 / n;
+  await m.stop();
+  return us;
+}
+
 async function main() {
   if (!fs.existsSync(PY) || spawnSync(PY, ["-c", "import jupyter_client"]).status !== 0) {
     console.log("SKIPPED kernel bench: /usr/bin/python3 with jupyter_client is needed (apt-get install python3-jupyter-client)");
@@ -98,6 +118,7 @@ async function main() {
   console.log(`${"%echo hi, median".padEnd(28)} ${cell(med(on, "magic_median_ms"))} ${cell(med(off, "magic_median_ms"))} ${"-".padStart(9)}`);
   const us = (await dispatchOverhead()) * 1000;
   console.log(`magic dispatch in-process (tokenize + parse + run %echo): ${us.toFixed(1)} us per call`);
+  console.log(`live meter's work per cell in-process (LiveMeter.endCell): ${(await meterPerCell()).toFixed(1)} us per cell`);
 }
 
 main().catch((e) => {
