@@ -7,3 +7,4 @@ export * from "./ribbon-picks";
 export * from "./plotly-text";
 export * from "./guards";
 export * from "./live-energy";
+export * from "./energy-text";

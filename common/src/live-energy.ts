@@ -8,7 +8,13 @@ export type LiveSource = "nvidia-smi" | "rapl" | "estimate";
 
 export const LIVE_SOURCES: readonly LiveSource[] = ["nvidia-smi", "rapl", "estimate"];
 
-/** Energy of one cell, as sent in execute_reply metadata under `greenai_energy`. */
+/**
+ * MIME type of the opt-in cell-energy output (`%energy meter --cell-output on`): a display_data
+ * whose data is the cell's CellEnergyPayload, beside a text/html table and a text/plain line.
+ */
+export const MIME_CELL_ENERGY = "application/vnd.greenai.cell-energy+json";
+
+/** Energy of one cell, as sent in execute_reply metadata under `greenai_energy` (and in the cell-energy output). */
 export interface CellEnergyPayload {
   joules: number;
   seconds: number;
