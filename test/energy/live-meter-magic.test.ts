@@ -1,6 +1,6 @@
 /** `%energy meter` (issue 14): the kernel's live meter, or why there is none. */
 import { createLiveBuffer, LiveRingWriter } from "../../kernel/src/energy/live-ring";
-import { LiveMeter, setKernelLiveMeter } from "../../kernel/src/energy/live-meter";
+import { cellOutputFromEnv, LiveMeter, setKernelLiveMeter } from "../../kernel/src/energy/live-meter";
 import { dispatchMagic, MagicRegistry } from "../../kernel/src/magics/dispatch";
 import { meterCommandSpec, type EnergyMeterState } from "../../kernel/src/magics/energy-meter";
 import type { MagicResult } from "../../kernel/src/magics/types";
@@ -47,5 +47,61 @@ describe("%energy meter", () => {
     expect(text).toMatch(/GREENAI_ENERGY_METER=off/);
     expect(text).toMatch(/blocks the event loop/);
     expect(text).toMatch(/--cells N/);
+    expect(text).toMatch(/--cell-output on\|off/);
+    expect(text).toMatch(/GREENAI_CELL_ENERGY_OUTPUT=1/);
+    expect(text).toMatch(/nbconvert/);
+  });
+});
+
+describe("%energy meter --cell-output (issue 14: each cell's energy as an output)", () => {
+  const meter = () => new LiveMeter({ meter: "auto", intervalMs: 500 }, { sab: createLiveBuffer({ capacity: 8, stateBytes: 256 }), nowMs: 0 });
+
+  it("turns the session's cell output on and off, saying so in one line", async () => {
+    const m = meter();
+    setKernelLiveMeter(m);
+    expect(m.cellOutput).toBe(false);
+    const on = await run("energy meter --cell-output on");
+    expect(m.cellOutput).toBe(true);
+    expect(on.value).toMatchObject({ cell_output: true });
+    expect(on.text).toMatch(/^energy output after each cell: on for this session/);
+    expect(on.text.split("\n")).toHaveLength(1);
+    // the state says it too
+    expect(((await run("energy meter")).value as EnergyMeterState).cell_output).toBe(true);
+    expect((await run("energy meter")).text).toMatch(/energy output after each cell: on/);
+    await run("energy meter --cell-output off");
+    expect(m.cellOutput).toBe(false);
+  });
+
+  it("rejects a bad value naming the choices, and 'on' without a meter", async () => {
+    setKernelLiveMeter(meter());
+    await expect(dispatchMagic(registry, "energy meter --cell-output yes", fakeMagicContext())).rejects.toThrow(/--cell-output.*one of on, off/);
+    setKernelLiveMeter(undefined);
+    await expect(dispatchMagic(registry, "energy meter --cell-output on", fakeMagicContext())).rejects.toThrow(/needs the kernel's energy meter.*GREENAI_ENERGY_METER=off/);
+  });
+
+  it("shows why GREENAI_CELL_ENERGY_OUTPUT was not understood", async () => {
+    const m = meter();
+    m.cellOutputProblem = cellOutputFromEnv({ GREENAI_CELL_ENERGY_OUTPUT: "maybe" }).problem;
+    setKernelLiveMeter(m);
+    expect(((await run("energy meter")).value as EnergyMeterState).notes).toContainEqual(expect.stringMatching(/GREENAI_CELL_ENERGY_OUTPUT=maybe is not 1 or 0/));
+  });
+});
+
+describe("cellOutputFromEnv (GREENAI_CELL_ENERGY_OUTPUT)", () => {
+  it.each([
+    [undefined, false],
+    ["", false],
+    ["0", false],
+    ["off", false],
+    ["1", true],
+    ["on", true],
+    [" TRUE ", true],
+    ["yes", true],
+  ])("%p → %p", (v, on) => expect(cellOutputFromEnv(v === undefined ? {} : { GREENAI_CELL_ENERGY_OUTPUT: v })).toEqual({ on }));
+
+  it("a bad value leaves it off and says what to set", () => {
+    const r = cellOutputFromEnv({ GREENAI_CELL_ENERGY_OUTPUT: "2" });
+    expect(r.on).toBe(false);
+    expect(r.problem).toMatch(/GREENAI_CELL_ENERGY_OUTPUT=2 is not 1 or 0.*set it to 1, or run %energy meter --cell-output on/);
   });
 });

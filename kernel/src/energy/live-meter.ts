@@ -11,6 +11,8 @@
  * - GREENAI_ENERGY_METER_INTERVAL_MS: sampling period, default 500 ms (see DEFAULT_LIVE_INTERVAL_MS).
  * - GREENAI_NVIDIA_SMI: the nvidia-smi executable to run (e.g. a stand-in in tests).
  * - GREENAI_RAPL_ROOT: the powercap sysfs folder (default /sys/class/powercap).
+ * - GREENAI_CELL_ENERGY_OUTPUT: 1 | 0 (default 0): each metered cell also gets its energy as an
+ *   output (a table in nbconvert and on GitHub); `%energy meter --cell-output on|off` changes it.
  */
 import type { CellEnergyPayload, LiveSnapshot, LiveSource } from "greenai-common";
 import { carbonGFromJoules, intensityLabel } from "./carbon";
@@ -68,6 +70,18 @@ export function liveMeterConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Li
   };
 }
 
+/**
+ * GREENAI_CELL_ENERGY_OUTPUT: whether each metered cell gets an energy output (default off).
+ * A value other than 1/0, on/off, true/false, yes/no leaves it off and says why (the meter still runs).
+ */
+export function cellOutputFromEnv(env: NodeJS.ProcessEnv = process.env): { on: boolean; problem?: string } {
+  const raw = env.GREENAI_CELL_ENERGY_OUTPUT;
+  const v = (raw ?? "").trim().toLowerCase();
+  if (["1", "on", "true", "yes"].includes(v)) return { on: true };
+  if (["", "0", "off", "false", "no"].includes(v)) return { on: false };
+  return { on: false, problem: `GREENAI_CELL_ENERGY_OUTPUT=${raw} is not 1 or 0 (on/off): cells get no energy output; set it to 1, or run %energy meter --cell-output on` };
+}
+
 // The wire types (execute_reply metadata and comm messages) live in greenai-common with the extension's readers.
 export type { CellEnergyPayload, LiveSnapshot, LiveSource } from "greenai-common";
 
@@ -117,6 +131,10 @@ export class LiveMeter {
   /** Last lines the worker wrote to stderr (diagnostics). */
   workerOutput = "";
   workerExit?: string;
+  /** Whether each metered cell also gets its energy as an output (the kernel reads it after every cell). */
+  cellOutput = false;
+  /** Why GREENAI_CELL_ENERGY_OUTPUT was not understood (shown by `%energy meter`). */
+  cellOutputProblem?: string;
   private seq = 0;
 
   constructor(config: LiveMeterConfig, opts: { nowMs?: number; sab?: SharedArrayBuffer } = {}) {

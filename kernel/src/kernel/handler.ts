@@ -6,6 +6,8 @@
 import { TextDecoder } from "util";
 import { isCompleteCode } from "tslab/dist/converter";
 import { printQuickInfo } from "tslab/dist/inspect";
+import type { CellEnergyPayload } from "greenai-common";
+import { presentCellEnergy } from "../display/cell-energy";
 import type { MagicExecutor } from "./executor";
 import type { CellError } from "./errors";
 import { InputHistory, type HistoryRequest } from "./history";
@@ -38,7 +40,9 @@ export interface ExecuteWriters {
 
 /** Gives a cell its energy when it ends (the kernel's live meter); undefined: nothing to report. */
 export interface CellMeter {
-  endCell(startMs: number, endMs: number, info: { cellId?: string; executionCount?: number }): object | undefined;
+  endCell(startMs: number, endMs: number, info: { cellId?: string; executionCount?: number }): CellEnergyPayload | undefined;
+  /** Whether each metered cell also gets its energy as an output (`%energy meter --cell-output on`). */
+  readonly cellOutput?: boolean;
 }
 
 /** An execute_reply's content and its message metadata (`greenai_energy` when metered). */
@@ -95,7 +99,9 @@ export class GreenaiHandler {
    * aborts the requests already queued behind it, as IPython does; later ones run normally.
    * A non-silent cell that ran gets its energy in the metadata (`greenai_energy`, echoing
    * `cellId`, the request metadata's cell id that JupyterLab sends); silent requests are no
-   * cells, and their time counts as idle.
+   * cells, and their time counts as idle. With the meter's cellOutput on, the energy is also
+   * sent as a display_data (display/cell-energy.ts) before the reply and idle, so every frontend,
+   * nbclient included, keeps it with the cell.
    */
   async handleExecute(req: ExecuteRequest, out: ExecuteWriters, meta: { cellId?: string } = {}): Promise<ExecuteOutcome> {
     let startMs = 0;
@@ -105,7 +111,13 @@ export class GreenaiHandler {
     if (this.meter && !req.silent && reply.status !== "aborted") {
       try {
         const e = this.meter.endCell(startMs, Date.now(), { cellId: meta.cellId, executionCount: count });
-        if (e) metadata.greenai_energy = e;
+        if (e) {
+          metadata.greenai_energy = e;
+          if (this.meter.cellOutput) {
+            const b = presentCellEnergy(e);
+            out.display({ data: b.data, metadata: b.metadata }, false);
+          }
+        }
       } catch (err) {
         console.error(`greenai kernel: the cell's energy could not be computed: ${(err as Error).message}`);
       }

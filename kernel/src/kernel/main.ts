@@ -18,7 +18,7 @@ import { GreenaiServer } from "./server";
 import { StartupGate } from "./startup";
 import { tslabTypeScriptPath } from "./tslab-path";
 import { descendants, isAlive, sleep } from "../trials/proc";
-import { LiveMeter, liveMeterConfigFromEnv, setKernelLiveMeter } from "../energy/live-meter";
+import { cellOutputFromEnv, LiveMeter, liveMeterConfigFromEnv, setKernelLiveMeter } from "../energy/live-meter";
 
 const KERNEL_SPEC: CommandSpec = {
   name: "kernel",
@@ -148,7 +148,13 @@ export async function kernelMain(argv: string[]): Promise<number> {
 function kernelMeterFromEnv(): LiveMeter | undefined {
   try {
     const cfg = liveMeterConfigFromEnv(process.env);
-    return cfg ? new LiveMeter(cfg) : undefined;
+    if (!cfg) return undefined;
+    const meter = new LiveMeter(cfg);
+    const out = cellOutputFromEnv(process.env);
+    meter.cellOutput = out.on;
+    meter.cellOutputProblem = out.problem;
+    if (out.problem) console.error(`greenai kernel: ${out.problem}`);
+    return meter;
   } catch (e) {
     console.error(`greenai kernel: ${(e as Error).message}; the energy meter is off`);
     return undefined;
