@@ -4,9 +4,12 @@
  * GREENAI_NVIDIA_SMI: execute_reply metadata `greenai_energy` with the cell id echoed, the
  * `greenai.energy` comm (first message with history, then about every 2 s, a gap while a cell
  * blocks the event loop, none after comm_close), unknown targets closed, GREENAI_ENERGY_METER=off,
- * and no meter process outliving the kernel (shutdown and SIGKILL).
+ * and no meter process outliving the kernel (shutdown and SIGKILL). The opt-in cell-energy output:
+ * absent by default, one display_data before idle and the reply once `%energy meter --cell-output on`
+ * ran (or with GREENAI_CELL_ENERGY_OUTPUT=1), its HTML escaped for a hostile RAPL zone name.
  */
 import { spawn } from "child_process";
+import { MIME_CELL_ENERGY } from "greenai-common";
 import { randomUUID } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
@@ -42,11 +45,12 @@ function meterEnv(dir: string, mark: string): NodeJS.ProcessEnv {
     FAKE_SMI_CALLS: path.join(dir, "calls"),
     FAKE_SMI_SWEEP: SWEEP,
     FAKE_SMI_WORKLOAD: "cifar100/shufflenetv2/1024/adadelta",
+    GREENAI_CELL_ENERGY_OUTPUT: "", // the default (off), whatever the developer's shell has
     [MARK]: mark,
   };
 }
 
-function runScenario(mode: "on" | "off", env: NodeJS.ProcessEnv): Promise<any> {
+function runScenario(mode: "on" | "off" | "output" | "output-env", env: NodeJS.ProcessEnv): Promise<any> {
   const { jupyterPath } = installKernelSpec("greenai-energy-test");
   const cwd = fs.mkdtempSync(path.join(os.tmpdir(), "greenai-energy-nb-"));
   return new Promise((resolve, reject) => {
@@ -65,6 +69,12 @@ function runScenario(mode: "on" | "off", env: NodeJS.ProcessEnv): Promise<any> {
     });
   });
 }
+
+type IopubLog = { msg_type: string; date: string; content: any }[];
+type CellRun = { iopub: IopubLog; reply: { status: string; metadata: any; date: string } };
+
+/** The cell-energy outputs (display_data with the vendor type) among a cell's iopub messages. */
+const energyOutputs = (c: CellRun) => c.iopub.filter((m) => m.msg_type === "display_data" && MIME_CELL_ENERGY in m.content.data);
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
@@ -190,6 +200,67 @@ suite(`live energy protocol${why ? ` [SKIPPED: ${why}]` : ""}`, () => {
       expect(r.small.metadata.greenai_energy).toBeUndefined();
       const close = r.comms.find((m: any) => m.comm_id === r.energy_comm_id);
       expect(close).toMatchObject({ msg_type: "comm_close", data: { error: expect.stringMatching(/energy meter is off/) } });
+    });
+  });
+
+  describe("cell-energy output: off by default, %energy meter --cell-output on|off", () => {
+    let r: Record<string, CellRun>;
+    beforeAll(async () => {
+      r = await runScenario("output", meterEnv(dir, randomUUID()));
+    }, 120_000);
+
+    it("sends none by default, nor after --cell-output off; the reply metadata has the energy either way", () => {
+      for (const key of ["o-default", "o-off"]) {
+        expect(r[key].reply.metadata.greenai_energy).toMatchObject({ source: "nvidia-smi", cell_id: key });
+        expect(energyOutputs(r[key])).toEqual([]);
+      }
+    });
+
+    it("once on, sends one display_data per cell, after execute_input and before idle and the reply", () => {
+      // the setting is read when a cell ends: the cell that turns it on gets one, the one that turns it off none
+      for (const key of ["o-magic-on", "o-on"]) expect(energyOutputs(r[key])).toHaveLength(1);
+      expect(energyOutputs(r["o-magic-off"])).toEqual([]);
+      const cell = r["o-on"];
+      const types = cell.iopub.map((m) => m.msg_type);
+      const at = cell.iopub.findIndex((m) => m.msg_type === "display_data" && MIME_CELL_ENERGY in m.content.data);
+      expect(types.indexOf("execute_input")).toBeLessThan(at);
+      expect(types[types.length - 1]).toBe("status"); // idle comes last, after the output
+      expect(at).toBe(types.length - 2);
+      expect(Date.parse(cell.iopub[at].date)).toBeLessThanOrEqual(Date.parse(cell.reply.date));
+    });
+
+    it("carries the reply's record, an HTML table and the one-line text", () => {
+      const cell = r["o-on"];
+      const data = energyOutputs(cell)[0].content.data;
+      expect(data[MIME_CELL_ENERGY]).toEqual(cell.reply.metadata.greenai_energy);
+      expect(data["text/html"]).toMatch(/^<table class="greenai-table"><caption>greenai: energy of this cell<\/caption>/);
+      expect(data["text/html"]).toContain("<td>nvidia-smi</td><td>gpu0</td>");
+      expect(data["text/html"]).not.toMatch(/<script/i);
+      expect(data["text/plain"]).toMatch(/^[\d.]+ k?J · [\d.]+ s · \d+ W avg · [\d.]+ m?g CO₂e \(gpu0, nvidia-smi\)$/);
+    });
+  });
+
+  describe("cell-energy output from GREENAI_CELL_ENERGY_OUTPUT=1, with a hostile RAPL zone name", () => {
+    const hostile = `package-0<img src=x onerror="alert(1)">`;
+    let r: Record<string, CellRun>;
+    beforeAll(async () => {
+      const root = path.join(dir, "powercap");
+      const zone = path.join(root, "intel-rapl:0");
+      fs.mkdirSync(zone, { recursive: true });
+      fs.writeFileSync(path.join(zone, "name"), `${hostile}\n`);
+      fs.writeFileSync(path.join(zone, "energy_uj"), "1000000\n");
+      fs.writeFileSync(path.join(zone, "max_energy_range_uj"), "262143328850\n");
+      const env = { ...meterEnv(dir, randomUUID()), GREENAI_ENERGY_METER: "rapl", GREENAI_RAPL_ROOT: root, GREENAI_CELL_ENERGY_OUTPUT: "1" };
+      r = await runScenario("output-env", env);
+    }, 120_000);
+
+    it("sends the output for the first cell, with the device name escaped in the HTML", () => {
+      const [o] = energyOutputs(r["o-default"]);
+      expect(o).toBeDefined();
+      const data = o.content.data;
+      expect(data[MIME_CELL_ENERGY].devices).toEqual([`rapl:${hostile}`]);
+      expect(data["text/html"]).not.toContain("<img");
+      expect(data["text/html"]).toContain(`<td>rapl:package-0&lt;img src=x onerror=&quot;alert(1)&quot;&gt;</td>`);
     });
   });
 

@@ -1,8 +1,10 @@
 """The live energy meter's protocol, driven by jupyter_client (run with /usr/bin/python3).
 
-Usage: energy_protocol.py KERNEL_NAME CWD on|off   (JUPYTER_PATH must point at the kernelspec)
+Usage: energy_protocol.py KERNEL_NAME CWD on|off|output|output-env   (JUPYTER_PATH must point at the kernelspec)
 Runs one scenario and prints one JSON object: the execute_reply metadata of cells sent with
 JupyterLab's metadata.cellId, and what the `greenai.energy` comm sent (with arrival times).
+output / output-env: each cell's iopub messages up to idle and its reply (the cell-energy output,
+turned on by `%energy meter --cell-output on` or by GREENAI_CELL_ENERGY_OUTPUT=1).
 """
 import json
 import sys
@@ -59,7 +61,42 @@ def main():
             if r["parent_header"].get("msg_id") == msg_id:
                 return {"msg_type": r["msg_type"], "content": r["content"]}
 
+    def execute_iopub(code, cell_id, timeout=60):
+        """Runs a cell; its iopub messages up to idle (type, header date, content) and its reply."""
+        msg_id = shell("execute_request", {"code": code, "silent": False, "store_history": True, "user_expressions": {}, "allow_stdin": False, "stop_on_error": True}, {"cellId": cell_id})
+        deadline = time.time() + timeout
+        iopub = []
+        while True:
+            m = kc.get_iopub_msg(timeout=max(0.1, deadline - time.time()))
+            if m["parent_header"].get("msg_id") != msg_id:
+                continue
+            iopub.append({"msg_type": m["msg_type"], "date": m["header"]["date"].isoformat(), "content": m["content"]})
+            if m["msg_type"] == "status" and m["content"]["execution_state"] == "idle":
+                break
+        while True:
+            r = kc.get_shell_msg(timeout=max(0.1, deadline - time.time()))
+            if r["parent_header"].get("msg_id") == msg_id:
+                break
+        reply = {"status": r["content"]["status"], "metadata": r["metadata"], "date": r["header"]["date"].isoformat()}
+        return {"iopub": iopub, "reply": reply}
+
     out = {}
+    if mode in ("output", "output-env"):
+        time.sleep(1.0)  # the meter's first samples
+        cells = [("1+1", "o-default")] if mode == "output-env" else [
+            ("1+1", "o-default"),
+            ("%energy meter --cell-output on", "o-magic-on"),
+            ("2+2", "o-on"),
+            ("%energy meter --cell-output off", "o-magic-off"),
+            ("3+3", "o-off"),
+        ]
+        for code, cell_id in cells:
+            out[cell_id] = execute_iopub(code, cell_id)
+        kc.stop_channels()
+        km.shutdown_kernel(now=False)
+        print(json.dumps(out), flush=True)
+        return
+
     energy = "e-" + uuid.uuid4().hex
     if mode == "on":
         time.sleep(1.0)  # the meter's first samples
