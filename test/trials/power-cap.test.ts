@@ -54,7 +54,9 @@ beforeEach(() => {
 });
 afterEach(() => {
   process.env = saved;
-  fs.rmSync(dir, { recursive: true, force: true });
+  // A trial's supervisor may still be writing its last line here as the test ends (seen once: the
+  // removal failed in afterEach); retries cover that ENOTEMPTY race.
+  fs.rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
 });
 
 function trials(extra: (i: number) => string[] = () => [], n = 3): TrialSpec[] {
