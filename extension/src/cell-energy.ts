@@ -3,11 +3,19 @@
  * execute_reply; this stores it in the cell's metadata under `greenai.energy` and draws one line
  * under the cell from that metadata (so a reopened notebook shows it too), in the manner of
  * jupyterlab-execute-time. Parsing and metadata writing are pure enough to test without a Lab.
+ *
+ * The kernel's opt-in cell-energy output (`%energy meter --cell-output on`) carries the same
+ * record as an output, for nbconvert, GitHub and headless runs; here CellEnergyRenderer draws it as
+ * the same line, and a cell with such an output gets no line under it (one line per cell). The
+ * renderer rather than the under-cell line draws then, because a notebook run headless has the
+ * output but no `greenai.energy` metadata (only this extension writes it).
  */
-import type { ICellModel } from "@jupyterlab/cells";
+import type { ICellModel, ICodeCellModel } from "@jupyterlab/cells";
 import type { INotebookModel, NotebookPanel } from "@jupyterlab/notebook";
+import type { IRenderMime } from "@jupyterlab/rendermime-interfaces";
 import type { Kernel, KernelMessage } from "@jupyterlab/services";
-import { isNum, isObj, LIVE_SOURCES, type CellEnergyPayload, type LiveSource } from "greenai-common";
+import { Widget } from "@lumino/widgets";
+import { isNum, isObj, LIVE_SOURCES, MIME_CELL_ENERGY, type CellEnergyPayload, type LiveSource } from "greenai-common";
 import { cellEnergyText, type CellEnergy } from "./figures/format";
 
 export type { CellEnergy } from "./figures/format";
@@ -16,8 +24,10 @@ export type { CellEnergy } from "./figures/format";
 export const REPLY_ENERGY_KEY = "greenai_energy";
 /** The cell metadata key; the record lives under `greenai.energy`. */
 export const CELL_METADATA_KEY = "greenai";
-/** Class of the line drawn under a cell. */
+/** Class of the line drawn under a cell (and of the cell-energy output, which looks the same). */
 export const CELL_ENERGY_CLASS = "greenai-cell-energy";
+/** Extra class of the cell-energy output's line. */
+export const CELL_ENERGY_OUTPUT_CLASS = "greenai-cell-energy-output";
 
 const SOURCES = new Set<unknown>(LIVE_SOURCES);
 
@@ -136,13 +146,54 @@ export function renderCellEnergy(cellNode: HTMLElement, energy: CellEnergy | nul
     line.className = CELL_ENERGY_CLASS;
     cellNode.appendChild(line);
   }
+  fillEnergyLine(line, energy, "stored in the cell metadata under greenai.energy");
+  return line;
+}
+
+/** Writes a cell's energy into a line element: its text, estimate mark and tooltip (`where`: where the record lives). */
+function fillEnergyLine(line: HTMLElement, energy: CellEnergy, where: string): void {
   const text = cellEnergyText(energy);
   if (line.textContent !== text) line.textContent = text;
   const estimate = energy.source === "estimate" || energy.estimate === true;
   line.classList.toggle("greenai-estimate", estimate);
   line.dataset.joules = String(energy.joules);
-  line.title = `greenai: energy of this cell's last run, started ${energy.started}${estimate ? " (an estimate from a power model, not a measurement)" : ""}; stored in the cell metadata under greenai.energy`;
-  return line;
+  line.title = `greenai: energy of this cell's last run, started ${energy.started}${estimate ? " (an estimate from a power model, not a measurement)" : ""}; ${where}`;
+}
+
+/** The output models of a cell, as far as this module reads them (a code cell's IOutputAreaModel fits). */
+interface OutputsLike {
+  readonly length: number;
+  get(i: number): { data: Record<string, unknown> };
+}
+
+function outputsOf(cell: ICellModel): (OutputsLike & Partial<Pick<ICodeCellModel["outputs"], "changed">>) | null {
+  return cell.type === "code" ? (cell as ICodeCellModel).outputs : null;
+}
+
+/** Whether outputs hold a cell-energy output (the kernel's `--cell-output on`): then no line goes under the cell. */
+export function hasCellEnergyOutput(outputs: OutputsLike | null | undefined): boolean {
+  if (!outputs) return false;
+  for (let i = 0; i < outputs.length; i++) if (MIME_CELL_ENERGY in outputs.get(i).data) return true;
+  return false;
+}
+
+/** Renders the kernel's cell-energy output as the under-cell line (theme colours; text only, never HTML). */
+export class CellEnergyRenderer extends Widget implements IRenderMime.IRenderer {
+  constructor() {
+    super();
+    this.addClass(CELL_ENERGY_CLASS);
+    this.addClass(CELL_ENERGY_OUTPUT_CLASS);
+  }
+
+  async renderModel(model: IRenderMime.IMimeModel): Promise<void> {
+    const r = parseReplyEnergy(model.data[MIME_CELL_ENERGY]);
+    if (!r) {
+      this.node.textContent = "greenai: this cell-energy output could not be read (expected joules, seconds, source, devices, started)";
+      this.node.classList.remove("greenai-estimate");
+      return;
+    }
+    fillEnergyLine(this.node, cellEnergyFromReply(r), "an output of the cell (%energy meter --cell-output on)");
+  }
 }
 
 /**
@@ -155,6 +206,8 @@ export class CellEnergyTracker {
   private readonly dirty = new Set<ICellModel>();
   private flushTimer: ReturnType<typeof setTimeout> | null = null;
   private watchedCells = new Set<ICellModel>();
+  /** The outputs watched, to their cell: a cell-energy output arriving or cleared changes its line. */
+  private watchedOutputs = new Map<unknown, ICellModel>();
   private disposed = false;
 
   constructor(
@@ -185,7 +238,9 @@ export class CellEnergyTracker {
     this.panel.sessionContext.kernelChanged.disconnect(this.onKernelChanged, this);
     this.panel.model?.cells.changed.disconnect(this.onCellsChanged, this);
     for (const c of this.watchedCells) c.metadataChanged.disconnect(this.onMetadataChanged, this);
+    for (const c of this.watchedCells) outputsOf(c)?.changed?.disconnect(this.onOutputsChanged, this);
     this.watchedCells.clear();
+    this.watchedOutputs.clear();
     if (this.flushTimer !== null) clearTimeout(this.flushTimer);
   }
 
@@ -215,9 +270,30 @@ export class CellEnergyTracker {
     if (!model) return;
     const now = new Set<ICellModel>();
     for (let i = 0; i < model.cells.length; i++) now.add(model.cells.get(i));
-    for (const c of this.watchedCells) if (!now.has(c)) c.metadataChanged.disconnect(this.onMetadataChanged, this);
-    for (const c of now) if (!this.watchedCells.has(c)) c.metadataChanged.connect(this.onMetadataChanged, this);
+    for (const c of this.watchedCells) {
+      if (now.has(c)) continue;
+      c.metadataChanged.disconnect(this.onMetadataChanged, this);
+      const outputs = outputsOf(c);
+      outputs?.changed?.disconnect(this.onOutputsChanged, this);
+      this.watchedOutputs.delete(outputs);
+    }
+    for (const c of now) {
+      if (this.watchedCells.has(c)) continue;
+      c.metadataChanged.connect(this.onMetadataChanged, this);
+      const outputs = outputsOf(c);
+      if (outputs?.changed) {
+        outputs.changed.connect(this.onOutputsChanged, this);
+        this.watchedOutputs.set(outputs, c);
+      }
+    }
     this.watchedCells = now;
+  }
+
+  private onOutputsChanged(outputs: unknown): void {
+    const cell = this.watchedOutputs.get(outputs);
+    if (!cell) return;
+    this.dirty.add(cell);
+    this.schedule();
   }
 
   private onMetadataChanged(cell: ICellModel, change: { key: string }): void {
@@ -243,7 +319,9 @@ export class CellEnergyTracker {
     if (this.disposed) return;
     for (const w of this.panel.content.widgets) {
       if (!this.dirty.has(w.model)) continue;
-      renderCellEnergy(w.node, readCellEnergy(w.model.getMetadata(CELL_METADATA_KEY)), this.show);
+      // a cell that shows its energy as an output (the kernel's --cell-output on) gets no second line
+      const energy = hasCellEnergyOutput(outputsOf(w.model)) ? null : readCellEnergy(w.model.getMetadata(CELL_METADATA_KEY));
+      renderCellEnergy(w.node, energy, this.show);
     }
     this.dirty.clear();
   }

@@ -4,7 +4,8 @@
  * jupyterlab-plotly (rank 0 in 5.x, 2 in 6.x) when a bundle also carries Plotly JSON.
  */
 import type { IRenderMime } from "@jupyterlab/rendermime-interfaces";
-import { MIME_RIBBON, MIME_TIMESERIES, MIME_TPE } from "greenai-common";
+import { MIME_CELL_ENERGY, MIME_RIBBON, MIME_TIMESERIES, MIME_TPE } from "greenai-common";
+import { CellEnergyRenderer } from "./cell-energy";
 import { RibbonRenderer } from "./widgets/ribbon";
 import { TimeseriesRenderer } from "./widgets/timeseries";
 import { TpeRenderer } from "./widgets/tpe";
@@ -33,13 +34,22 @@ export const timeseriesRendererFactory: IRenderMime.IRendererFactory = {
   createRenderer: (options) => new TimeseriesRenderer(options),
 };
 
-/** All three factories, for hosts that register them directly. */
-export const rendererFactories = [tpeRendererFactory, ribbonRendererFactory, timeseriesRendererFactory];
+/** The kernel's cell-energy output (`%energy meter --cell-output on`), drawn as the under-cell line. */
+export const cellEnergyRendererFactory: IRenderMime.IRendererFactory = {
+  safe: true,
+  mimeTypes: [MIME_CELL_ENERGY],
+  defaultRank: GREENAI_RANK,
+  createRenderer: () => new CellEnergyRenderer(),
+};
+
+/** All the factories, for hosts that register them directly. */
+export const rendererFactories = [tpeRendererFactory, ribbonRendererFactory, timeseriesRendererFactory, cellEnergyRendererFactory];
 
 const extensions: IRenderMime.IExtension[] = [
   { id: "@greenai/jupyterlab-greenai:tpe", rendererFactory: tpeRendererFactory, rank: GREENAI_RANK, dataType: "json" },
   { id: "@greenai/jupyterlab-greenai:ribbon", rendererFactory: ribbonRendererFactory, rank: GREENAI_RANK, dataType: "json" },
   { id: "@greenai/jupyterlab-greenai:timeseries", rendererFactory: timeseriesRendererFactory, rank: GREENAI_RANK, dataType: "json" },
+  { id: "@greenai/jupyterlab-greenai:cell-energy-output", rendererFactory: cellEnergyRendererFactory, rank: GREENAI_RANK, dataType: "json" },
 ];
 
 export default extensions;

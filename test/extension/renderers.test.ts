@@ -2,7 +2,7 @@
 import { MimeModel, RenderMimeRegistry, standardRendererFactories } from "@jupyterlab/rendermime";
 import type { IRenderMime } from "@jupyterlab/rendermime-interfaces";
 import { Widget } from "@lumino/widgets";
-import { MIME_RIBBON, MIME_TIMESERIES, MIME_TPE } from "greenai-common";
+import { MIME_CELL_ENERGY, MIME_RIBBON, MIME_TIMESERIES, MIME_TPE } from "greenai-common";
 import extensions, { GREENAI_RANK, ribbonRendererFactory, timeseriesRendererFactory, tpeRendererFactory } from "../../extension/src/mime";
 import type { PlotRenderer } from "../../extension/src/widgets/base";
 
@@ -43,7 +43,7 @@ describe("rank and safety", () => {
       expect(f.safe).toBe(true);
       expect(f.defaultRank).toBe(GREENAI_RANK);
     }
-    expect(extensions.map((e) => e.rendererFactory.mimeTypes[0])).toEqual([MIME_TPE, MIME_RIBBON, MIME_TIMESERIES]);
+    expect(extensions.map((e) => e.rendererFactory.mimeTypes[0])).toEqual([MIME_TPE, MIME_RIBBON, MIME_TIMESERIES, MIME_CELL_ENERGY]);
     expect(extensions.every((e) => e.rank === GREENAI_RANK)).toBe(true);
   });
 
