@@ -4,7 +4,8 @@
  *    and saved, pools chosen, data sets loaded), refreshed as cells run, opened by a notebook
  *    toolbar button or the "greenai: Show Notebook Summary" command;
  *  - cell-energy: each cell's energy (from the greenai kernel's execute_reply) stored in its
- *    metadata under greenai.energy and shown under it; a setting hides the lines (issue 14);
+ *    metadata under greenai.energy and shown under it, unless the cell has the kernel's
+ *    cell-energy output (drawn by mime.ts); a setting hides the lines (issue 14);
  *  - energy-status: live power and the kernel's energy in the status bar (issue 14).
  */
 import type { JupyterFrontEnd, JupyterFrontEndPlugin } from "@jupyterlab/application";

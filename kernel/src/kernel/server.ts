@@ -2,7 +2,8 @@
  * tslab's ZmqServer with what it gets wrong fixed: comm_info and error replies, sends, and
  * history_request (tslab logs "unknown msg_type" and never replies); and what it lacks: comms
  * (tslab ignores comm_open/comm_msg/comm_close) for the live energy meter's `greenai.energy`
- * target, and each cell's energy in its execute_reply metadata (`greenai_energy`).
+ * target, and each cell's energy in its execute_reply metadata (`greenai_energy`) and, with
+ * `%energy meter --cell-output on`, as a display_data sent before that reply (handler.ts).
  * zeromq.js 6 allows one send in flight per socket and rejects the next ("Socket is busy
  * writing"); tslab does not await its sends, so under load messages (even `idle`) were lost.
  */
