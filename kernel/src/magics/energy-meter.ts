@@ -1,4 +1,5 @@
 /** `%energy meter`: the kernel's live energy meter now (energy/live-meter.ts). A thin adapter. */
+import { energyText } from "greenai-common";
 import { escapeHtml, formatNumber, htmlTable, makeBundle, textTable } from "../display/bundle";
 import { kernelLiveMeter, type LiveSource } from "../energy/live-meter";
 import { UsageError } from "../errors";
@@ -32,13 +33,6 @@ export interface EnergyMeterState {
 const CELL_OUTPUT_HELP =
   "on: after each cell, an output with its energy (a small table in nbconvert HTML and on GitHub, one line in JupyterLab), so headless runs " +
   "(nbclient, jupyter nbconvert --execute) keep it; off (default): none, the energy stays in the reply metadata and the JupyterLab cell metadata";
-
-/** 12.3 J, 4.56 kJ, 1.23 kWh. */
-function joulesText(j: number): string {
-  if (j >= 3.6e6) return `${formatNumber(j / 3.6e6, 3)} kWh`;
-  if (j >= 1000) return `${formatNumber(j / 1000, 3)} kJ`;
-  return `${formatNumber(j, 3)} J`;
-}
 
 export const meterCommandSpec: MagicCommand = {
   spec: {
@@ -117,7 +111,7 @@ export const meterCommandSpec: MagicCommand = {
     const label = `${snap.source}${snap.estimate ? ", an estimate" : ""}`;
     const head =
       `live meter (${label}) every ${m.config.intervalMs} ms: ${formatNumber(snap.power_w, 4)} W now; ` +
-      `${joulesText(snap.total_j)} since ${snap.since} (${joulesText(m.idleJ())} idle, ${joulesText(Math.max(0, snap.total_j - m.idleJ()))} in ${all.length} cells)`;
+      `${energyText(snap.total_j, "J")} since ${snap.since} (${energyText(m.idleJ(), "J")} idle, ${energyText(Math.max(0, snap.total_j - m.idleJ()), "J")} in ${all.length} cells)`;
     const devLine = snap.devices.map((d) => `${d.name} ${formatNumber(d.power_w, 4)} W`).join(", ");
     const cols = ["cell", "count", "started", "s", "J", "W avg"];
     const rows = cells.map((c) => [c.cell, c.execution_count ?? "", c.started, c.seconds, c.joules, c.seconds > 0 ? c.joules / c.seconds : 0]);
