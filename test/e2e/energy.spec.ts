@@ -122,3 +122,24 @@ test("energy per cell, saved in the metadata, and live power in the status bar",
   await page.screenshot({ path: path.join(SHOTS, "energy-dark.png") });
   await page.theme.setLightTheme();
 });
+
+test("the opt-in cell-energy output shows as one line per cell, not as the HTML table", async ({ page, tmpPath }) => {
+  const nb = { ...notebook, cells: [code("turn-on", "%energy meter --cell-output on"), code("one-plus-one", "1 + 1")] };
+  await page.contents.uploadContent(JSON.stringify(nb), "text", `${tmpPath}/energy-output.ipynb`);
+  await page.notebook.openByPath(`${tmpPath}/energy-output.ipynb`);
+  await page.notebook.activate("energy-output.ipynb");
+  await expect(page.locator(".jp-NotebookPanel-toolbar .jp-KernelName")).toHaveText("TypeScript (greenai)", { timeout: 60_000 });
+  await expect(status(page)).toHaveText(STATUS, { timeout: 60_000 }); // the meter has a reading, so cells get energies
+  expect(await page.notebook.runCell(0, { inplace: true, wait: true })).toBe(true);
+  expect(await page.notebook.runCell(1, { inplace: true, wait: true })).toBe(true);
+
+  const cell = page.locator(".jp-NotebookPanel .jp-Notebook .jp-Cell").nth(1);
+  // The kernel's output (vendor JSON + HTML table + text) is drawn by the extension's renderer as the line...
+  await expect(cell.locator(".jp-OutputArea .greenai-cell-energy-output")).toHaveText(CELL_LINE, { timeout: 2000 });
+  await expect(cell.locator(".jp-OutputArea .greenai-cell-energy-output")).toHaveCount(1);
+  // ...not as the HTML table meant for nbconvert and GitHub, and the metadata line is not drawn twice.
+  await expect(cell.locator(".jp-OutputArea table")).toHaveCount(0);
+  await expect(energyLine(page, 1)).toHaveCount(0);
+  await expect(cell.locator(".greenai-cell-energy")).toHaveCount(1);
+  await page.screenshot({ path: path.join(SHOTS, "energy-cell-output.png") });
+});
