@@ -3,7 +3,9 @@
  * RIBBON warm start (issue 12): after a ±20% load change or a ±10% QoS change, evaluations until the
  * new optimum is first evaluated (0 when it is carried over with its rate), median over optimiser
  * seeds, for a cold improved search and one warm-started from the improved search of the same seed
- * under the old conditions (ribbon/warm-start.ts: known pools only). Simulator seed 0, 25,000
+ * under the old conditions (ribbon/warm-start.ts: known pools, and the earlier pools transferred to the
+ * capacity classifier; each earlier evaluation carries the simulator's qosToMeetMs, so after a QoS
+ * change every one of them is exact). Simulator seed 0, 25,000
  * queries; the new optimum is the exhaustive one under the new conditions. A search that never
  * evaluates it counts as missed (∞).
  * Target: warm median ≤ 0.5 × cold median on every model and change.
@@ -41,7 +43,7 @@ const table = (cols, rows) => {
 };
 
 /** An earlier search's evaluations as warm-start observations. */
-const observations = (res) => res.evaluations.map((e) => ({ pool: e.pool, rate: e.rate, p99Ms: e.p99Ms }));
+const observations = (res) => res.evaluations.map((e) => ({ pool: e.pool, rate: e.rate, p99Ms: e.p99Ms, qosToMeetMs: e.qosToMeetMs ?? null }));
 
 /** Evaluations until `opt` was first evaluated; 0 if reported from known pools; Infinity if never. */
 function toOptimum(res, opt) {

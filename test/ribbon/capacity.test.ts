@@ -43,6 +43,17 @@ describe("CapacityClassifier", () => {
     expect(() => CapacityClassifier.fit(cap, new Float64Array(0), [], [{ ...earlier, weight: 0 }])).toThrow(/weight of transferred pools must be in \(0, 1\] but got 0/);
     expect(() => CapacityClassifier.fit(cap, new Float64Array(0), [], [{ ...earlier, capacity: [1] }])).toThrow(/one load share per instance type \(3\) but got 1/);
   });
+
+  it("counts transferred pools marked exact as evaluations now: full weight, no shift", () => {
+    const seen = pools([4, 0, 0], [3, 0, 0], [2, 0, 0], [5, 0, 0]);
+    const labels = [true, false, false, true];
+    const asNow = CapacityClassifier.fit(cap, seen, labels);
+    const exact = CapacityClassifier.fit(cap, new Float64Array(0), [], [{ capacity: cap, pools: seen, feasible: labels, weight: 0.3, exact: [true, true, true, true] }]);
+    asNow.weights.forEach((w, a) => expect(exact.weights[a]).toBeCloseTo(w, 6));
+    expect(exact.weights[4]).toBeCloseTo(0, 12); // the shift stays at its prior mean
+    const shifted = CapacityClassifier.fit(cap, new Float64Array(0), [], [{ capacity: cap, pools: seen, feasible: labels, weight: 0.3 }]);
+    expect(Math.abs(shifted.weights[0] - asNow.weights[0])).toBeGreaterThan(0.1);
+  });
 });
 
 describe("cheapestLikelyFeasible", () => {

@@ -10,8 +10,13 @@ import { expandBoundNames } from "../../kernel/src/kernel/expand";
 import { dispatchMagic, MagicRegistry } from "../../kernel/src/magics/dispatch";
 import { ribbonMagic, type RibbonSearchResult } from "../../kernel/src/magics/ribbon";
 import { PoolGrid, type PoolSpace } from "../../kernel/src/ribbon/catalogue";
-import { percentileSorted, rateFromCounts } from "../../kernel/src/ribbon/simulator";
-import { decidingOrderStatistic, feasibilityFromP99, warmStart, WarmStartError, type SearchConditions } from "../../kernel/src/ribbon/warm-start";
+import { cheapestFeasible, gridRates } from "../../kernel/src/ribbon/baselines";
+import { FunctionEvaluator, SimulatorEvaluator } from "../../kernel/src/ribbon/evaluators";
+import type { KnownPool } from "../../kernel/src/ribbon/known";
+import { ribbonProblemFromDir } from "../../kernel/src/ribbon/read";
+import { ribbonSearch } from "../../kernel/src/ribbon/search";
+import { percentileSorted, qosToMeetMs, rateFromCounts, ServingSimulator } from "../../kernel/src/ribbon/simulator";
+import { decidingOrderStatistic, feasibilityFromP99, transferredPools, warmStart, WarmStartError, type SearchConditions } from "../../kernel/src/ribbon/warm-start";
 import { fakeMagicContext } from "../helpers/magic-context";
 import { describeWithData } from "../helpers/shared-data";
 
@@ -120,6 +125,86 @@ describe("the p99 rule against how rate and p99 are computed", () => {
   });
 });
 
+describe("qosToMeetMs: the smallest QoS latency that meets the target, exact both ways", () => {
+  it("agrees with the rate at every QoS latency on random whole-ms latency samples", () => {
+    let seed = 11;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    for (let t = 0; t < 40; t++) {
+      const n = 100 + Math.floor(rnd() * 3000);
+      const lat = Int32Array.from({ length: n }, () => Math.floor(20 + rnd() * 15 + (rnd() < 0.02 ? rnd() * 80 : 0)));
+      lat.sort();
+      for (const target of [99, 99.5, 98, 0]) {
+        const need = qosToMeetMs(lat, target);
+        for (let qos = 15; qos <= 120; qos += 0.5) {
+          let met = 0;
+          for (const x of lat) if (x <= qos) met++;
+          expect(need <= qos).toBe(rateFromCounts(met, n) >= target);
+        }
+      }
+    }
+    expect(qosToMeetMs(Int32Array.of(5, 6), 100.5)).toBe(Infinity);
+  });
+
+  const withNeed = [
+    { pool: [6, 0, 2], rate: 99.3, p99Ms: 37.2, qosToMeetMs: 37 },
+    { pool: [5, 0, 2], rate: 97.1, p99Ms: 55, qosToMeetMs: 52 },
+    { pool: [2, 2, 2], rate: 60, p99Ms: 400, qosToMeetMs: 390 },
+  ];
+  it("decides every observation after a QoS change on the same trace; infeasible ones carry an upper bound of their rate", () => {
+    // Tighter 36 ms: 6,0,2 (needs 37) turns infeasible, just below the target as far as is known; the others keep their earlier rate as a bound.
+    const tighter = warmStart(grid, before, withNeed, at({ qosMs: 36 }));
+    expect(tighter.known.map((k) => [grid.pool(k.index).join(","), k.feasible, k.rateAtMost ?? null])).toEqual([["6,0,2", false, 98.99], ["5,0,2", false, 97.1], ["2,2,2", false, 60]]);
+    expect(tighter.known[0].reason).toMatch(/meets the target from QoS 37 ms on the same trace, > 36 ms/);
+    expect(tighter.dropped).toEqual([]);
+    // Looser 52 ms: 5,0,2 turns feasible (p99 55 alone proves nothing); 2,2,2 stays infeasible, its rate bounded by the target only.
+    const looser = warmStart(grid, before, withNeed, at({ qosMs: 52 }));
+    expect(looser.known.map((k) => [grid.pool(k.index).join(","), k.feasible, k.rateAtMost ?? null])).toEqual([["6,0,2", true, null], ["5,0,2", true, null], ["2,2,2", false, 98.99]]);
+    expect(looser.known.every((k) => k.rate === undefined)).toBe(true);
+  });
+
+  it("counts only on the same trace and target: a load or target change, or a lookup table, falls back", () => {
+    expect(side(warmStart(grid, before, withNeed, at({ meanGapMs: 2.5, qosMs: 36 })))).toEqual([["5,0,2", false, null], ["2,2,2", false, null]]);
+    expect(warmStart(grid, before, withNeed, at({ qosMs: 60, targetRate: 98 })).known.map((k) => k.reason).join()).not.toMatch(/meets the target from/);
+    const table = { kind: "lookup", file: "/t.json" } as const;
+    expect(side(warmStart(grid, at({ source: table }), withNeed, at({ source: table, qosMs: 36 })))).toEqual([["6,0,2", true, 99.3], ["5,0,2", false, 97.1], ["2,2,2", false, 60]]);
+  });
+
+  it("transferred pools take the exact labels, marked exact, when they show both sides; one-sided ones keep the earlier labels", () => {
+    const cap = [0.3, 0.2, 0.1];
+    const looser = transferredPools(grid, before, withNeed, at({ qosMs: 52 }), cap);
+    expect(Array.from(looser.pools)).toEqual([6, 0, 2, 5, 0, 2, 2, 2, 2]); // 5,0,2 near the target is no longer left out
+    expect(Array.from(looser.feasible)).toEqual([true, true, false]);
+    expect(Array.from(looser.exact ?? [])).toEqual([true, true, true]);
+    // At 36 ms every pool misses: the earlier labels, with the shift, and no exact flags.
+    const tighter = transferredPools(grid, before, withNeed, at({ qosMs: 36 }), cap);
+    expect(Array.from(tighter.feasible)).toEqual([true, false, false]);
+    expect(tighter.exact).toBeUndefined();
+    // Without qosToMeetMs (older results), as before.
+    expect(transferredPools(grid, before, obs, at({ qosMs: 52 }), cap).exact).toBeUndefined();
+  });
+});
+
+describe("a known infeasible pool with rateAtMost prunes by the margin rule", () => {
+  // Not monotone: a mid instance added to 4 big ones costs a little (as pool-order dispatch can).
+  const rateOf = (p: number[]) => (p[0] >= 4 ? (p[1] > 0 ? 98.95 : 99.2) : 90 + p[0] + p[2] * 0.1);
+  it("just below the target it prunes nothing but itself, so the optimum it dominates is still found; without the bound it is lost", async () => {
+    const rates = await gridRates(grid, new FunctionEvaluator(rateOf));
+    const optimum = cheapestFeasible(grid, rates);
+    expect(grid.pool(optimum)).toEqual([4, 0, 0]);
+    const over = grid.indexOf([4, 1, 0]);
+    const known = (k: Partial<KnownPool>): KnownPool[] => [{ index: over, feasible: false, reason: "test", ...k }];
+    for (let seed = 0; seed < 3; seed++) {
+      const opts = { mode: "improved" as const, seed, noiseQueries: 25_000 };
+      const bounded = await ribbonSearch(grid, new FunctionEvaluator(rateOf), { ...opts, known: known({ rateAtMost: 98.99 }) });
+      expect(bounded.best?.index).toBe(optimum);
+      expect(bounded.evaluations.some((e) => e.index === over)).toBe(false);
+      const plain = await ribbonSearch(grid, new FunctionEvaluator(rateOf), { ...opts, known: known({}) });
+      expect(plain.best?.index).not.toBe(optimum);
+    }
+    await expect(ribbonSearch(grid, new FunctionEvaluator(rateOf), { mode: "improved", seed: 0, known: known({ rateAtMost: 99.5 }) })).rejects.toThrow(/rateAtMost is for an infeasible pool known by side only, in 0\.\.99%/);
+  });
+});
+
 describe("$name of a search result", () => {
   it("expands to its JSON text when it carries a greenai schema; other objects stay refused", () => {
     const r = { schema: "greenai.ribbon.search/1", model: "toy" };
@@ -162,5 +247,32 @@ describeWithData("ribbon", "%ribbon search --warm-start on the simulator", (dir)
     await expect(search(`${base} --sim-seed 3 --warm-start first.json`)).rejects.toThrow(/same --sim-seed/);
     fs.writeFileSync(file, JSON.stringify({ ...first.value, conditions: { ...first.value.conditions, qos_ms: "fast" } }));
     await expect(search(`${base} --warm-start first.json`)).rejects.toThrow(/first\.json: conditions\.qos_ms must be a number/);
+  }, 120_000);
+
+  it("qosToMeetMs of the simulator decides feasibility under another QoS on the same trace, and a --json result carries it to a QoS warm start", async () => {
+    const p = ribbonProblemFromDir(dir, "mtwnd");
+    const sim = new ServingSimulator(p.profile, p.space, p.workload);
+    for (const pool of [[5, 0, 0], [4, 1, 1], [2, 0, 6], [3, 0, 3]]) {
+      const need = sim.simulate(pool, 0, "pool-order", 99).qosToMeetMs as number;
+      expect(Number.isFinite(need)).toBe(true);
+      const rateAt = (q: number) => new ServingSimulator(p.profile, p.space, { ...p.workload, qosMs: q }).simulate(pool, 0).rate;
+      expect(rateAt(need)).toBeGreaterThanOrEqual(99);
+      if (need > 0) expect(rateAt(need - 0.5)).toBeLessThan(99);
+    }
+    const m = await new SimulatorEvaluator(sim, 0).evaluate([5, 0, 0], undefined, 99);
+    expect(m.qosToMeetMs).toBe(sim.simulate([5, 0, 0], 0, "pool-order", 99).qosToMeetMs);
+
+    const base = `ribbon search --data ${dir} --model mtwnd --seed 2`;
+    const first = await search(base);
+    expect(first.value.trace.every((t) => typeof t.qos_to_meet_ms === "number")).toBe(true);
+    const looser = await search(`${base} --qos 23.1 --warm-start $r`, new Map([["r", first.value]]));
+    const w = looser.value.warm_start!;
+    expect(w.known).toHaveLength(first.value.trace.length);
+    expect(w.dropped).toEqual([]);
+    for (const k of w.known) {
+      const t = first.value.trace.find((e) => e.pool.join() === k.pool.join())!;
+      expect(k.feasible).toBe((t.qos_to_meet_ms as number) <= 23.1);
+      expect(k.reason).toMatch(/meets the target from QoS/);
+    }
   }, 120_000);
 });

@@ -87,6 +87,8 @@ export interface RibbonGridResult {
 export interface RibbonTraceEntry extends RibbonPoolPoint {
   order: number;
   p99_ms: number | null;
+  /** Smallest QoS latency (ms) meeting the target on this trace (simulator only): a warm start after a QoS change reads feasibility from it. */
+  qos_to_meet_ms?: number;
   feasible: boolean;
   /** How it was chosen: initial, acquisition, random, probe, scan. */
   via: string;
@@ -242,7 +244,14 @@ export function cheapestHomogeneous(list: RibbonHomogeneousPoint[]): RibbonHomog
 }
 
 export function traceOf(evals: EvaluatedPool[]): RibbonTraceEntry[] {
-  return evals.map((e) => ({ order: e.order, ...point(e.pool, e.price, e.rate), p99_ms: e.p99Ms, feasible: e.feasible, via: e.via }));
+  return evals.map((e) => ({
+    order: e.order,
+    ...point(e.pool, e.price, e.rate),
+    p99_ms: e.p99Ms,
+    ...(e.qosToMeetMs !== undefined && Number.isFinite(e.qosToMeetMs) ? { qos_to_meet_ms: e.qosToMeetMs } : {}),
+    feasible: e.feasible,
+    via: e.via,
+  }));
 }
 
 /** One simulated pool as `%ribbon simulate` reports it. */

@@ -89,7 +89,8 @@ export function previousSearchFrom(value: string, cwd: string): PreviousSearch {
   const observations: PreviousObservation[] = (r.trace as unknown[]).map((t, i) => {
     const e = obj(t, `trace[${i}]`);
     const p99 = e.p99_ms;
-    return { pool: counts(e.pool, `trace[${i}].pool`), rate: num(e, "rate", `trace[${i}]`), p99Ms: typeof p99 === "number" ? p99 : null };
+    const toMeet = e.qos_to_meet_ms;
+    return { pool: counts(e.pool, `trace[${i}].pool`), rate: num(e, "rate", `trace[${i}]`), p99Ms: typeof p99 === "number" ? p99 : null, qosToMeetMs: typeof toMeet === "number" ? toMeet : null };
   });
   // An earlier warm start's pools known with their exact rate are observations under its conditions too.
   const w = r.warm_start;

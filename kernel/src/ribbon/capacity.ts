@@ -76,6 +76,11 @@ export interface TransferredPools {
   feasible: ArrayLike<boolean>;
   /** Weight of each of these pools in the likelihood, in (0, 1] (default 1: as much as an evaluation now). */
   weight?: number;
+  /**
+   * Per pool: its flag is exact under the current conditions (e.g. read from the smallest QoS latency
+   * meeting the target on the same trace), so it counts as an evaluation now: weight 1, no shift.
+   */
+  exact?: ArrayLike<boolean>;
 }
 
 /** A fitted feasibility classifier: its MAP weights, intercept first. */
@@ -101,7 +106,7 @@ export class CapacityClassifier {
     const shift = transferred.some((t) => t.feasible.length > 0);
     // Weights: intercept, one per type, and the shift of transferred pools when there are any.
     const m = d + 1 + (shift ? 1 : 0);
-    const rows: { pools: ArrayLike<number>; feasible: ArrayLike<boolean>; capacity: readonly number[]; shifted: boolean; weight: number }[] = [
+    const rows: { pools: ArrayLike<number>; feasible: ArrayLike<boolean>; capacity: readonly number[]; shifted: boolean; weight: number; exact?: ArrayLike<boolean> }[] = [
       { pools, feasible, capacity, shifted: false, weight: 1 },
       ...transferred.map((t) => ({ ...t, shifted: true, weight: t.weight ?? 1 })),
     ];
@@ -116,9 +121,10 @@ export class CapacityClassifier {
       for (let k = 0; k < r.feasible.length; k++, i++) {
         H[i * m] = 1;
         for (let j = 0; j < d; j++) H[i * m + j + 1] = r.pools[k * d + j] * r.capacity[j];
-        if (shift) H[i * m + d + 1] = r.shifted ? 1 : 0;
+        const exact = r.exact?.[k] === true;
+        if (shift) H[i * m + d + 1] = r.shifted && !exact ? 1 : 0;
         y[i] = r.feasible[k] ? 1 : 0;
-        wt[i] = r.weight;
+        wt[i] = exact ? 1 : r.weight;
       }
     }
     const w0 = new Float64Array(m).fill(prior.steepness);

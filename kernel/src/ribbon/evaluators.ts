@@ -14,6 +14,8 @@ export interface PoolMeasurement {
   rate: number;
   /** p99 latency in ms when measured; null otherwise (lookup tables). */
   p99Ms: number | null;
+  /** Smallest QoS latency (ms) that meets the target rate asked for, when the evaluator can tell (the simulator). */
+  qosToMeetMs?: number;
 }
 
 /** Measures pools of one grid. */
@@ -22,8 +24,11 @@ export interface PoolEvaluator {
   readonly kind: string;
   /** One line on where the numbers come from, for reports. */
   readonly description: string;
-  /** Measures one pool; long measurements stop with InterruptedError when `signal` aborts. */
-  evaluate(pool: Pool, signal?: AbortSignal): Promise<PoolMeasurement>;
+  /**
+   * Measures one pool; long measurements stop with InterruptedError when `signal` aborts. With
+   * `targetRate` (the search's), an evaluator that can also reports qosToMeetMs.
+   */
+  evaluate(pool: Pool, signal?: AbortSignal, targetRate?: number): Promise<PoolMeasurement>;
   /** Optional fast path: the rate of every pool of the grid, by grid index; `onProgress` after each pool. */
   allRates?(grid: PoolGrid, onProgress?: (done: number, total: number) => void, signal?: AbortSignal): Float64Array | Promise<Float64Array>;
 }
@@ -47,9 +52,9 @@ export class SimulatorEvaluator implements PoolEvaluator {
     this.description = `simulator: ${w.queries} queries, mean gap ${w.meanGapMs} ms, QoS ${w.qosMs} ms, ${dispatch} dispatch, seed ${seed}`;
   }
 
-  async evaluate(pool: Pool, signal?: AbortSignal): Promise<PoolMeasurement> {
-    const r = await this.simulator.simulateInterruptibly(pool, this.seed, this.dispatch, signal);
-    return { rate: r.rate, p99Ms: r.p99Ms };
+  async evaluate(pool: Pool, signal?: AbortSignal, targetRate?: number): Promise<PoolMeasurement> {
+    const r = await this.simulator.simulateInterruptibly(pool, this.seed, this.dispatch, signal, targetRate);
+    return r.qosToMeetMs === undefined ? { rate: r.rate, p99Ms: r.p99Ms } : { rate: r.rate, p99Ms: r.p99Ms, qosToMeetMs: r.qosToMeetMs };
   }
 
   allRates(grid: PoolGrid, onProgress?: (done: number, total: number) => void, signal?: AbortSignal): Promise<Float64Array> {

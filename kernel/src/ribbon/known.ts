@@ -15,6 +15,13 @@ export interface KnownPool {
    * the side of the target is known (e.g. an infeasible pool under a higher load stays infeasible).
    */
   rate?: number;
+  /**
+   * An infeasible pool known by side only: an upper bound of its rate (%), when one is known. The
+   * improved search then prunes the pools it dominates by the margin rule from this bound, as after
+   * an evaluation (a pool just below the target prunes nothing but itself); absent, it prunes every
+   * pool it dominates.
+   */
+  rateAtMost?: number;
   /** Why this is known, for the search's report (e.g. "infeasible at mean gap 10 ms, load rose"). */
   reason: string;
 }

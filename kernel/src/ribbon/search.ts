@@ -344,6 +344,9 @@ export function checkKnownPools(grid: PoolGrid, known: readonly KnownPool[], tar
         throw new RangeError(`${where}: rate ${k.rate}% is ${k.feasible ? "below" : "at or above"} the target ${targetRate}% but the pool is marked ${k.feasible ? "feasible" : "infeasible"}`);
       }
     }
+    if (k.rateAtMost !== undefined && !(k.rateAtMost >= 0 && k.rateAtMost < targetRate && !k.feasible && k.rate === undefined)) {
+      throw new RangeError(`${where}: rateAtMost is for an infeasible pool known by side only, in 0..${targetRate}% (below the target), but got ${k.rateAtMost} on a ${k.feasible ? "feasible" : "infeasible"} pool${k.rate === undefined ? "" : " with a rate"}`);
+    }
   }
 }
 
@@ -413,7 +416,7 @@ export async function ribbonSearch(grid: PoolGrid, evaluator: PoolEvaluator, opt
       pruner.afterKnownFeasible(k.index);
       continue;
     }
-    pruneAfter(k.index, k.feasible, k.rate);
+    pruneAfter(k.index, k.feasible, k.rate ?? k.rateAtMost);
     if (k.rate === undefined) continue;
     const e = knownAsEvaluated(grid, k);
     measured.push(e);

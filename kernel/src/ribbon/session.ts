@@ -21,6 +21,8 @@ export interface EvaluatedPool {
   /** QoS rate, %. */
   rate: number;
   p99Ms: number | null;
+  /** Smallest QoS latency (ms) meeting the target on this trace, when the evaluator reports it (the simulator): a warm start after a QoS change reads feasibility from it. */
+  qosToMeetMs?: number;
   feasible: boolean;
   /** How the pool was chosen: "initial", "acquisition", "random", "probe", "scan". */
   via: string;
@@ -139,7 +141,7 @@ export class PoolSearchSession {
     if (this.evaluated[index]) return this.evaluations.find((e) => e.index === index) as EvaluatedPool;
     const pool = this.grid.pool(index);
     const m = await checkpoint(this.signal)
-      .then(() => this.evaluator.evaluate(pool, this.signal))
+      .then(() => this.evaluator.evaluate(pool, this.signal, this.targetRate))
       .catch(rethrowInterrupted(() => `interrupted after ${this.interruptSummary()}`));
     if (!(m.rate >= 0 && m.rate <= 100)) throw new GreenaiError(`${this.evaluator.description} gave rate ${m.rate} for pool ${formatPool(pool)}; expected 0..100 %`);
     const e: EvaluatedPool = {
@@ -152,6 +154,7 @@ export class PoolSearchSession {
       feasible: m.rate >= this.targetRate,
       via,
     };
+    if (m.qosToMeetMs !== undefined) e.qosToMeetMs = m.qosToMeetMs;
     this.evaluated[index] = 1;
     this.evaluations.push(e);
     if (e.feasible && (!this.best || this.grid.priceMicro[index] < this.grid.priceMicro[this.best.index])) this.best = e;

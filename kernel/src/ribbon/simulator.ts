@@ -40,6 +40,12 @@ export interface PoolSimResult {
   utilisation: (number | null)[];
   /** Time from the first arrival until the last query finishes, ms. */
   makespanMs: number;
+  /**
+   * When a target rate was asked for: the smallest QoS latency (ms) at which this pool meets it on
+   * this trace (qosToMeetMs). Latencies do not depend on the QoS latency, so it decides feasibility
+   * under any other QoS latency on the same trace, both ways.
+   */
+  qosToMeetMs?: number;
 }
 
 /** Exact percentage met·100/n rounded to 2 decimals, half to even, in integer arithmetic. */
@@ -49,6 +55,35 @@ export function rateFromCounts(met: number, n: number): number {
   const r = num - q * n;
   const k = 2 * r > n || (2 * r === n && q % 2 !== 0) ? q + 1 : q;
   return k / 100;
+}
+
+/**
+ * Index k (0-based, sorted latencies) of the order statistic that decides feasibility against
+ * `targetRate` over `queries` queries: feasible iff latency_(k) ≤ QoS, because the rate is
+ * rateFromCounts(met, n) (rounded to 2 decimals, half to even) and met = #{latency ≤ QoS};
+ * −1 when no query needs to meet it.
+ */
+export function decidingOrderStatistic(queries: number, targetRate: number): number {
+  let lo = 0;
+  let hi = queries; // smallest met with rate ≥ target lies in [lo, hi]
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (rateFromCounts(mid, queries) >= targetRate) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo - 1;
+}
+
+/**
+ * The smallest QoS latency (ms) at which latencies `sorted` (ascending) meet `targetRate`: the
+ * deciding order statistic's latency (0 when no query needs to meet it; Infinity when even all
+ * queries fall short, i.e. a target above 100%).
+ */
+export function qosToMeetMs(sorted: ArrayLike<number>, targetRate: number): number {
+  const n = sorted.length;
+  if (rateFromCounts(n, n) < targetRate) return Infinity;
+  const k = decidingOrderStatistic(n, targetRate);
+  return k < 0 ? 0 : sorted[k];
 }
 
 /** Lays out the instances of a pool: type index of each instance in pool order. */
@@ -255,18 +290,20 @@ export function simulateOnTrace(
   trace: QueryTrace,
   table: ServiceTable,
   dispatch: DispatchPolicy = "pool-order",
+  targetRate?: number,
 ): PoolSimResult {
-  return finishSteps(simulateOnTraceSteps(pool, trace, table, dispatch));
+  return finishSteps(simulateOnTraceSteps(pool, trace, table, dispatch, targetRate));
 }
 
-/** `simulateOnTrace` as steps (see steps.ts). */
-export function* simulateOnTraceSteps(pool: Pool, trace: QueryTrace, table: ServiceTable, dispatch: DispatchPolicy = "pool-order"): Steps<PoolSimResult> {
+/** `simulateOnTrace` as steps (see steps.ts); with `targetRate`, the result has qosToMeetMs. */
+export function* simulateOnTraceSteps(pool: Pool, trace: QueryTrace, table: ServiceTable, dispatch: DispatchPolicy = "pool-order", targetRate?: number): Steps<PoolSimResult> {
   const T = table.types.length;
   if (pool.length !== T) throw new RangeError(`pool has ${pool.length} counts but the service table has ${T} types`);
   const N = trace.arrivalMs.length;
   const typeOf = instanceTypes(pool);
   if (typeOf.length === 0) {
-    return { rate: 0, met: 0, queries: N, p50Ms: Infinity, p95Ms: Infinity, p99Ms: Infinity, meanMs: Infinity, utilisation: pool.map(() => null), makespanMs: 0 };
+    const empty: PoolSimResult = { rate: 0, met: 0, queries: N, p50Ms: Infinity, p95Ms: Infinity, p99Ms: Infinity, meanMs: Infinity, utilisation: pool.map(() => null), makespanMs: 0 };
+    return targetRate === undefined ? empty : { ...empty, qosToMeetMs: rateFromCounts(0, N) >= targetRate ? 0 : Infinity };
   }
   const freeAt = new Int32Array(typeOf.length);
   const latency = new Int32Array(N);
@@ -277,7 +314,7 @@ export function* simulateOnTraceSteps(pool: Pool, trace: QueryTrace, table: Serv
   let sum = 0;
   for (let k = 0; k < N; k++) sum += latency[k];
   latency.sort();
-  return {
+  const result: PoolSimResult = {
     rate: rateFromCounts(met, N),
     met,
     queries: N,
@@ -288,6 +325,8 @@ export function* simulateOnTraceSteps(pool: Pool, trace: QueryTrace, table: Serv
     utilisation: pool.map((c, j) => (c === 0 || end === 0 ? null : busy[j] / (c * end))),
     makespanMs: end,
   };
+  if (targetRate !== undefined) result.qosToMeetMs = qosToMeetMs(latency, targetRate);
+  return result;
 }
 
 /**
@@ -363,19 +402,19 @@ export class ServingSimulator {
     return hit;
   }
 
-  /** Simulates one pool of the space (bounds checked) on the trace of `seed`. */
-  simulate(pool: Pool, seed: number, dispatch: DispatchPolicy = "pool-order"): PoolSimResult {
-    return finishSteps(this.simulateSteps(pool, seed, dispatch));
+  /** Simulates one pool of the space (bounds checked) on the trace of `seed`; with `targetRate`, the result has qosToMeetMs. */
+  simulate(pool: Pool, seed: number, dispatch: DispatchPolicy = "pool-order", targetRate?: number): PoolSimResult {
+    return finishSteps(this.simulateSteps(pool, seed, dispatch, targetRate));
   }
 
-  simulateInterruptibly(pool: Pool, seed: number, dispatch: DispatchPolicy, signal: AbortSignal | undefined): Promise<PoolSimResult> {
-    return finishStepsInterruptibly(this.simulateSteps(pool, seed, dispatch), signal);
+  simulateInterruptibly(pool: Pool, seed: number, dispatch: DispatchPolicy, signal: AbortSignal | undefined, targetRate?: number): Promise<PoolSimResult> {
+    return finishStepsInterruptibly(this.simulateSteps(pool, seed, dispatch, targetRate), signal);
   }
 
-  private *simulateSteps(pool: Pool, seed: number, dispatch: DispatchPolicy): Steps<PoolSimResult> {
+  private *simulateSteps(pool: Pool, seed: number, dispatch: DispatchPolicy, targetRate?: number): Steps<PoolSimResult> {
     checkPool(this.space, pool);
     const { trace, table } = yield* this.preparedSteps(seed);
-    return yield* simulateOnTraceSteps(pool, trace, table, dispatch);
+    return yield* simulateOnTraceSteps(pool, trace, table, dispatch, targetRate);
   }
 
   /**

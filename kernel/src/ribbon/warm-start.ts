@@ -8,7 +8,9 @@
  *   the same, so the rate is the same number; feasibility against the new target is exact.
  * - Same trace, other QoS latency: latencies do not depend on the QoS latency (one FIFO queue, no
  *   drops), so the rate can only rise when the QoS latency rises and only fall when it falls: exact.
- *   The stored p99 decides more (`feasibilityFromP99`), but only one way: see there.
+ *   The smallest QoS latency that meets the target (qosToMeetMs, recorded by the simulator) decides
+ *   feasibility under any QoS latency, both ways; without it the stored p99 decides more
+ *   (`feasibilityFromP99`), but only one way: see there.
  * - Other load (mean gap): arrivals come from one uniform stream by inversion, so a smaller mean gap
  *   moves every arrival earlier with the same sizes and service draws. Each query then waits at
  *   least as long, except where pool-order dispatch sends it to another instance type: an infeasible
@@ -21,7 +23,9 @@ import type { PoolGrid } from "./catalogue";
 import { formatPool } from "./catalogue";
 import type { TransferredPools } from "./capacity";
 import type { KnownPool } from "./known";
-import { rateFromCounts } from "./simulator";
+import { decidingOrderStatistic } from "./simulator";
+
+export { decidingOrderStatistic };
 
 /** Where an earlier search's rates came from; observations carry over only within one source. */
 export type RateSource =
@@ -53,6 +57,11 @@ export interface PreviousObservation {
   rate: number;
   /** p99 latency (ms) under the earlier conditions, when measured. */
   p99Ms: number | null;
+  /**
+   * The smallest QoS latency (ms) at which the pool met the earlier target rate on the earlier trace
+   * (the simulator's qosToMeetMs), when recorded; absent in older results, lookups and commands.
+   */
+  qosToMeetMs?: number | null;
 }
 
 /** What a warm start hands to the search, and why. */
@@ -105,22 +114,6 @@ export function checkComparable(before: SearchConditions, now: SearchConditions)
 }
 
 /**
- * Index k (0-based, sorted latencies) of the order statistic that decides feasibility against
- * `targetRate` over `queries` queries: feasible iff latency_(k) ≤ QoS, because the rate is
- * rateFromCounts(met, n) (rounded to 2 decimals, half to even) and met = #{latency ≤ QoS}.
- */
-export function decidingOrderStatistic(queries: number, targetRate: number): number {
-  let lo = 0;
-  let hi = queries; // smallest met with rate ≥ target lies in [lo, hi]
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (rateFromCounts(mid, queries) >= targetRate) hi = mid;
-    else lo = mid + 1;
-  }
-  return lo - 1;
-}
-
-/**
  * Feasibility under QoS latency `qosMs` from the p99 stored on the same trace, or undefined when it
  * does not decide. p99 is numpy's linear interpolation between the order statistics lo = ⌊0.99(n−1)⌋
  * and lo + 1 of whole-ms latencies, so latency_(lo) ≤ ⌊p99⌋ and latency_(lo+1) ≥ ⌈p99⌉. With k the
@@ -136,6 +129,18 @@ export function feasibilityFromP99(p99Ms: number, qosMs: number, queries: number
   if (k <= lo && Math.floor(p99Ms) <= qosMs) return true;
   if (k >= lo + 1 && Math.ceil(p99Ms) > qosMs) return false;
   return undefined;
+}
+
+/**
+ * Feasibility under the new conditions from the smallest QoS latency that met the earlier target,
+ * or undefined when it does not decide: it does on the same simulator trace (same load and
+ * source) for the same target rate, under any QoS latency.
+ */
+function exactFeasibility(o: PreviousObservation, before: SearchConditions, now: SearchConditions): boolean | undefined {
+  const q = o.qosToMeetMs;
+  if (typeof q !== "number" || Number.isNaN(q) || now.source.kind !== "simulator") return undefined;
+  if (before.meanGapMs !== now.meanGapMs || before.targetRate !== now.targetRate) return undefined;
+  return q <= now.qosMs;
 }
 
 /** What changed, in words. */
@@ -188,6 +193,18 @@ export function warmStart(grid: PoolGrid, before: SearchConditions, observations
       push(o.rate >= target, "same load and QoS, so the same rate", o.rate);
       continue;
     }
+    const exact = exactFeasibility(o, before, now);
+    if (exact !== undefined) {
+      const reason = `meets the target from QoS ${fmtMs(o.qosToMeetMs as number)} on the same trace, ${exact ? "≤" : ">"} ${fmtMs(now.qosMs)}`;
+      if (exact) push(true, reason);
+      else {
+        // Its rate is below the target by an unknown amount (at most its earlier one under a tighter
+        // QoS): it prunes only as far as that bound allows, as rates are not quite monotone in the pool.
+        const below = Math.round(100 * target - 1) / 100;
+        known.push({ index, feasible: false, rateAtMost: qos === "harder" ? Math.min(o.rate, below) : below, reason: `${was}: ${reason}` });
+      }
+      continue;
+    }
     if (sameTrace && o.p99Ms !== null && queries > 0) {
       const f = feasibilityFromP99(o.p99Ms, now.qosMs, queries, target);
       if (f !== undefined) {
@@ -220,6 +237,11 @@ export const TRANSFER_QOS_WEIGHT = 0.3;
  * After a QoS or target change each transferred pool weighs TRANSFER_QOS_WEIGHT of an evaluation
  * (bench/ribbon-warm, 5 seeds: QoS +10% on candle 4 → 1, vgg 10 → 2 evaluations; weight 0.3 after
  * a load change too cost resnet's load rise 6 → 8, so a load change keeps weight 1).
+ * An observation whose feasibility under the new conditions is exact (qosToMeetMs on the same
+ * trace, see exactFeasibility) is labelled against the new QoS latency instead and marked exact:
+ * full weight, no shift, and none left out; but only when the exact labels show both sides
+ * (bench/ribbon-warm, 10 seeds: QoS +10% resnet 7 → 1, vgg 5 → 1; after candle's QoS −10% every
+ * earlier pool can miss the new QoS, and all-infeasible exact labels took 7.5 → 175.5).
  * Throws WarmStartError when the searches are not comparable.
  */
 export function transferredPools(grid: PoolGrid, before: SearchConditions, observations: readonly PreviousObservation[], now: SearchConditions, capacityBefore: readonly number[]): TransferredPools {
@@ -231,12 +253,21 @@ export function transferredPools(grid: PoolGrid, before: SearchConditions, obser
   const changed = qos !== "same" || now.targetRate !== t;
   const pools: number[] = [];
   const feasible: boolean[] = [];
-  for (const o of observations) {
-    if (o.pool.length !== grid.dims || o.pool.some((c, j) => !(Number.isInteger(c) && c >= 0 && c <= grid.space.maxCounts[j]))) continue;
-    const f = o.rate >= t;
-    if (eases && !f && o.rate >= t - TRANSFER_NEAR_POINTS) continue;
+  const exact: boolean[] = [];
+  const inGrid = observations.filter((o) => o.pool.length === grid.dims && o.pool.every((c, j) => Number.isInteger(c) && c >= 0 && c <= grid.space.maxCounts[j]));
+  const sides = changed ? inGrid.map((o) => exactFeasibility(o, before, now)) : [];
+  // Exact labels only when they show both sides: one-sided ones (after a tighter QoS every earlier
+  // pool may miss it) drag the intercept, while the earlier labels with the shift keep the boundary's shape.
+  const useExact = sides.includes(true) && sides.includes(false);
+  inGrid.forEach((o, i) => {
+    const e = useExact ? sides[i] : undefined;
+    const f = e ?? o.rate >= t;
+    if (e === undefined && eases && !f && o.rate >= t - TRANSFER_NEAR_POINTS) return;
     pools.push(...o.pool);
     feasible.push(f);
-  }
-  return { capacity: [...capacityBefore], pools, feasible, weight: changed ? TRANSFER_QOS_WEIGHT : 1 };
+    exact.push(e !== undefined);
+  });
+  const out: TransferredPools = { capacity: [...capacityBefore], pools, feasible, weight: changed ? TRANSFER_QOS_WEIGHT : 1 };
+  if (exact.some((x) => x)) out.exact = exact;
+  return out;
 }
