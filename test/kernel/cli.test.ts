@@ -57,6 +57,7 @@ suite(`greenai CLI${built ? "" : " [SKIPPED: kernel/dist is not built; run npm r
     const spec = JSON.parse(fs.readFileSync(path.join(prefix, "share/jupyter/kernels/gtest/kernel.json"), "utf8"));
     expect(spec.argv).toEqual([process.execPath, BIN, "kernel", "--config-path", "{connection_file}"]);
     expect(spec.interrupt_mode).toBe("signal");
+    expect(spec.env).toEqual({ MALLOC_ARENA_MAX: "1" }); // one malloc arena: memory freed after large outputs goes back (install.ts)
     expect(spec.language).toBe("typescript");
     expect(path.isAbsolute(spec.argv[1])).toBe(true);
   });

@@ -16,6 +16,8 @@ import { KernelSession, kernelTestsUnavailable, streamText } from "../helpers/ke
  * (stock tslab: the same sawtooth, 171 -> 430 -> 298 MB). The kernel now collects after a cell when
  * the heap has grown 32 MB (or half the live size) and when it has been idle for a second
  * (kernel/src/kernel/heap.ts); both readings here are taken the same way, after 2 s idle.
+ * On a busy machine RSS also grew by ~70 MB outside the V8 heap (glibc arenas of the kernel's other
+ * threads keeping freed output buffers); the kernelspec's MALLOC_ARENA_MAX=1 stops that (install.ts).
  */
 const why = kernelTestsUnavailable();
 const suite = why ? describe.skip : describe;
