@@ -1,9 +1,12 @@
-"""Client-side latencies of one kernel (run by bench/kernel.bench.js with /usr/bin/python3).
+"""Client-side latencies of kernels measured side by side (run by bench/kernel.bench.js with /usr/bin/python3).
 
-Usage: kernel_latency.py KERNEL_NAME CWD N  -> one JSON line on stdout.
-Measures start -> kernel_info ready, the first `1+1`, then the median of N `1+1` right after it,
-the median of N more after WARM (20) further cells (steady state: JIT and GC settled), and of N
-`%echo hi` (magics only where the kernel has them), execute_request -> idle, in ms.
+Usage: kernel_latency.py CWD N NAME[:magics] [NAME[:magics] ...]  -> one JSON line on stdout:
+{name: {ready_ms, first_ms, trivial_median_ms, warm_median_ms, magic_median_ms?}}.
+Each kernel is started in turn (start -> kernel_info ready, then its first `1+1`). Then the cells
+alternate between the kernels, one cell each in turn, so that a slow moment of the machine hits
+all of them alike: the median of N `1+1` right after the first, the median of N more after WARM (20)
+further cells (steady state: JIT and GC settled), and of N `%echo hi` (kernels marked :magics),
+execute_request -> idle, in ms.
 """
 import json
 import statistics
@@ -24,25 +27,45 @@ def run(kc, code):
     return dt
 
 
+def interleaved(clients, code, n):
+    """n runs of `code` on each client, alternating; the median per client."""
+    times = {name: [] for name in clients}
+    for _ in range(n):
+        for name, kc in clients.items():
+            times[name].append(run(kc, code))
+    return {name: statistics.median(ts) for name, ts in times.items()}
+
+
 def main():
-    name, cwd, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
-    magics = len(sys.argv) > 4 and sys.argv[4] == "magics"
-    t0 = time.perf_counter()
-    km = KernelManager(kernel_name=name)
-    km.start_kernel(cwd=cwd)
-    kc = km.client()
-    kc.start_channels()
-    kc.wait_for_ready(timeout=60)
-    out = {"ready_ms": (time.perf_counter() - t0) * 1000}
-    out["first_ms"] = run(kc, "1+1")
-    out["trivial_median_ms"] = statistics.median(run(kc, "1+1") for _ in range(n))
-    for _ in range(WARM):
-        run(kc, "1+1")
-    out["warm_median_ms"] = statistics.median(run(kc, "1+1") for _ in range(n))
-    if magics:
-        out["magic_median_ms"] = statistics.median(run(kc, "%echo hi") for _ in range(n))
-    kc.stop_channels()
-    km.shutdown_kernel(now=True)
+    cwd, n = sys.argv[1], int(sys.argv[2])
+    specs = [a.split(":") for a in sys.argv[3:]]
+    out, managers, clients = {}, [], {}
+    try:
+        for spec in specs:
+            name = spec[0]
+            t0 = time.perf_counter()
+            km = KernelManager(kernel_name=name)
+            km.start_kernel(cwd=cwd)
+            managers.append(km)
+            kc = km.client()
+            kc.start_channels()
+            kc.wait_for_ready(timeout=60)
+            out[name] = {"ready_ms": (time.perf_counter() - t0) * 1000}
+            out[name]["first_ms"] = run(kc, "1+1")
+            clients[name] = kc
+        for name, ms in interleaved(clients, "1+1", n).items():
+            out[name]["trivial_median_ms"] = ms
+        interleaved(clients, "1+1", WARM)
+        for name, ms in interleaved(clients, "1+1", n).items():
+            out[name]["warm_median_ms"] = ms
+        magics = {spec[0]: clients[spec[0]] for spec in specs if "magics" in spec[1:]}
+        for name, ms in interleaved(magics, "%echo hi", n).items():
+            out[name]["magic_median_ms"] = ms
+    finally:
+        for kc in clients.values():
+            kc.stop_channels()
+        for km in managers:
+            km.shutdown_kernel(now=True)
     print(json.dumps(out))
 
 
