@@ -107,10 +107,10 @@ describe("%energy carbon without an energy: the session default", () => {
     expect(sessionIntensity().region).toBe("FR");
     const later = (await run("energy carbon --kwh 1")).value as EnergyCarbonResult;
     expect(later.carbon_g).toBeCloseTo(56, 9);
-    expect(carbonNote(3.6e6)).toBe("3.6 MJ · 56 g CO2e (FR 2023)");
+    expect(carbonNote(3.6e6)).toBe("3.6 MJ (1 kWh) · 56 g CO2e (FR 2023)");
     await run("energy carbon --reset");
     expect(sessionIntensity()).toMatchObject({ region: "WORLD", fallback: true });
-    expect(carbonNote(3.6e6)).toBe("3.6 MJ · 483 g CO2e (WORLD 2023 average, no region set)");
+    expect(carbonNote(3.6e6)).toBe("3.6 MJ (1 kWh) · 483 g CO2e (WORLD 2023 average, no region set)");
   });
 
   it("in the shell says the default lasts one command", async () => {

@@ -3,19 +3,10 @@
  * that shows energy (%energy, %tpe) calls carbonNote; the intensity is the session default or,
  * when none was set, the WORLD average, labelled "WORLD 2023 average, no region set".
  */
-import type { CarbonNote } from "greenai-common";
+import { energyText, type CarbonNote } from "greenai-common";
 import { carbonGFromJoules, intensityLabel, type CarbonIntensity } from "../energy/carbon";
 import { sessionIntensity } from "../energy/carbon-table";
 import { formatNumber } from "./bundle";
-
-/** Energy with a readable unit: J, kJ, MJ or GJ, 3 significant digits. */
-export function energyText(j: number): string {
-  const a = Math.abs(j);
-  if (a >= 1e9) return `${formatNumber(j / 1e9, 3)} GJ`;
-  if (a >= 1e6) return `${formatNumber(j / 1e6, 3)} MJ`;
-  if (a >= 1e3) return `${formatNumber(j / 1e3, 3)} kJ`;
-  return `${formatNumber(j, 3)} J`;
-}
 
 /** A mass of CO2e: g below a kilogram, kg below a tonne, else t; 3 significant digits. */
 export function carbonMassText(g: number): string {
@@ -35,10 +26,10 @@ export function carbonNoteOf(energyJ: number, intensity: CarbonIntensity = sessi
   return { carbon_g: carbonGFromJoules(Math.max(0, energyJ), intensity.g_per_kwh), g_per_kwh: intensity.g_per_kwh, intensity: intensityShortText(intensity) };
 }
 
-/** "12.4 kJ · 1.2 g CO2e (FR 2023)". */
+/** "12.4 kJ · 1.2 g CO2e (FR 2023)"; the energy as greenai-common writes it everywhere (kWh beside from 1 MJ). */
 export function carbonNote(energyJ: number, intensity: CarbonIntensity = sessionIntensity()): string {
   const n = carbonNoteOf(energyJ, intensity);
-  return `${energyText(energyJ)} · ${carbonMassText(n.carbon_g)} CO2e (${n.intensity})`;
+  return `${energyText(energyJ, "J")} · ${carbonMassText(n.carbon_g)} CO2e (${n.intensity})`;
 }
 
 /** Joules of an amount in a TPE energy unit; null for units that are not energy (epochs, seconds). */

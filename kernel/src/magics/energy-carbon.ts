@@ -19,8 +19,12 @@ import { hasSessionIntensity, regionIntensity, sessionIntensity, setSessionInten
 import { timestampMs } from "../energy/time";
 import { textFromFile } from "../io/text-file";
 import { escapeHtml, formatNumber, htmlTable, makeBundle, textTable } from "../display/bundle";
-import { carbonMassText, energyText, intensityShortText } from "../display/carbon";
+import { energyText } from "greenai-common";
+import { carbonMassText, intensityShortText } from "../display/carbon";
 import type { MagicCommand, MagicContext } from "./types";
+
+/** Energy as everywhere (greenai-common), with kWh beside it below 1 MJ too: the intensity is per kWh. */
+const energyWithKwh = (j: number) => (Math.abs(j) >= 1e6 ? energyText(j, "J") : `${energyText(j, "J")} (${formatNumber(j / J_PER_KWH, 4)} kWh)`);
 
 export const ENERGY_CARBON_SCHEMA = "greenai.energy.carbon/1";
 
@@ -168,15 +172,15 @@ async function run(flags: Record<string, unknown>, positionals: string[], ctx: M
     const c = carbonFromSeries([constantPowerSeries(energy.startMs, energy.endMs, energy.energy_j)], series);
     const intensity: CarbonIntensity = { g_per_kwh: c.mean_g_per_kwh ?? 0, kind: "series", source: path.basename(file) };
     notes.push("the result keeps its energy and its window, not its samples: its power is taken as constant over the run");
-    if (c.uncovered_j > 0) notes.push(`${energyText(c.uncovered_j)} of the run falls outside the series (${new Date(series.t_ms[0]).toISOString()} to the end of its last step) and is not counted: extend the series to cover the run`);
+    if (c.uncovered_j > 0) notes.push(`${energyText(c.uncovered_j, "J")} of the run falls outside the series (${new Date(series.t_ms[0]).toISOString()} to the end of its last step) and is not counted: extend the series to cover the run`);
     const value: EnergyCarbonResult = { schema: ENERGY_CARBON_SCHEMA, energy_j: energy.energy_j, carbon_g: c.carbon_g, intensity, uncovered_j: c.uncovered_j, session_default: sessionIntensity(), notes };
-    return present(value, `${energyText(energy.energy_j)} (${formatNumber(energy.energy_j / J_PER_KWH, 4)} kWh) → ${carbonMassText(c.carbon_g)} CO2e with the series ${path.basename(file)}`);
+    return present(value, `${energyWithKwh(energy.energy_j)} → ${carbonMassText(c.carbon_g)} CO2e with the series ${path.basename(file)}`);
   }
   const intensity = given ?? sessionIntensity();
   const g = carbonGFromJoules(energy.energy_j, intensity.g_per_kwh);
   notes.push(intensity.kind === "value" ? "one value for the whole run hides hour-to-hour swings: within one day the intensity of some grids varies about 3×" : YEARLY_AVERAGE_NOTE);
   const value: EnergyCarbonResult = { schema: ENERGY_CARBON_SCHEMA, energy_j: energy.energy_j, carbon_g: g, intensity, session_default: sessionIntensity(), notes };
-  return present(value, `${energyText(energy.energy_j)} (${formatNumber(energy.energy_j / J_PER_KWH, 4)} kWh) × ${formatNumber(intensity.g_per_kwh)} g CO2e/kWh = ${carbonMassText(g)} CO2e (${intensityShortText(intensity)})`);
+  return present(value, `${energyWithKwh(energy.energy_j)} × ${formatNumber(intensity.g_per_kwh)} g CO2e/kWh = ${carbonMassText(g)} CO2e (${intensityShortText(intensity)})`);
 }
 
 export const carbonCommandSpec: MagicCommand = {
