@@ -11,17 +11,9 @@ import { Widget } from "@lumino/widgets";
 import { MIME_CELL_ENERGY } from "greenai-common";
 import { CELL_ENERGY_CLASS, CELL_ENERGY_OUTPUT_CLASS, CellEnergyRenderer, CellEnergyTracker, hasCellEnergyOutput } from "../../extension/src/cell-energy";
 import extensions, { cellEnergyRendererFactory, GREENAI_RANK } from "../../extension/src/mime";
+import { SAMPLE_CELL_ENERGY } from "../helpers/cell-energy-sample";
 
-const energy = (over: Record<string, unknown> = {}) => ({
-  joules: 12400,
-  seconds: 41.06,
-  average_w: 302,
-  source: "nvidia-smi",
-  estimate: false,
-  devices: ["GPU 0"],
-  started: "2026-12-03T08:00:00.000Z",
-  ...over,
-});
+const energy = (over: Record<string, unknown> = {}) => ({ ...SAMPLE_CELL_ENERGY, ...over });
 
 /** The display_data the kernel sends with `%energy meter --cell-output on`. */
 const output = (e = energy()) => ({

@@ -1,19 +1,10 @@
 import { NotebookModel } from "@jupyterlab/notebook";
 import { Signal } from "@lumino/signaling";
 import { CELL_ENERGY_CLASS, CellEnergyTracker, energyOfReply, parseReplyEnergy, readCellEnergy, recordReplyEnergy, renderCellEnergy, RequestCells, type MessageLike } from "../../extension/src/cell-energy";
+import { SAMPLE_CELL_ENERGY } from "../helpers/cell-energy-sample";
 
 /** What the greenai kernel puts in an execute_reply's metadata (the protocol of issue 14). */
-const energy = (over: Record<string, unknown> = {}) => ({
-  joules: 12400,
-  seconds: 41.06,
-  average_w: 302,
-  source: "nvidia-smi",
-  estimate: false,
-  devices: ["GPU 0"],
-  started: "2026-12-03T08:00:00.000Z",
-  cell_id: "cell-b",
-  ...over,
-});
+const energy = (over: Record<string, unknown> = {}) => ({ ...SAMPLE_CELL_ENERGY, cell_id: "cell-b", ...over });
 
 const reply = (metadata: Record<string, unknown>, parent = "req-1"): MessageLike => ({
   header: { msg_type: "execute_reply", msg_id: "rep-1" },

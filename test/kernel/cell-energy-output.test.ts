@@ -6,17 +6,9 @@
 import { cellEnergyText, MIME_CELL_ENERGY, type CellEnergyPayload } from "greenai-common";
 import { presentCellEnergy } from "../../kernel/src/display/cell-energy";
 import { GreenaiHandler, type CellMeter, type ExecuteWriters } from "../../kernel/src/kernel/handler";
+import { SAMPLE_CELL_ENERGY } from "../helpers/cell-energy-sample";
 
-const payload = (over: Partial<CellEnergyPayload> = {}): CellEnergyPayload => ({
-  joules: 12400,
-  seconds: 41.06,
-  average_w: 302,
-  source: "nvidia-smi",
-  estimate: false,
-  devices: ["GPU 0"],
-  started: "2026-12-03T08:00:00.000Z",
-  ...over,
-});
+const payload = (over: Partial<CellEnergyPayload> = {}): CellEnergyPayload => ({ ...SAMPLE_CELL_ENERGY, devices: [...SAMPLE_CELL_ENERGY.devices], ...over });
 
 describe("presentCellEnergy", () => {
   it("carries the reply's record as vendor JSON, the shared one-line text and a one-row table", () => {
