@@ -15,8 +15,8 @@ import { FunctionEvaluator, SimulatorEvaluator } from "../../kernel/src/ribbon/e
 import type { KnownPool } from "../../kernel/src/ribbon/known";
 import { ribbonProblemFromDir } from "../../kernel/src/ribbon/read";
 import { ribbonSearch } from "../../kernel/src/ribbon/search";
-import { percentileSorted, qosToMeetMs, rateFromCounts, ServingSimulator } from "../../kernel/src/ribbon/simulator";
-import { decidingOrderStatistic, feasibilityFromP99, transferredPools, warmStart, WarmStartError, type SearchConditions } from "../../kernel/src/ribbon/warm-start";
+import { decidingOrderStatistic, percentileSorted, qosToMeetMs, rateFromCounts, ServingSimulator } from "../../kernel/src/ribbon/simulator";
+import { feasibilityFromP99, transferredPools, warmStart, WarmStartError, type SearchConditions } from "../../kernel/src/ribbon/warm-start";
 import { fakeMagicContext } from "../helpers/magic-context";
 import { describeWithData } from "../helpers/shared-data";
 

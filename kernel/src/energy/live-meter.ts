@@ -25,6 +25,7 @@ import { cellEnergyJ } from "./live-attribution";
 import { createLiveBuffer, LiveRingReader, type LiveState, type RingSample } from "./live-ring";
 import { windowEnergies, type DeviceSeries } from "./series";
 import type { LiveWorkerData } from "./live-meter-worker";
+import { booleanWord } from "../io/words";
 
 /**
  * Default sampling period, ms. Its CPU cost, measured on the shared 2-core development machine
@@ -75,10 +76,9 @@ export function liveMeterConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Li
  * A value other than 1/0, on/off, true/false, yes/no leaves it off and says why (the meter still runs).
  */
 export function cellOutputFromEnv(env: NodeJS.ProcessEnv = process.env): { on: boolean; problem?: string } {
-  const raw = env.GREENAI_CELL_ENERGY_OUTPUT;
-  const v = (raw ?? "").trim().toLowerCase();
-  if (["1", "on", "true", "yes"].includes(v)) return { on: true };
-  if (["", "0", "off", "false", "no"].includes(v)) return { on: false };
+  const raw = env.GREENAI_CELL_ENERGY_OUTPUT ?? "";
+  const on = raw.trim() === "" ? false : booleanWord(raw.trim());
+  if (on !== undefined) return { on };
   return { on: false, problem: `GREENAI_CELL_ENERGY_OUTPUT=${raw} is not 1 or 0 (on/off): cells get no energy output; set it to 1, or run %energy meter --cell-output on` };
 }
 

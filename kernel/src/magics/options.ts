@@ -3,6 +3,7 @@
  * typed flags with defaults and help, unknown flags rejected with the known ones listed.
  */
 import { UsageError } from "../errors";
+import { booleanWord } from "../io/words";
 
 /** Flag value types. `list`: comma-separated strings; `numbers`: comma-separated numbers. */
 export type FlagType = "string" | "number" | "int" | "boolean" | "list" | "numbers";
@@ -151,10 +152,8 @@ function convert(flag: FlagSpec, raw: string, spec: CommandSpec, prefix: string)
     case "int":
       return num(raw, true);
     case "boolean": {
-      const t = raw.toLowerCase();
-      if (["true", "yes", "1", "on"].includes(t)) return true;
-      if (["false", "no", "0", "off"].includes(t)) return false;
-      return fail("true or false");
+      const b = booleanWord(raw);
+      return b === undefined ? fail("true or false") : b;
     }
     case "list":
       return raw.split(",").map((s) => s.trim()).filter((s) => s !== "");

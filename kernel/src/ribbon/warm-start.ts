@@ -25,8 +25,6 @@ import type { TransferredPools } from "./capacity";
 import type { KnownPool } from "./known";
 import { decidingOrderStatistic } from "./simulator";
 
-export { decidingOrderStatistic };
-
 /** Where an earlier search's rates came from; observations carry over only within one source. */
 export type RateSource =
   /** The serving simulator: one query trace per seed, queries and mix; dispatch changes the rates. */
