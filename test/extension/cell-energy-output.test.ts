@@ -3,15 +3,15 @@
  * text (never the HTML), wins over the table fallback, and a cell that has such an output gets no
  * second line from its metadata.
  */
-import { NotebookModel } from "@jupyterlab/notebook";
+import type { NotebookModel } from "@jupyterlab/notebook";
 import { MimeModel, RenderMimeRegistry, standardRendererFactories } from "@jupyterlab/rendermime";
 import type { ICodeCellModel } from "@jupyterlab/cells";
-import { Signal } from "@lumino/signaling";
 import { Widget } from "@lumino/widgets";
 import { MIME_CELL_ENERGY } from "greenai-common";
 import { CELL_ENERGY_CLASS, CELL_ENERGY_OUTPUT_CLASS, CellEnergyRenderer, CellEnergyTracker, hasCellEnergyOutput } from "../../extension/src/cell-energy";
 import extensions, { cellEnergyRendererFactory, GREENAI_RANK } from "../../extension/src/mime";
 import { SAMPLE_CELL_ENERGY } from "../helpers/cell-energy-sample";
+import { fakeNotebookPanel, muteYjsNoise, notebookOf } from "./notebook-fixtures";
 
 const energy = (over: Record<string, unknown> = {}) => ({ ...SAMPLE_CELL_ENERGY, ...over });
 
@@ -22,10 +22,7 @@ const output = (e = energy()) => ({
   metadata: {},
 });
 
-const warn = console.warn.bind(console);
-const YJS_NOISE = /Invalid access: Add Yjs type|yjs#509|Clipboard API not available/;
-beforeAll(() => jest.spyOn(console, "warn").mockImplementation((...args: unknown[]) => (YJS_NOISE.test(String(args[0])) ? undefined : warn(...args))));
-afterAll(() => jest.restoreAllMocks());
+muteYjsNoise();
 
 async function rendered(data: unknown): Promise<CellEnergyRenderer> {
   const r = cellEnergyRendererFactory.createRenderer({ mimeType: MIME_CELL_ENERGY, sanitizer: { sanitize: (s: string) => s }, resolver: null, linkHandler: null, latexTypesetter: null }) as CellEnergyRenderer;
@@ -70,33 +67,13 @@ describe("CellEnergyRenderer", () => {
 });
 
 describe("one line per cell: a cell with a cell-energy output gets no line from its metadata", () => {
-  function notebook(): NotebookModel {
-    const model = new NotebookModel();
-    model.fromJSON({
-      nbformat: 4,
-      nbformat_minor: 5,
-      metadata: {},
-      cells: [
-        { cell_type: "code", source: "1 + 1", id: "cell-a", metadata: { greenai: { energy: energy() } }, outputs: [], execution_count: null },
-        { cell_type: "code", source: "2 + 2", id: "cell-b", metadata: { greenai: { energy: energy({ joules: 500 }) } }, outputs: [output()], execution_count: null },
-        { cell_type: "markdown", source: "text", id: "md", metadata: {} },
-      ],
-    });
-    return model;
-  }
-  function fakePanel() {
-    const model = notebook();
-    const kernel = { anyMessage: new Signal<unknown, unknown>({}) };
-    const widgets = [0, 1, 2].map((i) => ({ model: model.cells.get(i), node: document.createElement("div") }));
-    const panel = {
-      model,
-      content: { widgets },
-      context: { ready: Promise.resolve() },
-      sessionContext: { session: { kernel }, kernelChanged: new Signal<unknown, unknown>({}) },
-      disposed: new Signal<unknown, void>({}),
-    };
-    return { panel, widgets, model };
-  }
+  const notebook = () =>
+    notebookOf([
+      { cell_type: "code", source: "1 + 1", id: "cell-a", metadata: { greenai: { energy: energy() } }, outputs: [], execution_count: null },
+      { cell_type: "code", source: "2 + 2", id: "cell-b", metadata: { greenai: { energy: energy({ joules: 500 }) } }, outputs: [output()], execution_count: null },
+      { cell_type: "markdown", source: "text", id: "md", metadata: {} },
+    ]);
+  const fakePanel = () => fakeNotebookPanel(notebook());
   const settle = () => new Promise((r) => setTimeout(r, 5));
   const line = (node: HTMLElement) => node.querySelector(`.${CELL_ENERGY_CLASS}`);
   const outputsOf = (model: NotebookModel, i: number) => (model.cells.get(i) as ICodeCellModel).outputs;

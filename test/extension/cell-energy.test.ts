@@ -1,7 +1,6 @@
-import { NotebookModel } from "@jupyterlab/notebook";
-import { Signal } from "@lumino/signaling";
 import { CELL_ENERGY_CLASS, CellEnergyTracker, energyOfReply, parseReplyEnergy, readCellEnergy, recordReplyEnergy, renderCellEnergy, RequestCells, type MessageLike } from "../../extension/src/cell-energy";
 import { SAMPLE_CELL_ENERGY } from "../helpers/cell-energy-sample";
+import { fakeNotebookPanel, muteYjsNoise, notebookOf } from "./notebook-fixtures";
 
 /** What the greenai kernel puts in an execute_reply's metadata (the protocol of issue 14). */
 const energy = (over: Record<string, unknown> = {}) => ({ ...SAMPLE_CELL_ENERGY, cell_id: "cell-b", ...over });
@@ -13,25 +12,13 @@ const reply = (metadata: Record<string, unknown>, parent = "req-1"): MessageLike
   content: { status: "ok", execution_count: 3 },
 });
 
-// yjs warns on every cell a NotebookModel builds outside a collaborative document; only that noise is muted.
-const warn = console.warn.bind(console);
-const YJS_NOISE = /Invalid access: Add Yjs type|yjs#509|Clipboard API not available/;
-beforeAll(() => jest.spyOn(console, "warn").mockImplementation((...args: unknown[]) => (YJS_NOISE.test(String(args[0])) ? undefined : warn(...args))));
-afterAll(() => jest.restoreAllMocks());
+muteYjsNoise();
 
-function notebook(): NotebookModel {
-  const model = new NotebookModel();
-  model.fromJSON({
-    nbformat: 4,
-    nbformat_minor: 5,
-    metadata: {},
-    cells: [
-      { cell_type: "code", source: "1 + 1", id: "cell-a", metadata: {}, outputs: [], execution_count: null },
-      { cell_type: "code", source: "%sleep 1", id: "cell-b", metadata: { greenai: { note: "kept" }, tags: ["x"] }, outputs: [], execution_count: null },
-    ],
-  });
-  return model;
-}
+const notebook = () =>
+  notebookOf([
+    { cell_type: "code", source: "1 + 1", id: "cell-a", metadata: {}, outputs: [], execution_count: null },
+    { cell_type: "code", source: "%sleep 1", id: "cell-b", metadata: { greenai: { note: "kept" }, tags: ["x"] }, outputs: [], execution_count: null },
+  ]);
 
 describe("parseReplyEnergy", () => {
   it("reads the protocol's fields", () => {
@@ -131,19 +118,7 @@ describe("renderCellEnergy", () => {
 
 describe("CellEnergyTracker on a fake notebook panel", () => {
   /** Just what the tracker touches: session kernel signals, context.ready, model, cell widgets. */
-  function fakePanel() {
-    const model = notebook();
-    const kernel = { anyMessage: new Signal<unknown, { msg: MessageLike; direction: "send" | "recv" }>({}) };
-    const widgets = [0, 1].map((i) => ({ model: model.cells.get(i), node: document.createElement("div") }));
-    const panel = {
-      model,
-      content: { widgets },
-      context: { ready: Promise.resolve() },
-      sessionContext: { session: { kernel }, kernelChanged: new Signal<unknown, unknown>({}) },
-      disposed: new Signal<unknown, void>({}),
-    };
-    return { panel, kernel, widgets, model };
-  }
+  const fakePanel = () => fakeNotebookPanel<{ msg: MessageLike; direction: "send" | "recv" }>(notebook());
   const settle = () => new Promise((r) => setTimeout(r, 5));
 
   it("a reply's energy lands in the metadata and under its cell; the setting hides it; another kernel's replies do nothing", async () => {
