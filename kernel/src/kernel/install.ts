@@ -31,13 +31,14 @@ export interface KernelSpec {
 }
 
 /**
- * One glibc malloc arena for the kernel process. With the default (one arena per thread, up to
- * 8 per core), memory that the kernel's other threads (the meter's worker, ZeroMQ's I/O thread,
- * libuv's pool) allocate for a burst of large outputs stays with their arenas after it is freed:
- * test/kernel/memory.test.ts (500 cells of 100 kB outputs, 2 busy cores beside it) ended at RSS
- * 1.45x its start on 2 of 3 runs, with the V8 heap unchanged (heapTotal 157 MB both ways), and
- * at 1.14x at most on 4 of 4 runs with MALLOC_ARENA_MAX=1 (2 arenas: 3 of 4 runs still over 1.2x).
- * The kernel's own work is on one thread, so one arena costs it no parallelism.
+ * One glibc malloc arena for the kernel process. With the default (an arena per thread, up to 8 per
+ * core), memory freed after a burst of large outputs stayed with the process outside the V8 heap,
+ * most likely in the arenas of the kernel's other threads (the meter's worker, ZeroMQ's I/O thread,
+ * libuv's pool): test/kernel/memory.test.ts (500 cells of 100 kB outputs, 2 busy cores beside it)
+ * ended over 1.2x its start on 2 of 3 runs (up to 1.49x) with heapTotal the same as in a passing run
+ * (157 MB), and at 1.14x at most on 4 of 4 runs with MALLOC_ARENA_MAX=1 (with 2 arenas, 3 of 4 runs
+ * were still over 1.2x). The kernel's own work is on one thread; bench/kernel.bench.js showed no
+ * latency difference with and without it, beyond its noise.
  */
 export const KERNEL_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: "1" };
 
