@@ -16,8 +16,9 @@ import { KernelSession, kernelTestsUnavailable, streamText } from "../helpers/ke
  * (stock tslab: the same sawtooth, 171 -> 430 -> 298 MB). The kernel now collects after a cell when
  * the heap has grown 32 MB (or half the live size) and when it has been idle for a second
  * (kernel/src/kernel/heap.ts); both readings here are taken the same way, after 2 s idle.
- * On a busy machine RSS also grew by ~70 MB outside the V8 heap (glibc arenas of the kernel's other
- * threads keeping freed output buffers); the kernelspec's MALLOC_ARENA_MAX=1 stops that (install.ts).
+ * On a busy machine RSS also grew by ~70 MB outside the V8 heap (most likely glibc arenas of the
+ * kernel's other threads keeping freed output buffers); the kernelspec's MALLOC_ARENA_MAX=1 stopped
+ * that in our runs (install.ts).
  */
 const why = kernelTestsUnavailable();
 const suite = why ? describe.skip : describe;
@@ -54,8 +55,8 @@ suite(`kernel memory${why ? ` [SKIPPED: ${why}]` : ""}`, () => {
       return rssKb(pid);
     };
     // Warm-up: RSS rises ~20% over the first ~100-200 cells and is flat after (here, two busy cores
-    // beside it: 189 MB at cell 50, 225 at 250, 222-239 to cell 520), and a last-resort GC at the end
-    // frees none of it: it is warm-up (compiled code, the compiler's caches), not output kept. With
+    // beside it: 189 MB at cell 50, then 221-243 from cell 250 to 520), and a last-resort GC at the end
+    // frees none of it: warm-up (most likely compiled code and the compiler's caches), not output kept. With
     // GREENAI_HEAP_TRIM=off this test still fails from here (233 MB after warm-up, 377 at the end).
     const warm = 100;
     for (let i = 0; i < warm; i++) {
