@@ -2,7 +2,7 @@
  * Memory after many large outputs (issue 15): 500 execute requests, each printing a 100 kB
  * output, must leave the kernel's resident memory within 20% of where it stood after a warm-up,
  * once the outputs are cleared (the client keeps none). The test forces no GC: the kernel runs as a
- * user starts it. While the cells run, RSS must also stay within 60% above that level (the
+ * user starts it. While the cells run, RSS must also stay within 80% above that level (the
  * collections after cells; without them it peaked at 2.2x).
  */
 import * as fs from "fs";
@@ -74,6 +74,9 @@ suite(`kernel memory${why ? ` [SKIPPED: ${why}]` : ""}`, () => {
     const after = await idleRss();
     console.log(`kernel RSS: ${before} kB after warm-up, ${after} kB after 500 more (samples every 50: ${samples.join(", ")})`);
     expect(after).toBeLessThanOrEqual(before * 1.2);
-    expect(Math.max(...samples)).toBeLessThanOrEqual(before * 1.6);
+    // The peak: around cell 300 RSS jumps for one reading and falls back (seen up to 1.65x: 204 -> 337
+    // -> 232 MB, most likely the optimizing compiler's scratch memory for a hot TypeScript function).
+    // 1.8x still fails without the collections (2.04x, GREENAI_HEAP_TRIM=off).
+    expect(Math.max(...samples)).toBeLessThanOrEqual(before * 1.8);
   }, 180000);
 });
